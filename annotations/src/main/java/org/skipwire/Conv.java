@@ -1,0 +1,34 @@
+package org.skipwire;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * A 2D convolution over a {@code [channels, height, width]} input, square kernel.
+ *
+ * <p>The number of output channels is either absolute ({@link #filters()}) or a multiple of the
+ * enclosing block's base width ({@link #width()}); give at most one. Inside a block, leaving both
+ * out means {@code width = 1}. A convolution followed by {@link BatchNorm} has no bias.
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.FIELD)
+public @interface Conv {
+  /** Kernel size in pixels (square). */
+  int kernel();
+
+  /** Stride in pixels, default 1; {@link Layer#STAGE} takes the stage's stride in its first block. */
+  int stride() default 1;
+
+  /** Output channels, absolute. 0 (default): not given. */
+  int filters() default 0;
+
+  /** Output channels as a multiple of the block's base width. 0 (default): not given. */
+  int width() default 0;
+
+  /** Zero padding in pixels on each side. Default -1: {@code (kernel - 1) / 2}, "same" at stride 1. */
+  int padding() default -1;
+}

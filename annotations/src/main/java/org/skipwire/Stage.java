@@ -1,0 +1,26 @@
+package org.skipwire;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Repeats the field's block type {@link #blocks()} times. The blocks are named {@code
+ * <field>.b0}, {@code <field>.b1}, ...; the first gets the stage's stride wherever the block says
+ * {@code stride = STAGE}.
+ */
+@Documented
+@Retention(RetentionPolicy.CLASS)
+@Target(ElementType.FIELD)
+public @interface Stage {
+  /** How many blocks, at least 1. */
+  int blocks();
+
+  /** The base width of the blocks in channels: a layer with {@code width = k} has k times this. */
+  int width();
+
+  /** Stride of the first block wherever it says {@code stride = STAGE}; default 1. */
+  int stride() default 1;
+}
