@@ -1,0 +1,86 @@
+package org.skipwire.runtime.conf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** What every runtime vertex test does: gradient checks and the two serialisation round trips. */
+final class VertexTesting {
+  private VertexTesting() {}
+
+  /**
+   * Runs DL4J's finite-difference check over every parameter of {@code graph}. The graph must be
+   * built with {@code DataType.DOUBLE} and the {@code NoOp} updater; the default data type is
+   * switched to double for the check (GradientCheckUtil insists) and restored afterwards.
+   */
+  static void assertGradientsMatch(ComputationGraph graph, INDArray input, INDArray labels) {
+    DataType before = Nd4j.dataType();
+    DataType beforeFloat = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    try {
+      boolean ok =
+          GradientCheckUtil.checkGradients(
+              new GradientCheckUtil.GraphConfig()
+                  .net(graph)
+                  .inputs(new INDArray[] {input})
+                  .labels(new INDArray[] {labels})
+                  .epsilon(1e-6)
+                  .maxRelError(1e-3)
+                  .minAbsoluteError(1e-8)
+                  .exitOnFirstError(true));
+      assertTrue(
+          ok,
+          "GradientCheckUtil found analytic and numeric gradients that differ"
+              + " (details go to the SLF4J log)");
+    } finally {
+      Nd4j.setDefaultDataTypes(before, beforeFloat);
+    }
+  }
+
+  /** toJson then fromJson gives an equal configuration, and the same JSON again. */
+  static ComputationGraphConfiguration assertJsonRoundTrip(ComputationGraphConfiguration conf) {
+    String json = conf.toJson();
+    ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(json);
+    assertEquals(conf, back);
+    assertEquals(json, back.toJson());
+    return back;
+  }
+
+  /** Writes the graph with ModelSerializer and reads it back. */
+  static ComputationGraph writeAndRestore(ComputationGraph graph) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      ModelSerializer.writeModel(graph, bytes, true);
+      return ModelSerializer.restoreComputationGraph(
+          new ByteArrayInputStream(bytes.toByteArray()), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A reproducible uniform [0, 1) array. */
+  static INDArray random(long seed, DataType type, long... shape) {
+    Nd4j.getRandom().setSeed(seed);
+    return Nd4j.rand(type, shape);
+  }
+
+  /** One-hot rows with a fixed, mixed class per example. */
+  static INDArray oneHot(int examples, int classes, DataType type) {
+    INDArray labels = Nd4j.zeros(type, examples, classes);
+    for (int i = 0; i < examples; i++) {
+      labels.putScalar(i, (i * 7 + 3) % classes, 1.0);
+    }
+    return labels;
+  }
+}
