@@ -15,5 +15,5 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface SkipwireGenerated {
   /** The qualified name of the {@link Network} class the code was generated from. */
-  String from();
+  String value();
 }

@@ -1,0 +1,78 @@
+package org.skipwire.processor.diag;
+
+import java.util.Locale;
+import org.skipwire.processor.model.Origin;
+
+/**
+ * Every message the processor prints, in one place. Texts read like javac's: lower case, no final
+ * period, the shapes involved, then the fix. Each starts with a bracketed id that tests and docs
+ * quote.
+ */
+public enum Message {
+  IDENTITY_SHORTCUT(
+      "identity-shortcut", "%s: identity shortcut cannot carry %s to %s; use @Shortcut(PROJECTION) or ZERO_PAD"),
+  ZERO_PAD_SHRINKS(
+      "zero-pad-shrinks",
+      "%s: zero-pad shortcut cannot carry %s to %s: it cannot drop channels; use @Shortcut(PROJECTION)"),
+  ZERO_PAD_FLAT(
+      "zero-pad-flat",
+      "%s: zero-pad shortcut needs feature maps, not %s to %s; use @Shortcut(PROJECTION)"),
+  SHORTCUT_STRIDE(
+      "shortcut-stride",
+      "%s: no shortcut can carry %s to %s: the height and width do not shrink by one whole stride"),
+  KERNEL_TOO_LARGE(
+      "kernel-too-large", "%s: kernel %d is larger than its padded input %s (padding %d)"),
+  NEEDS_FEATURE_MAP(
+      "needs-feature-map", "%s: @%s needs a feature map [channels, height, width], got %s"),
+  WIDTH_AND_FILTERS("width-and-filters", "%s: @%s sets both width = %d and %s = %d; keep one"),
+  WIDTH_OUTSIDE_BLOCK(
+      "width-outside-block",
+      "%s: width = %d is a multiple of a block's base width, and the trunk has none; use %s = n"),
+  MISSING_SIZE("missing-size", "%s: @%s on the trunk needs %s = n"),
+  NO_OUTPUT(
+      "no-output", "network %s has no @Output step; end the trunk with @Dense(units = n) @Output"),
+  OUTPUT_NOT_LAST("output-not-last", "%s: @Output must be the last step of the trunk; %s follows it"),
+  OUTPUT_NEEDS_DENSE("output-needs-dense", "%s: @Output needs @Dense(units = n) on the same field"),
+  OUTPUT_IN_BLOCK("output-in-block", "%s: @Output belongs on the network's last field, not in block %s"),
+  BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
+  MISPLACED("misplaced", "%s"),
+  NOT_A_STEP(
+      "not-a-step",
+      "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block stage, or make it static"),
+  BLOCK_NEEDS_STAGE("block-needs-stage", "%s: a %s field needs @Stage(blocks = n, width = w)"),
+  EMPTY_STEP(
+      "empty-step",
+      "%s: a Layer field needs @Conv, @Dense, @MaxPool, @AvgPool, @GlobalAvgPool, @BatchNorm or @Activation"),
+  TWO_OPS("two-ops", "%s: one field holds one op, found @%s and @%s; split them into two fields"),
+  EMPTY_BLOCK("empty-block", "block %s has no steps; its branch needs at least one layer"),
+  EMPTY_NETWORK("empty-network", "network %s has no steps"),
+  OUT_OF_RANGE("out-of-range", "%s: %s = %s %s"),
+  STAGE_STRIDE_OUTSIDE_BLOCK(
+      "stage-stride", "%s: stride = STAGE needs an enclosing @Stage; give a number"),
+  BAD_NAME("bad-name", "network name \"%s\" %s"),
+  DUPLICATE_NAME("duplicate-name", "network name \"%s\" is also used by %s"),
+  UNRESOLVED("unresolved-type", "%s: type %s cannot be found"),
+  INTERNAL("internal-error", "internal error while processing %s: %s; please report it");
+
+  private final String id;
+  private final String format;
+
+  Message(String id, String format) {
+    this.id = id;
+    this.format = format;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** The message text, with its id, for these arguments. */
+  public String format(Object... args) {
+    return "[skipwire/" + id + "] " + String.format(Locale.ROOT, format, args);
+  }
+
+  /** A problem at {@code origin}, also its own site. */
+  public Problem at(Origin origin, Object... args) {
+    return new Problem(this, format(args), origin, origin);
+  }
+}

@@ -1,0 +1,55 @@
+package org.skipwire.processor.diag;
+
+import java.util.HashSet;
+import java.util.Set;
+import javax.annotation.processing.Messager;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.TypeElement;
+import javax.tools.Diagnostic;
+import org.skipwire.processor.read.ElementOrigin;
+
+/**
+ * The one user of {@link Messager}. Puts each problem on its narrowest origin, or, when that lies
+ * outside this compilation (a block from a library), on the trunk field being checked, naming the
+ * other type. The same mistake reached twice (a block used by several stages) is reported once.
+ */
+public final class Reporter {
+  private final Messager messager;
+  private final Set<String> sourceTypes;
+  private final Set<String> reported = new HashSet<>();
+
+  /**
+   * @param sourceTypes qualified names of the top-level types compiled from source in this run
+   */
+  public Reporter(Messager messager, Set<String> sourceTypes) {
+    this.messager = messager;
+    this.sourceTypes = sourceTypes;
+  }
+
+  public void report(Problem problem) {
+    ElementOrigin at = (ElementOrigin) problem.origin();
+    String text = problem.text();
+    TypeElement owner = topLevel(at.element());
+    if (owner != null && !sourceTypes.contains(owner.getQualifiedName().toString())
+        && problem.site() instanceof ElementOrigin site) {
+      text = text + " (in " + owner.getQualifiedName() + ")";
+      at = site;
+    }
+    String key = System.identityHashCode(at.element()) + "/" + System.identityHashCode(at.mirror())
+        + "/" + System.identityHashCode(at.value()) + "/" + problem.message();
+    if (!reported.add(key)) {
+      return;
+    }
+    messager.printMessage(Diagnostic.Kind.ERROR, text, at.element(), at.mirror(), at.value());
+  }
+
+  private static TypeElement topLevel(Element element) {
+    TypeElement top = null;
+    for (Element e = element; e != null; e = e.getEnclosingElement()) {
+      if (e instanceof TypeElement t) {
+        top = t;
+      }
+    }
+    return top;
+  }
+}

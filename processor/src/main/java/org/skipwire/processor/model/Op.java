@@ -1,0 +1,20 @@
+package org.skipwire.processor.model;
+
+/** The weight or pooling part of a layer step, as declared (sizes not yet resolved). */
+public sealed interface Op {
+
+  Origin origin();
+
+  /** {@code @Conv}. {@code stride} may be {@code Layer.STAGE}; 0 filters or width means "not given". */
+  record Conv(int kernel, int stride, int filters, int width, int padding, Origin origin)
+      implements Op {}
+
+  /** {@code @MaxPool} or {@code @AvgPool}; stride 0 means "same as kernel", padding -1 "auto". */
+  record Pool(boolean max, int kernel, int stride, int padding, Origin origin) implements Op {}
+
+  /** {@code @GlobalAvgPool}. */
+  record GlobalAvgPool(Origin origin) implements Op {}
+
+  /** {@code @Dense}; 0 units or width means "not given". */
+  record Dense(int units, int width, Origin origin) implements Op {}
+}

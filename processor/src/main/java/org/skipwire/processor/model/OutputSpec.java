@@ -1,0 +1,6 @@
+package org.skipwire.processor.model;
+
+import org.skipwire.Loss;
+
+/** An {@code @Output} as declared. */
+public record OutputSpec(Loss loss, Origin origin) {}

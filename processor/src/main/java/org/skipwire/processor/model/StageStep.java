@@ -1,0 +1,20 @@
+package org.skipwire.processor.model;
+
+import org.skipwire.ShortcutKind;
+
+/**
+ * A block-typed field with {@code @Stage}: the block repeated {@code blocks} times.
+ *
+ * @param shortcut the field's own {@code @Shortcut}, or null to use the block's
+ * @param stageOrigin the {@code @Stage} annotation
+ */
+public record StageStep(
+    String name,
+    Origin origin,
+    Origin stageOrigin,
+    int blocks,
+    int width,
+    int stride,
+    ShortcutKind shortcut,
+    Block block)
+    implements Step {}

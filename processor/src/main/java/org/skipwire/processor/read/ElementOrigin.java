@@ -1,0 +1,38 @@
+package org.skipwire.processor.read;
+
+import java.util.Map;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ExecutableElement;
+import org.skipwire.processor.model.Origin;
+
+/**
+ * An {@link Origin} backed by javac's model: the element, and where known the annotation and the
+ * written value, so that an error underlines the narrowest token.
+ */
+public record ElementOrigin(Element element, AnnotationMirror mirror, AnnotationValue value)
+    implements Origin {
+
+  public static ElementOrigin of(Element element) {
+    return new ElementOrigin(element, null, null);
+  }
+
+  public static ElementOrigin of(Element element, AnnotationMirror mirror) {
+    return new ElementOrigin(element, mirror, null);
+  }
+
+  @Override
+  public Origin attribute(String name) {
+    if (mirror == null) {
+      return this;
+    }
+    for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
+        mirror.getElementValues().entrySet()) {
+      if (e.getKey().getSimpleName().contentEquals(name)) {
+        return new ElementOrigin(element, mirror, e.getValue());
+      }
+    }
+    return this;
+  }
+}

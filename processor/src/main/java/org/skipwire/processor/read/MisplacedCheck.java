@@ -1,0 +1,66 @@
+package org.skipwire.processor.read;
+
+import java.util.List;
+import javax.annotation.processing.RoundEnvironment;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.TypeElement;
+import org.skipwire.Network;
+import org.skipwire.ResidualBlock;
+import org.skipwire.Shortcut;
+import org.skipwire.Stage;
+import org.skipwire.processor.diag.Message;
+import org.skipwire.processor.diag.Problem;
+
+/**
+ * Finds DSL annotations where no network will ever read them: on fields of classes that are
+ * neither a network nor a block, on static fields, and {@code @Shortcut} on a class that is not a
+ * block. Annotations javac's {@code @Target} already rejects never get here.
+ */
+public final class MisplacedCheck {
+  private final List<Problem> problems;
+
+  public MisplacedCheck(List<Problem> problems) {
+    this.problems = problems;
+  }
+
+  public void check(RoundEnvironment round) {
+    List<Class<?>> fieldAnnotations = new java.util.ArrayList<>(NetworkReader.LAYER_ANNOTATIONS);
+    fieldAnnotations.add(Stage.class);
+    for (Class<?> annotation : fieldAnnotations) {
+      @SuppressWarnings("unchecked")
+      Class<? extends java.lang.annotation.Annotation> a = (Class<? extends java.lang.annotation.Annotation>) annotation;
+      for (Element e : round.getElementsAnnotatedWith(a)) {
+        checkField(e, annotation);
+      }
+    }
+    for (Element e : round.getElementsAnnotatedWith(Shortcut.class)) {
+      if (e.getKind() == ElementKind.FIELD) {
+        checkField(e, Shortcut.class);
+      } else if (!Annotations.has(e, ResidualBlock.class)) {
+        report(e, Shortcut.class, "@Shortcut applies to @ResidualBlock classes and their stage fields; "
+            + e.getSimpleName() + " is not a @ResidualBlock");
+      }
+    }
+  }
+
+  private void checkField(Element field, Class<?> annotation) {
+    Element owner = field.getEnclosingElement();
+    String at = "@" + annotation.getSimpleName();
+    if (field.getModifiers().contains(Modifier.STATIC)) {
+      report(field, annotation, at + " applies to instance fields; static field " + field.getSimpleName()
+          + " is not a step");
+    } else if (!Annotations.has(owner, Network.class) && !Annotations.has(owner, ResidualBlock.class)) {
+      report(field, annotation, at + " applies to fields of a @Network or @ResidualBlock class; "
+          + owner.getSimpleName() + " is neither");
+    }
+  }
+
+  private void report(Element element, Class<?> annotation, String text) {
+    AnnotationMirror mirror = Annotations.find(element, annotation).orElse(null);
+    problems.add(Message.MISPLACED.at(new ElementOrigin(element, mirror, null), text));
+  }
+
+}

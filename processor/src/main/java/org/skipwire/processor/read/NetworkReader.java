@@ -1,0 +1,313 @@
+package org.skipwire.processor.read;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.PackageElement;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
+import org.skipwire.Activation;
+import org.skipwire.AvgPool;
+import org.skipwire.BatchNorm;
+import org.skipwire.Conv;
+import org.skipwire.Dense;
+import org.skipwire.GlobalAvgPool;
+import org.skipwire.Input;
+import org.skipwire.Layer;
+import org.skipwire.Loss;
+import org.skipwire.MaxPool;
+import org.skipwire.Network;
+import org.skipwire.Nonlinearity;
+import org.skipwire.Output;
+import org.skipwire.ResidualBlock;
+import org.skipwire.Shortcut;
+import org.skipwire.ShortcutKind;
+import org.skipwire.Stage;
+import org.skipwire.processor.diag.Message;
+import org.skipwire.processor.diag.Problem;
+import org.skipwire.processor.model.BatchNormSpec;
+import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.LayerStep;
+import org.skipwire.processor.model.Op;
+import org.skipwire.processor.model.OutputSpec;
+import org.skipwire.processor.model.Shape;
+import org.skipwire.processor.model.StageStep;
+import org.skipwire.processor.model.Step;
+
+/**
+ * Reads {@code @Network} classes and the block classes they use into the model. The only place
+ * that sees {@code javax.lang.model}; it records what it cannot read as problems and never throws
+ * for a user's mistake.
+ */
+public final class NetworkReader {
+
+  /** A referenced type does not exist yet (perhaps another processor generates it). */
+  public static final class UnresolvedType extends Exception {
+    UnresolvedType(String type) {
+      super(type, null, false, false);
+    }
+  }
+
+  /** The layer annotations, each a weight or pooling op: a field holds at most one. */
+  private static final List<Class<?>> OPS =
+      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class);
+
+  /** Every annotation that belongs on a Layer field. */
+  static final List<Class<?>> LAYER_ANNOTATIONS =
+      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class,
+          BatchNorm.class, Activation.class, Output.class);
+
+  private final Annotations annotations;
+  private final List<Problem> problems;
+  private final Map<String, Optional<Block>> blocks = new HashMap<>();
+  private final Deque<String> reading = new ArrayDeque<>();
+
+  public NetworkReader(Elements elements, List<Problem> problems) {
+    this.annotations = new Annotations(elements);
+    this.problems = problems;
+  }
+
+  /** The network, or empty if it cannot be read; the reasons are in the problem list. */
+  public Optional<org.skipwire.processor.model.Network> read(TypeElement type) throws UnresolvedType {
+    AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
+    if (type.getKind() != ElementKind.CLASS) {
+      problems.add(Message.MISPLACED.at(ElementOrigin.of(type, network),
+          "@Network applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+      return Optional.empty();
+    }
+    int before = problems.size();
+    AnnotationMirror input = annotations.annotationValue(network, "input");
+    ElementOrigin inputOrigin = new ElementOrigin(type, input, null);
+    Shape shape = new Shape(annotations.intValue(input, "channels"),
+        annotations.intValue(input, "height"), annotations.intValue(input, "width"));
+    String name = annotations.stringValue(network, "name");
+    if (name.isEmpty()) {
+      name = type.getSimpleName().toString().toLowerCase(Locale.ROOT);
+    } else if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
+      problems.add(Message.BAD_NAME.at(ElementOrigin.of(type, network).attribute("name"), name,
+          "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"));
+    }
+    List<Step> trunk = steps(type, false);
+    if (problems.size() > before) {
+      return Optional.empty();
+    }
+    return Optional.of(new org.skipwire.processor.model.Network(
+        packageOf(type), type.getSimpleName().toString(), name,
+        ElementOrigin.of(type, network), shape, inputOrigin, trunk));
+  }
+
+  private List<Step> steps(TypeElement owner, boolean inBlock) throws UnresolvedType {
+    List<Step> steps = new ArrayList<>();
+    for (VariableElement field : ElementFilter.fieldsIn(owner.getEnclosedElements())) {
+      if (field.getModifiers().contains(Modifier.STATIC)) {
+        continue; // constants may live beside the steps
+      }
+      step(field, inBlock).ifPresent(steps::add);
+    }
+    return steps;
+  }
+
+  private Optional<? extends Step> step(VariableElement field, boolean inBlock) throws UnresolvedType {
+    TypeMirror type = field.asType();
+    if (type.getKind() == TypeKind.ERROR) {
+      throw new UnresolvedType(type.toString());
+    }
+    TypeElement typeElement = type.getKind() == TypeKind.DECLARED
+        ? (TypeElement) ((DeclaredType) type).asElement()
+        : null;
+    if (typeElement != null && typeElement.getQualifiedName().contentEquals(Layer.class.getCanonicalName())) {
+      return layer(field);
+    }
+    if (typeElement != null && Annotations.has(typeElement, ResidualBlock.class)) {
+      return stage(field, typeElement);
+    }
+    String typeName = typeElement != null ? typeElement.getSimpleName().toString() : type.toString();
+    problems.add(Message.NOT_A_STEP.at(ElementOrigin.of(field), field.getSimpleName(), typeName));
+    return Optional.empty();
+  }
+
+  private Optional<LayerStep> layer(VariableElement field) {
+    String name = field.getSimpleName().toString();
+    ElementOrigin origin = ElementOrigin.of(field);
+    boolean ok = true;
+    for (Class<?> misplaced : List.of(Stage.class, Shortcut.class)) {
+      Optional<AnnotationMirror> m = Annotations.find(field, misplaced);
+      if (m.isPresent()) {
+        problems.add(Message.MISPLACED.at(ElementOrigin.of(field, m.get()),
+            "@" + misplaced.getSimpleName() + " applies to block fields; " + name + " is a Layer"));
+        ok = false;
+      }
+    }
+    if (!ok) {
+      return Optional.empty();
+    }
+    List<AnnotationMirror> ops = new ArrayList<>();
+    for (Class<?> op : OPS) {
+      Annotations.find(field, op).ifPresent(ops::add);
+    }
+    if (ops.size() > 1) {
+      problems.add(Message.TWO_OPS.at(ElementOrigin.of(field, ops.get(1)), name,
+          simpleName(ops.get(0)), simpleName(ops.get(1))));
+      return Optional.empty();
+    }
+    Op weight = ops.isEmpty() ? null : op(field, ops.get(0));
+    BatchNormSpec batchNorm = Annotations.find(field, BatchNorm.class)
+        .map(m -> new BatchNormSpec(annotations.doubleValue(m, "gammaInit"),
+            annotations.doubleValue(m, "epsilon"), ElementOrigin.of(field, m)))
+        .orElse(null);
+    Optional<AnnotationMirror> activationMirror = Annotations.find(field, Activation.class);
+    Nonlinearity activation = activationMirror
+        .map(m -> annotations.enumValue(m, "value", Nonlinearity.class)).orElse(null);
+    OutputSpec output = Annotations.find(field, Output.class)
+        .map(m -> new OutputSpec(annotations.enumValue(m, "loss", Loss.class), ElementOrigin.of(field, m)))
+        .orElse(null);
+    if (weight == null && batchNorm == null && activation == null) {
+      if (output != null) {
+        problems.add(Message.OUTPUT_NEEDS_DENSE.at(output.origin(), name));
+      } else {
+        problems.add(Message.EMPTY_STEP.at(origin, name));
+      }
+      return Optional.empty();
+    }
+    if (output != null && batchNorm != null) {
+      problems.add(Message.MISPLACED.at(batchNorm.origin(),
+          "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"));
+      return Optional.empty();
+    }
+    return Optional.of(new LayerStep(name, origin, weight, batchNorm, activation,
+        activationMirror.<org.skipwire.processor.model.Origin>map(m -> ElementOrigin.of(field, m)).orElse(origin),
+        output));
+  }
+
+  private Op op(VariableElement field, AnnotationMirror m) {
+    ElementOrigin at = ElementOrigin.of(field, m);
+    return switch (simpleName(m)) {
+      case "Conv" -> new Op.Conv(annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
+          annotations.intValue(m, "filters"), annotations.intValue(m, "width"),
+          annotations.intValue(m, "padding"), at);
+      case "Dense" -> new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
+      case "MaxPool", "AvgPool" -> new Op.Pool(simpleName(m).equals("MaxPool"),
+          annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
+          annotations.intValue(m, "padding"), at);
+      case "GlobalAvgPool" -> new Op.GlobalAvgPool(at);
+      default -> throw new IllegalStateException("not an op: " + m);
+    };
+  }
+
+  private Optional<StageStep> stage(VariableElement field, TypeElement blockType) throws UnresolvedType {
+    String name = field.getSimpleName().toString();
+    boolean ok = true;
+    for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {
+      Optional<AnnotationMirror> m = Annotations.find(field, layerAnnotation);
+      if (m.isPresent()) {
+        problems.add(Message.MISPLACED.at(ElementOrigin.of(field, m.get()),
+            "@" + layerAnnotation.getSimpleName() + " applies to Layer fields; " + name + " is a "
+                + blockType.getSimpleName() + " stage"));
+        ok = false;
+      }
+    }
+    Optional<AnnotationMirror> stage = Annotations.find(field, Stage.class);
+    if (stage.isEmpty()) {
+      problems.add(Message.BLOCK_NEEDS_STAGE.at(ElementOrigin.of(field), name, blockType.getSimpleName()));
+      return Optional.empty();
+    }
+    AnnotationMirror s = stage.get();
+    ShortcutKind shortcut = Annotations.find(field, Shortcut.class)
+        .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(null);
+    Optional<Block> block = block(blockType, field);
+    if (block.isEmpty() || !ok) {
+      return Optional.empty();
+    }
+    return Optional.of(new StageStep(name, ElementOrigin.of(field), ElementOrigin.of(field, s),
+        annotations.intValue(s, "blocks"), annotations.intValue(s, "width"),
+        annotations.intValue(s, "stride"), shortcut, block.get()));
+  }
+
+  /** Reads a block class once; a block that contains itself is reported at the closing field. */
+  private Optional<Block> block(TypeElement type, VariableElement usedAt) throws UnresolvedType {
+    String name = type.getQualifiedName().toString();
+    if (reading.contains(name)) {
+      List<String> cycle = new ArrayList<>();
+      boolean in = false;
+      for (String r : (Iterable<String>) reading::descendingIterator) {
+        in |= r.equals(name);
+        if (in) {
+          cycle.add(simpleOf(r));
+        }
+      }
+      cycle.add(simpleOf(name));
+      problems.add(Message.BLOCK_CYCLE.at(ElementOrigin.of(usedAt), type.getSimpleName(),
+          String.join(" -> ", cycle)));
+      return Optional.empty();
+    }
+    Optional<Block> cached = blocks.get(name);
+    if (cached != null) {
+      return cached;
+    }
+    reading.push(name);
+    try {
+      int before = problems.size();
+      AnnotationMirror residual = Annotations.find(type, ResidualBlock.class).orElseThrow();
+      if (type.getKind() != ElementKind.CLASS) {
+        problems.add(Message.MISPLACED.at(ElementOrigin.of(type, residual),
+            "@ResidualBlock applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+      }
+      ShortcutKind shortcut = Annotations.find(type, Shortcut.class)
+          .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO);
+      List<Step> body = steps(type, true);
+      Optional<Block> block = problems.size() > before
+          ? Optional.empty()
+          : Optional.of(new Block(name, type.getSimpleName().toString(), ElementOrigin.of(type, residual),
+              annotations.booleanValue(residual, "preActivation"), shortcut, body));
+      blocks.put(name, block);
+      return block;
+    } finally {
+      reading.pop();
+    }
+  }
+
+  private static String simpleOf(String qualified) {
+    return qualified.substring(qualified.lastIndexOf('.') + 1);
+  }
+
+  private static String simpleName(AnnotationMirror m) {
+    return m.getAnnotationType().asElement().getSimpleName().toString();
+  }
+
+  static String kindName(Element e) {
+    return switch (e.getKind()) {
+      case INTERFACE -> "an interface";
+      case ENUM -> "an enum";
+      case ANNOTATION_TYPE -> "an annotation type";
+      case RECORD -> "a record";
+      default -> "a " + e.getKind().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    };
+  }
+
+  static String packageOf(TypeElement type) {
+    Element e = type;
+    while (!(e instanceof PackageElement)) {
+      e = e.getEnclosingElement();
+    }
+    return ((PackageElement) e).getQualifiedName().toString();
+  }
+
+  static String names(List<? extends Element> elements) {
+    return elements.stream().map(e -> e.getSimpleName().toString()).collect(Collectors.joining(", "));
+  }
+}

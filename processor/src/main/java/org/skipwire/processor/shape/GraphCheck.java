@@ -1,0 +1,455 @@
+package org.skipwire.processor.shape;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+import org.skipwire.Layer;
+import org.skipwire.Loss;
+import org.skipwire.Nonlinearity;
+import org.skipwire.ShortcutKind;
+import org.skipwire.processor.diag.Message;
+import org.skipwire.processor.diag.Problem;
+import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.Graph;
+import org.skipwire.processor.model.GraphOp;
+import org.skipwire.processor.model.LayerStep;
+import org.skipwire.processor.model.Network;
+import org.skipwire.processor.model.Op;
+import org.skipwire.processor.model.Origin;
+import org.skipwire.processor.model.Shape;
+import org.skipwire.processor.model.StageStep;
+import org.skipwire.processor.model.Step;
+import org.skipwire.processor.model.Vertex;
+
+/**
+ * Infers every vertex's shape and parameter count and lowers the declaration to a {@link Graph},
+ * or explains why it cannot. Plain Java: it knows nothing of javac or of DL4J.
+ *
+ * <p>Vertex names are field paths: a trunk layer {@code stem} gives {@code stem}, {@code
+ * stem.bn} and {@code stem.relu}; block {@code i} of stage {@code conv3} gives {@code
+ * conv3.b<i>.<field>}, {@code conv3.b<i>.shortcut}, {@code conv3.b<i>.add}. They become DL4J
+ * parameter keys, so renaming a field breaks checkpoints.
+ */
+public final class GraphCheck {
+
+  /** The outcome: a graph when there are no problems, else the problems and no graph. */
+  public record Result(Graph graph, List<Problem> problems) {
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+  }
+
+  /** Where a value flows: the vertex that produced it and its shape. */
+  private record Flow(String vertex, Shape shape) {}
+
+  /** What a block instance is built with. */
+  private record Context(int baseWidth, int stageStride, boolean preActivation, Origin site) {}
+
+  /** The shape of a block instance could not be inferred; checking this network stops. */
+  private static final class ShapeUnknown extends Exception {
+    ShapeUnknown() {
+      super(null, null, false, false);
+    }
+  }
+
+  private static final Context TRUNK = new Context(0, 1, false, null);
+
+  private final List<Problem> problems = new ArrayList<>();
+  private Origin trunkSite;
+
+  private GraphCheck() {}
+
+  public static Result check(Network network) {
+    GraphCheck check = new GraphCheck();
+    new StaticCheck(check.problems).check(network);
+    if (!check.problems.isEmpty()) {
+      // Shape inference over out-of-range values would only add confusing follow-on errors.
+      return new Result(null, List.copyOf(check.problems));
+    }
+    Graph graph = check.lower(network);
+    return check.problems.isEmpty()
+        ? new Result(graph, List.of())
+        : new Result(null, List.copyOf(check.problems));
+  }
+
+  private Graph lower(Network network) {
+    Flow flow = new Flow("input", network.input());
+    List<Graph.Section> sections = new ArrayList<>();
+    try {
+      for (Step step : network.trunk()) {
+        trunkSite = step.origin();
+        Shape in = flow.shape();
+        List<Graph.BlockRun> runs = new ArrayList<>();
+        String summary;
+        if (step instanceof LayerStep layer) {
+          List<Vertex> sink = new ArrayList<>();
+          flow = layer(layer, layer.name(), flow, TRUNK, sink);
+          runs.add(new Graph.BlockRun(null, sink));
+          summary = describeLayer(layer);
+        } else {
+          StageStep stage = (StageStep) step;
+          flow = stage(stage, stage.name(), flow, stage.origin(), runs, true);
+          summary = stage.block().simpleName() + " x" + stage.blocks();
+        }
+        sections.add(new Graph.Section(step.name(), summary, in, flow.shape(), runs));
+      }
+    } catch (ShapeUnknown e) {
+      return null;
+    }
+    return new Graph(network, dropNormalisedBiases(sections), flow.vertex());
+  }
+
+  /**
+   * Removes the bias of every convolution whose output reaches a batch norm through nothing but
+   * sums and zero padding: the norm subtracts the mean, so such a bias could never matter. This
+   * is the rule the reference implementations follow (conv then BN, pre-activation units, a
+   * pre-activation stem feeding both a unit's BN and its identity shortcut).
+   */
+  private static List<Graph.Section> dropNormalisedBiases(List<Graph.Section> sections) {
+    Map<String, List<Vertex>> consumers = new HashMap<>();
+    for (Graph.Section section : sections) {
+      for (Graph.BlockRun run : section.blocks()) {
+        for (Vertex v : run.vertices()) {
+          for (String input : v.inputs()) {
+            consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(v);
+          }
+        }
+      }
+    }
+    List<Graph.Section> result = new ArrayList<>();
+    for (Graph.Section section : sections) {
+      List<Graph.BlockRun> runs = new ArrayList<>();
+      for (Graph.BlockRun run : section.blocks()) {
+        List<Vertex> vertices = new ArrayList<>();
+        for (Vertex v : run.vertices()) {
+          if (v.op() instanceof GraphOp.Conv c && normalised(v.name(), consumers)) {
+            GraphOp.Conv noBias = new GraphOp.Conv(c.kernel(), c.stride(), c.padding(), c.nIn(), c.nOut(), false,
+                c.activation());
+            long params = v.params() - (c.bias() ? c.nOut() : 0);
+            v = new Vertex(v.name(), noBias, v.inputs(), v.shape(), params, params);
+          }
+          vertices.add(v);
+        }
+        runs.add(new Graph.BlockRun(run.note(), vertices));
+      }
+      result.add(new Graph.Section(section.step(), section.summary(), section.in(), section.out(), runs));
+    }
+    return result;
+  }
+
+  private static boolean normalised(String vertex, Map<String, List<Vertex>> consumers) {
+    List<Vertex> readers = consumers.getOrDefault(vertex, List.of());
+    if (readers.isEmpty()) {
+      return false;
+    }
+    for (Vertex reader : readers) {
+      boolean ok = reader.op() instanceof GraphOp.BatchNorm
+          || ((reader.op() instanceof GraphOp.Add || reader.op() instanceof GraphOp.ZeroPad)
+              && normalised(reader.name(), consumers));
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- stages and blocks
+
+  private Flow stage(
+      StageStep stage, String path, Flow in, Origin site, List<Graph.BlockRun> runs, boolean notes)
+      throws ShapeUnknown {
+    Block block = stage.block();
+    ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : block.shortcut();
+    Flow flow = in;
+    for (int i = 0; i < stage.blocks(); i++) {
+      String blockPath = path + ".b" + i;
+      Context context = new Context(stage.width(), i == 0 ? stage.stride() : 1, block.preActivation(), site);
+      List<Vertex> sink = new ArrayList<>();
+      Flow before = flow;
+      String[] shortcutUsed = new String[1];
+      flow = residual(block, blockPath, flow, context, kind, sink, shortcutUsed);
+      if (notes) {
+        String note = blockPath + ": " + block.simpleName() + ", " + before.shape() + " -> " + flow.shape()
+            + ", " + shortcutUsed[0] + " shortcut";
+        runs.add(new Graph.BlockRun(note, sink));
+      } else {
+        runs.add(new Graph.BlockRun(null, sink));
+      }
+    }
+    return flow;
+  }
+
+  private Flow residual(
+      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used)
+      throws ShapeUnknown {
+    Flow flow = x;
+    Flow preActivated = null;
+    List<Step> body = block.body();
+    for (int i = 0; i < body.size(); i++) {
+      Step step = body.get(i);
+      String stepPath = path + "." + step.name();
+      if (step instanceof LayerStep layer) {
+          if (context.preActivation() && i == 0 && (layer.batchNorm() != null || layer.activation() != null)) {
+            // The first unit's BN-ReLU is shared with a projection shortcut (He et al. 2016).
+            flow = normAndActivation(layer, stepPath, flow, sink);
+            preActivated = flow;
+            flow = weight(layer, stepPath, flow, context, sink, true);
+          } else {
+            flow = layer(layer, stepPath, flow, context, sink);
+          }
+      } else {
+          StageStep nested = (StageStep) step;
+          List<Graph.BlockRun> runs = new ArrayList<>();
+          flow = stage(nested, stepPath, flow, nested.origin(), runs, false);
+          runs.forEach(r -> sink.addAll(r.vertices()));
+      }
+    }
+    Flow f = flow;
+    Flow shortcut = shortcut(path, x, preActivated == null ? x : preActivated, f, kind, context, sink, used);
+    String add = path + ".add";
+    sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+    if (context.preActivation()) {
+      return new Flow(add, f.shape());
+    }
+    String relu = path + ".relu";
+    sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(add), f.shape(), 0, 0));
+    return new Flow(relu, f.shape());
+  }
+
+  private Flow shortcut(
+      String path, Flow x, Flow activated, Flow f, ShortcutKind kind, Context context, List<Vertex> sink, String[] used) {
+    Shape from = x.shape();
+    Shape to = f.shape();
+    if (from.equals(to)) {
+      used[0] = "identity";
+      return x;
+    }
+    Origin site = context.site();
+    switch (kind) {
+      case IDENTITY -> {
+        report(Message.IDENTITY_SHORTCUT.at(site, path, from, to));
+        used[0] = "identity";
+        return x;
+      }
+      case ZERO_PAD -> {
+        used[0] = "zero-pad";
+        if (from.isFlat() || to.isFlat()) {
+          report(Message.ZERO_PAD_FLAT.at(site, path, from, to));
+          return x;
+        }
+        if (to.channels() < from.channels()) {
+          report(Message.ZERO_PAD_SHRINKS.at(site, path, from, to));
+          return x;
+        }
+        int stride = strideBetween(from, to);
+        if (stride < 0) {
+          report(Message.SHORTCUT_STRIDE.at(site, path, from, to));
+          return x;
+        }
+        String name = path + ".shortcut";
+        sink.add(new Vertex(name, new GraphOp.ZeroPad(stride, to.channels() - from.channels()),
+            List.of(x.vertex()), to, 0, 0));
+        return new Flow(name, to);
+      }
+      case PROJECTION, AUTO -> {
+        used[0] = "projection";
+        String name = path + ".shortcut";
+        if (from.isFlat() || to.isFlat()) {
+          int nIn = (int) activated.shape().size();
+          int nOut = (int) to.size();
+          long params = (long) nIn * nOut + nOut;
+          sink.add(new Vertex(name, new GraphOp.Dense(nIn, nOut, Nonlinearity.IDENTITY),
+              List.of(activated.vertex()), Shape.flat(nOut), params, params));
+          return new Flow(name, to);
+        }
+        int stride = strideBetween(from, to);
+        if (stride < 0) {
+          report(Message.SHORTCUT_STRIDE.at(site, path, from, to));
+          return x;
+        }
+        long weights = (long) from.channels() * to.channels() + to.channels();
+        sink.add(new Vertex(name,
+            new GraphOp.Conv(1, stride, 0, from.channels(), to.channels(), true, Nonlinearity.IDENTITY),
+            List.of(activated.vertex()), to, weights, weights));
+        return batchNorm(name + ".bn", new Flow(name, to), 1e-5, 1.0, sink);
+      }
+    }
+    throw new AssertionError(kind);
+  }
+
+  /** The stride s with ceil(from / s) == to in height and width, or -1. */
+  static int strideBetween(Shape from, Shape to) {
+    for (int s = 1; s <= Math.max(from.height(), from.width()); s++) {
+      if (ceilDiv(from.height(), s) == to.height() && ceilDiv(from.width(), s) == to.width()) {
+        return s;
+      }
+    }
+    return -1;
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  // ---------------------------------------------------------------- layers
+
+  /** A layer field in post- or pre-activation order, as its context says. */
+  private Flow layer(LayerStep layer, String path, Flow in, Context context, List<Vertex> sink)
+      throws ShapeUnknown {
+    if (context.preActivation()) {
+      Flow flow = normAndActivation(layer, path, in, sink);
+      return weight(layer, path, flow, context, sink, true);
+    }
+    boolean foldActivation = layer.batchNorm() == null;
+    Flow flow = weight(layer, path, in, context, sink, !foldActivation);
+    if (layer.batchNorm() != null) {
+      flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+    }
+    if (layer.activation() != null && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
+      flow = activation(path, flow, layer.activation(), sink);
+    }
+    return flow;
+  }
+
+  /** Whether the DL4J layer for this op carries its own activation. */
+  private static boolean canFold(Op op) {
+    return op instanceof Op.Conv || op instanceof Op.Dense;
+  }
+
+  private Flow normAndActivation(LayerStep layer, String path, Flow in, List<Vertex> sink) {
+    Flow flow = in;
+    if (layer.batchNorm() != null) {
+      flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+    }
+    if (layer.activation() != null) {
+      flow = activation(path, flow, layer.activation(), sink);
+    }
+    return flow;
+  }
+
+  private Flow batchNorm(String name, Flow in, double epsilon, double gammaInit, List<Vertex> sink) {
+    int c = in.shape().channels();
+    sink.add(new Vertex(name, new GraphOp.BatchNorm(c, epsilon, gammaInit), List.of(in.vertex()),
+        in.shape(), 4L * c, 2L * c));
+    return new Flow(name, in.shape());
+  }
+
+  private Flow activation(String path, Flow in, Nonlinearity fn, List<Vertex> sink) {
+    String name = path + "." + fn.name().toLowerCase(Locale.ROOT);
+    sink.add(new Vertex(name, new GraphOp.Activation(fn), List.of(in.vertex()), in.shape(), 0, 0));
+    return new Flow(name, in.shape());
+  }
+
+  /**
+   * The field's weight or pooling op, if any.
+   *
+   * @param activationElsewhere whether the field's activation gets its own vertex
+   */
+  private Flow weight(
+      LayerStep layer, String path, Flow in, Context context, List<Vertex> sink,
+      boolean activationElsewhere) throws ShapeUnknown {
+    Op op = layer.weight();
+    if (op == null) {
+      return in;
+    }
+    Shape shape = in.shape();
+    Nonlinearity folded = activationElsewhere || layer.activation() == null ? Nonlinearity.IDENTITY : layer.activation();
+    if (op instanceof Op.Conv c) {
+        requireFeatureMap(c.origin(), path, "Conv", shape);
+        int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
+        int padding = c.padding() == -1 ? (c.kernel() - 1) / 2 : c.padding();
+        Shape spatial = window(c.origin(), path, shape, c.kernel(), stride, padding);
+        int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
+        boolean bias = true; // until dropNormalisedBiases sees what reads it
+        long params = (long) c.kernel() * c.kernel() * shape.channels() * nOut + (bias ? nOut : 0);
+        Shape out = spatial.withChannels(nOut);
+        sink.add(new Vertex(path, new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, bias, folded),
+            List.of(in.vertex()), out, params, params));
+        return new Flow(path, out);
+    } else if (op instanceof Op.Pool p) {
+        requireFeatureMap(p.origin(), path, p.max() ? "MaxPool" : "AvgPool", shape);
+        int stride = p.stride() == Layer.STAGE ? context.stageStride() : p.stride() == 0 ? p.kernel() : p.stride();
+        int padding = p.padding() == -1 ? (p.kernel() - 1) / 2 : p.padding();
+        Shape out = window(p.origin(), path, shape, p.kernel(), stride, padding);
+        sink.add(new Vertex(path, new GraphOp.Pool(p.max(), p.kernel(), stride, padding), List.of(in.vertex()),
+            out, 0, 0));
+        return new Flow(path, out);
+    } else if (op instanceof Op.GlobalAvgPool g) {
+        requireFeatureMap(g.origin(), path, "GlobalAvgPool", shape);
+        Shape out = Shape.flat(shape.channels());
+        sink.add(new Vertex(path, new GraphOp.GlobalAvgPool(), List.of(in.vertex()), out, 0, 0));
+        return new Flow(path, out);
+    } else if (op instanceof Op.Dense d) {
+        int nIn = (int) shape.size();
+        int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+        long params = (long) nIn * nOut + nOut;
+        Shape out = Shape.flat(nOut);
+        GraphOp graphOp = layer.output() == null
+            ? new GraphOp.Dense(nIn, nOut, folded)
+            : new GraphOp.Output(nIn, nOut, outputActivation(layer), layer.output().loss());
+        sink.add(new Vertex(path, graphOp, List.of(in.vertex()), out, params, params));
+        return new Flow(path, out);
+    }
+    throw new AssertionError(op);
+  }
+
+  private static Nonlinearity outputActivation(LayerStep layer) {
+    if (layer.activation() != null) {
+      return layer.activation();
+    }
+    Loss loss = layer.output().loss();
+    return switch (loss) {
+      case MCXENT, NEGATIVELOGLIKELIHOOD -> Nonlinearity.SOFTMAX;
+      case XENT -> Nonlinearity.SIGMOID;
+      case MSE, L1 -> Nonlinearity.IDENTITY;
+    };
+  }
+
+  private void requireFeatureMap(Origin at, String path, String annotation, Shape shape) throws ShapeUnknown {
+    if (shape.isFlat()) {
+      report(Message.NEEDS_FEATURE_MAP.at(at, path, annotation, shape));
+      throw new ShapeUnknown();
+    }
+  }
+
+  /** Height and width after a square window: floor((in + 2p - k) / s) + 1. */
+  private Shape window(Origin at, String path, Shape in, int kernel, int stride, int padding)
+      throws ShapeUnknown {
+    if (in.height() + 2 * padding < kernel || in.width() + 2 * padding < kernel) {
+      report(Message.KERNEL_TOO_LARGE.at(at.attribute("kernel"), path, kernel, in, padding));
+      throw new ShapeUnknown();
+    }
+    int h = (in.height() + 2 * padding - kernel) / stride + 1;
+    int w = (in.width() + 2 * padding - kernel) / stride + 1;
+    return Shape.image(in.channels(), h, w);
+  }
+
+  private void report(Problem problem) {
+    problems.add(trunkSite == null ? problem : problem.withSite(trunkSite));
+  }
+
+  private static String describeLayer(LayerStep layer) {
+    StringBuilder s = new StringBuilder();
+    if (layer.weight() != null) {
+      Op op = layer.weight();
+      if (op instanceof Op.Conv c) {
+        s.append("conv ").append(c.kernel()).append("x").append(c.kernel());
+      } else if (op instanceof Op.Pool p) {
+        s.append(p.max() ? "maxpool " : "avgpool ").append(p.kernel()).append("x").append(p.kernel());
+      } else if (op instanceof Op.GlobalAvgPool) {
+        s.append("global avgpool");
+      } else {
+        s.append(layer.output() != null ? "output" : "dense");
+      }
+    }
+    if (layer.batchNorm() != null) {
+      s.append(s.isEmpty() ? "" : ", ").append("batchnorm");
+    }
+    if (layer.activation() != null) {
+      s.append(s.isEmpty() ? "" : ", ").append(layer.activation().name().toLowerCase(Locale.ROOT));
+    }
+    return s.toString();
+  }
+}

@@ -1,0 +1,183 @@
+package org.skipwire.processor.shape;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.skipwire.Layer;
+import org.skipwire.processor.diag.Message;
+import org.skipwire.processor.diag.Problem;
+import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.LayerStep;
+import org.skipwire.processor.model.Network;
+import org.skipwire.processor.model.Op;
+import org.skipwire.processor.model.Origin;
+import org.skipwire.processor.model.StageStep;
+import org.skipwire.processor.model.Step;
+
+/**
+ * The checks that need no shapes: values in range, attributes that exclude each other, where the
+ * output goes. Each block type is checked once, however often it is used.
+ */
+final class StaticCheck {
+  private final List<Problem> problems;
+  private final Set<String> checkedBlocks = new HashSet<>();
+
+  StaticCheck(List<Problem> problems) {
+    this.problems = problems;
+  }
+
+  void check(Network network) {
+    if (network.trunk().isEmpty()) {
+      problems.add(Message.EMPTY_NETWORK.at(network.origin(), network.simpleName()));
+      return;
+    }
+    Origin input = network.inputOrigin();
+    if (network.input().channels() < 1) {
+      outOfRange(input.attribute("channels"), "@Input", "channels", network.input().channels(), "must be at least 1");
+    }
+    boolean flat = network.input().height() == 0 && network.input().width() == 0;
+    if (!flat && (network.input().height() < 1 || network.input().width() < 1)) {
+      outOfRange(
+          input.attribute(network.input().height() < 1 ? "height" : "width"),
+          "@Input",
+          network.input().height() < 1 ? "height" : "width",
+          Math.min(network.input().height(), network.input().width()),
+          "must be at least 1, or both 0 for a flat input");
+    }
+    checkOutput(network);
+    for (Step step : network.trunk()) {
+      checkStep(step, false);
+    }
+  }
+
+  private void checkOutput(Network network) {
+    List<Step> trunk = network.trunk();
+    Step last = trunk.get(trunk.size() - 1);
+    boolean lastIsOutput = last instanceof LayerStep l && l.output() != null;
+    for (int i = 0; i < trunk.size() - 1; i++) {
+      if (trunk.get(i) instanceof LayerStep l && l.output() != null) {
+        problems.add(
+            Message.OUTPUT_NOT_LAST.at(l.output().origin(), l.name(), trunk.get(i + 1).name()));
+        lastIsOutput = true; // one mistake, one message
+      }
+    }
+    if (!lastIsOutput) {
+      problems.add(Message.NO_OUTPUT.at(network.origin(), network.simpleName()));
+    }
+    for (Step step : trunk) {
+      if (step instanceof LayerStep l && l.output() != null && !(l.weight() instanceof Op.Dense)) {
+        problems.add(Message.OUTPUT_NEEDS_DENSE.at(l.output().origin(), l.name()));
+      }
+    }
+  }
+
+  private void checkStep(Step step, boolean inBlock) {
+    if (step instanceof LayerStep layer) {
+      checkLayer(layer, inBlock);
+    } else {
+      checkStage((StageStep) step);
+    }
+  }
+
+  private void checkStage(StageStep stage) {
+    Origin at = stage.stageOrigin();
+    if (stage.blocks() < 1) {
+      outOfRange(at.attribute("blocks"), stage.name(), "blocks", stage.blocks(), "must be at least 1");
+    }
+    if (stage.width() < 1) {
+      outOfRange(at.attribute("width"), stage.name(), "width", stage.width(), "must be at least 1");
+    }
+    if (stage.stride() < 1) {
+      outOfRange(at.attribute("stride"), stage.name(), "stride", stage.stride(), "must be at least 1");
+    }
+    Block block = stage.block();
+    if (checkedBlocks.add(block.qualifiedName())) {
+      if (block.body().isEmpty()) {
+        problems.add(Message.EMPTY_BLOCK.at(block.origin(), block.simpleName()));
+      }
+      for (Step inner : block.body()) {
+        if (inner instanceof LayerStep l && l.output() != null) {
+          problems.add(Message.OUTPUT_IN_BLOCK.at(l.output().origin(), l.name(), block.simpleName()));
+        }
+        checkStep(inner, true);
+      }
+    }
+  }
+
+  private void checkLayer(LayerStep layer, boolean inBlock) {
+    String name = layer.name();
+    if (layer.batchNorm() != null) {
+      Origin bn = layer.batchNorm().origin();
+      double eps = layer.batchNorm().epsilon();
+      if (!(eps > 0) || Double.isInfinite(eps)) {
+        outOfRange(bn.attribute("epsilon"), name, "epsilon", eps, "must be positive and finite");
+      }
+      double gamma = layer.batchNorm().gammaInit();
+      if (!Double.isFinite(gamma)) {
+        outOfRange(bn.attribute("gammaInit"), name, "gammaInit", gamma, "must be finite");
+      }
+    }
+    if (layer.weight() == null) {
+      return;
+    }
+    Op op = layer.weight();
+    if (op instanceof Op.Conv c) {
+        Origin at = c.origin();
+        atLeast(at, name, "kernel", c.kernel(), 1);
+        checkStride(at, name, c.stride(), inBlock, false);
+        if (c.padding() < -1) {
+          outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
+        }
+        checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
+    } else if (op instanceof Op.Pool p) {
+        Origin at = p.origin();
+        atLeast(at, name, "kernel", p.kernel(), 1);
+        checkStride(at, name, p.stride(), inBlock, true);
+        if (p.padding() < -1) {
+          outOfRange(at.attribute("padding"), name, "padding", p.padding(), "must be at least 0");
+        } else if (p.padding() > 0 && p.padding() * 2 >= p.kernel() + 1) {
+          outOfRange(at.attribute("padding"), name, "padding", p.padding(),
+              "must be at most half the kernel (" + p.kernel() + "): a window may not lie in the padding");
+        }
+    } else if (op instanceof Op.Dense d) {
+      checkSize(d.origin(), name, "Dense", "units", d.units(), d.width(), inBlock);
+    }
+  }
+
+  private void checkStride(Origin at, String name, int stride, boolean inBlock, boolean zeroAllowed) {
+    if (stride == Layer.STAGE) {
+      if (!inBlock) {
+        problems.add(Message.STAGE_STRIDE_OUTSIDE_BLOCK.at(at.attribute("stride"), name));
+      }
+    } else if (stride < (zeroAllowed ? 0 : 1)) {
+      outOfRange(at.attribute("stride"), name, "stride", stride, "must be at least 1, or STAGE");
+    }
+  }
+
+  private void checkSize(
+      Origin at, String name, String annotation, String absolute, int size, int width, boolean inBlock) {
+    if (size < 0) {
+      outOfRange(at.attribute(absolute), name, absolute, size, "must be at least 1");
+    }
+    if (width < 0) {
+      outOfRange(at.attribute("width"), name, "width", width, "must be at least 1");
+    }
+    if (size > 0 && width > 0) {
+      problems.add(Message.WIDTH_AND_FILTERS.at(at.attribute("width"), name, annotation, width, absolute, size));
+    } else if (!inBlock && width > 0) {
+      problems.add(Message.WIDTH_OUTSIDE_BLOCK.at(at.attribute("width"), name, width, absolute));
+    } else if (!inBlock && size == 0) {
+      problems.add(Message.MISSING_SIZE.at(at, name, annotation, absolute));
+    }
+  }
+
+  private void atLeast(Origin at, String name, String attribute, int value, int min) {
+    if (value < min) {
+      outOfRange(at.attribute(attribute), name, attribute, value, "must be at least " + min);
+    }
+  }
+
+  private void outOfRange(Origin at, String name, String attribute, Object value, String rule) {
+    problems.add(Message.OUT_OF_RANGE.at(at, name, attribute, value, rule));
+  }
+}

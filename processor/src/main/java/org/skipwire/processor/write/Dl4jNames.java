@@ -1,0 +1,40 @@
+package org.skipwire.processor.write;
+
+import com.palantir.javapoet.ClassName;
+
+/**
+ * The DL4J and runtime types the generated code names. Built from strings: the processor must
+ * not depend on DL4J, it only writes code that calls it.
+ */
+final class Dl4jNames {
+  private Dl4jNames() {}
+
+  private static final String CONF = "org.deeplearning4j.nn.conf";
+  private static final String LAYERS = CONF + ".layers";
+
+  static final ClassName GRAPH_CONFIGURATION = ClassName.get(CONF, "ComputationGraphConfiguration");
+  static final ClassName GRAPH_BUILDER =
+      ClassName.get(CONF, "ComputationGraphConfiguration", "GraphBuilder");
+  static final ClassName INPUT_TYPE = ClassName.get(CONF + ".inputs", "InputType");
+  static final ClassName ELEMENT_WISE_VERTEX = ClassName.get(CONF + ".graph", "ElementWiseVertex");
+  static final ClassName CONVOLUTION_LAYER = ClassName.get(LAYERS, "ConvolutionLayer");
+  static final ClassName BATCH_NORMALIZATION = ClassName.get(LAYERS, "BatchNormalization");
+  static final ClassName ACTIVATION_LAYER = ClassName.get(LAYERS, "ActivationLayer");
+  static final ClassName SUBSAMPLING_LAYER = ClassName.get(LAYERS, "SubsamplingLayer");
+  static final ClassName POOLING_TYPE = ClassName.get(LAYERS, "PoolingType");
+  static final ClassName GLOBAL_POOLING_LAYER = ClassName.get(LAYERS, "GlobalPoolingLayer");
+  static final ClassName DENSE_LAYER = ClassName.get(LAYERS, "DenseLayer");
+  static final ClassName OUTPUT_LAYER = ClassName.get(LAYERS, "OutputLayer");
+  static final ClassName ACTIVATION = ClassName.get("org.nd4j.linalg.activations", "Activation");
+  static final ClassName LOSS_FUNCTION =
+      ClassName.get("org.nd4j.linalg.lossfunctions", "LossFunctions", "LossFunction");
+
+  private static final String RUNTIME = "org.skipwire.runtime";
+  static final ClassName SKIPWIRE_MODEL = ClassName.get(RUNTIME, "SkipwireModel");
+  static final ClassName TRAINING = ClassName.get(RUNTIME, "Training");
+  static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
+  static final ClassName ZERO_PAD_CHANNELS_VERTEX = ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
+
+  static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+  static final ClassName SKIPWIRE_GENERATED = ClassName.get("org.skipwire", "SkipwireGenerated");
+}

@@ -1,0 +1,156 @@
+package org.skipwire.samples.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.Models;
+import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.VertexInfo;
+
+/** Every sample network: its counts against the references, its shapes against DL4J's. */
+class ZooTest {
+
+  /**
+   * Trainable parameters of the reference implementations: torchvision's resnet18..152 (its
+   * documented counts), and He et al. 2015's CIFAR architecture (6n+2 layers), computed below
+   * from the paper, not from our declarations.
+   */
+  static final Map<String, Long> REFERENCE = Map.ofEntries(
+      Map.entry("resnet18", 11_689_512L),
+      Map.entry("resnet34", 21_797_672L),
+      Map.entry("resnet50", 25_557_032L),
+      Map.entry("resnet101", 44_549_160L),
+      Map.entry("resnet152", 60_192_808L),
+      Map.entry("cifar-resnet20", cifar(20, false)),
+      Map.entry("cifar-resnet32", cifar(32, false)),
+      Map.entry("cifar-resnet44", cifar(44, false)),
+      Map.entry("cifar-resnet56", cifar(56, false)),
+      Map.entry("cifar-resnet110", cifar(110, false)),
+      Map.entry("cifar-resnet20-b", cifar(20, true)),
+      Map.entry("cifar-resnet32-b", cifar(32, true)),
+      Map.entry("cifar-resnet44-b", cifar(44, true)),
+      Map.entry("cifar-resnet56-b", cifar(56, true)),
+      Map.entry("cifar-resnet110-b", cifar(110, true)));
+
+  /**
+   * The CIFAR ResNet of He et al. 2015, section 4.2: a 3x3 conv to 16 channels, then three stages
+   * of n basic blocks (two 3x3 convs each) at 16, 32 and 64 channels, global average pooling and
+   * a 10-way fully connected layer; every conv without bias and followed by batch norm (gamma,
+   * beta). Option A shortcuts have no parameters; option B adds a 1x1 conv + BN where the width
+   * doubles.
+   */
+  static long cifar(int depth, boolean projection) {
+    int n = (depth - 2) / 6;
+    long params = 3 * 16 * 9 + 2 * 16; // stem conv + BN
+    int in = 16;
+    for (int width : new int[] {16, 32, 64}) {
+      for (int block = 0; block < n; block++) {
+        params += (long) in * width * 9 + 2 * width; // conv1 + BN
+        params += (long) width * width * 9 + 2 * width; // conv2 + BN
+        if (projection && in != width) {
+          params += (long) in * width + 2 * width; // 1x1 projection + BN
+        }
+        in = width;
+      }
+    }
+    return params + 64 * 10 + 10; // fc
+  }
+
+  static Stream<String> models() {
+    return Models.all().stream().map(SkipwireModel::name);
+  }
+
+  private static SkipwireModel model(String name) {
+    return Models.find(name).orElseThrow();
+  }
+
+  @Test
+  void everySampleIsRegisteredAndHasAReference() {
+    List<String> names = Models.all().stream().map(SkipwireModel::name).toList();
+    assertEquals(REFERENCE.keySet().stream().sorted().toList(), names.stream().sorted().toList());
+  }
+
+  @Test
+  void cifarReferenceMatchesThePublishedRoundedCounts() {
+    // The paper's Table 6 gives 0.27M, 0.46M, 0.66M, 0.85M and 1.7M for option A.
+    assertEquals(0.27, cifar(20, false) / 1e6, 0.005);
+    assertEquals(0.46, cifar(32, false) / 1e6, 0.005);
+    assertEquals(0.66, cifar(44, false) / 1e6, 0.005);
+    assertEquals(0.85, cifar(56, false) / 1e6, 0.005);
+    assertEquals(1.7, cifar(110, false) / 1e6, 0.05);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void trainableParamsEqualTheReference(String name) {
+    SkipwireModel model = model(name);
+    assertEquals(REFERENCE.get(model.name()), model.trainableParams(), model.name());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void compileTimeShapesEqualDl4jShapes(String name) {
+    SkipwireModel model = model(name);
+    ComputationGraphConfiguration conf = model.configuration();
+    List<Integer> in = model.inputShape();
+    InputType input = in.size() == 1
+        ? InputType.feedForward(in.get(0))
+        : InputType.convolutional(in.get(1), in.get(2), in.get(0));
+    Map<String, InputType> dl4j = conf.getLayerActivationTypes(input);
+    for (VertexInfo v : model.vertices()) {
+      assertEquals(v.shape(), dims(dl4j.get(v.name())), v.name());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
+  void createdGraphMatchesItsConstantsAndRunsForward(String name) {
+    SkipwireModel model = model(name);
+    ComputationGraph graph = model.create();
+    assertEquals(model.totalParams(), graph.numParams(), "numParams");
+    long runningStats = 0;
+    for (GraphVertex v : graph.getVertices()) {
+      if (v.hasLayer() && v.getLayer() instanceof BatchNormalization bn) {
+        runningStats += 2 * bn.layerConf().getNOut();
+      }
+    }
+    assertEquals(model.trainableParams(), graph.numParams() - runningStats, "trainable");
+
+    List<Integer> in = model.inputShape();
+    long[] shape = new long[in.size() + 1];
+    shape[0] = 2;
+    for (int i = 0; i < in.size(); i++) {
+      shape[i + 1] = in.get(i);
+    }
+    INDArray out = graph.outputSingle(false, Nd4j.rand(graph.getConfiguration().getDataType(), shape));
+    List<Long> expected = new ArrayList<>(List.of(2L));
+    model.outputShape().forEach(d -> expected.add((long) d));
+    assertEquals(expected, Stream.of(out.shape()).flatMapToLong(java.util.Arrays::stream).boxed().toList());
+    assertTrue(out.sumNumber().doubleValue() > 1.99 && out.sumNumber().doubleValue() < 2.01,
+        "softmax rows sum to 1");
+  }
+
+  private static List<Integer> dims(InputType type) {
+    if (type instanceof InputType.InputTypeConvolutional c) {
+      return List.of((int) c.getChannels(), (int) c.getHeight(), (int) c.getWidth());
+    }
+    if (type instanceof InputType.InputTypeFeedForward f) {
+      return List.of((int) f.getSize());
+    }
+    throw new AssertionError("unexpected " + type);
+  }
+}
