@@ -380,4 +380,20 @@ class ErroneousNetworksTest {
     assertThat(c).hadErrorContaining("network Bad has no @Output").inFile(src).onLineContaining("name = \"bad\"");
     assertEquals(1, Sources.generatedSources(src).size(), "GoodGraph only");
   }
+
+  @Test
+  void anUnresolvableValueLeavesTheErrorToJavac() throws IOException {
+    JavaFileObject src = source("Typo", """
+        @Network(input = @Input(channels = 4, height = 8, width = 8))
+        class Typo {
+          @Conv(kernel = KERNEL, filters = 8) Layer conv;
+          @GlobalAvgPool Layer gap;
+          @Dense(units = 2) @Output Layer out;
+        }
+        """);
+    Compilation c = compile(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c).hadErrorContaining("cannot find symbol").inFile(src).onLineContaining("KERNEL");
+    assertNothingGenerated(src);
+  }
 }

@@ -32,38 +32,46 @@ final class Annotations {
     return find(element, annotation).isPresent();
   }
 
-  private Object value(AnnotationMirror mirror, String name) {
+  /**
+   * The attribute's value as the given type. A value javac could not resolve (an unknown constant)
+   * arrives as something else, often the string {@code "<error>"}; javac reports that itself.
+   */
+  private <T> T value(AnnotationMirror mirror, String name, Class<T> type) {
     for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
         elements.getElementValuesWithDefaults(mirror).entrySet()) {
       if (e.getKey().getSimpleName().contentEquals(name)) {
-        return e.getValue().getValue();
+        Object value = e.getValue().getValue();
+        if (!type.isInstance(value)) {
+          throw new NetworkReader.UnresolvedType(name + " = " + value);
+        }
+        return type.cast(value);
       }
     }
     throw new IllegalArgumentException("no attribute " + name + " on " + mirror);
   }
 
   int intValue(AnnotationMirror mirror, String name) {
-    return ((Number) value(mirror, name)).intValue();
+    return value(mirror, name, Integer.class);
   }
 
   double doubleValue(AnnotationMirror mirror, String name) {
-    return ((Number) value(mirror, name)).doubleValue();
+    return value(mirror, name, Number.class).doubleValue();
   }
 
   boolean booleanValue(AnnotationMirror mirror, String name) {
-    return (Boolean) value(mirror, name);
+    return value(mirror, name, Boolean.class);
   }
 
   String stringValue(AnnotationMirror mirror, String name) {
-    return (String) value(mirror, name);
+    return value(mirror, name, String.class);
   }
 
   AnnotationMirror annotationValue(AnnotationMirror mirror, String name) {
-    return (AnnotationMirror) value(mirror, name);
+    return value(mirror, name, AnnotationMirror.class);
   }
 
   <E extends Enum<E>> E enumValue(AnnotationMirror mirror, String name, Class<E> type) {
-    VariableElement constant = (VariableElement) value(mirror, name);
+    VariableElement constant = value(mirror, name, VariableElement.class);
     return Enum.valueOf(type, constant.getSimpleName().toString());
   }
 }

@@ -56,10 +56,13 @@ import org.skipwire.processor.model.Step;
  */
 public final class NetworkReader {
 
-  /** A referenced type does not exist yet (perhaps another processor generates it). */
-  public static final class UnresolvedType extends Exception {
-    UnresolvedType(String type) {
-      super(type, null, false, false);
+  /**
+   * A referenced type or an annotation value does not resolve (yet: another processor may generate
+   * it). javac reports what is missing itself if it never appears.
+   */
+  public static final class UnresolvedType extends RuntimeException {
+    UnresolvedType(String what) {
+      super(what, null, false, false);
     }
   }
 
@@ -83,7 +86,7 @@ public final class NetworkReader {
   }
 
   /** The network, or empty if it cannot be read; the reasons are in the problem list. */
-  public Optional<org.skipwire.processor.model.Network> read(TypeElement type) throws UnresolvedType {
+  public Optional<org.skipwire.processor.model.Network> read(TypeElement type) {
     AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
     if (type.getKind() != ElementKind.CLASS) {
       problems.add(Message.MISPLACED.at(ElementOrigin.of(type, network),
@@ -111,7 +114,7 @@ public final class NetworkReader {
         ElementOrigin.of(type, network), shape, inputOrigin, trunk));
   }
 
-  private List<Step> steps(TypeElement owner, boolean inBlock) throws UnresolvedType {
+  private List<Step> steps(TypeElement owner, boolean inBlock) {
     List<Step> steps = new ArrayList<>();
     for (VariableElement field : ElementFilter.fieldsIn(owner.getEnclosedElements())) {
       if (field.getModifiers().contains(Modifier.STATIC)) {
@@ -122,7 +125,7 @@ public final class NetworkReader {
     return steps;
   }
 
-  private Optional<? extends Step> step(VariableElement field, boolean inBlock) throws UnresolvedType {
+  private Optional<? extends Step> step(VariableElement field, boolean inBlock) {
     TypeMirror type = field.asType();
     if (type.getKind() == TypeKind.ERROR) {
       throw new UnresolvedType(type.toString());
@@ -209,7 +212,7 @@ public final class NetworkReader {
     };
   }
 
-  private Optional<StageStep> stage(VariableElement field, TypeElement blockType) throws UnresolvedType {
+  private Optional<StageStep> stage(VariableElement field, TypeElement blockType) {
     String name = field.getSimpleName().toString();
     boolean ok = true;
     for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {
@@ -239,7 +242,7 @@ public final class NetworkReader {
   }
 
   /** Reads a block class once; a block that contains itself is reported at the closing field. */
-  private Optional<Block> block(TypeElement type, VariableElement usedAt) throws UnresolvedType {
+  private Optional<Block> block(TypeElement type, VariableElement usedAt) {
     String name = type.getQualifiedName().toString();
     if (reading.contains(name)) {
       List<String> cycle = new ArrayList<>();
