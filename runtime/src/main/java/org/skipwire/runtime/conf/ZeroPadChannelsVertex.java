@@ -140,7 +140,8 @@ public class ZeroPadChannelsVertex extends GraphVertex {
     // The output and the input gradient are the only arrays it allocates, and DL4J already counts
     // those as activations and activation gradients; nothing is cached or held as working memory.
     InputType outputType = getOutputType(-1, inputTypes);
-    return new LayerMemoryReport.Builder(null, ZeroPadChannelsVertex.class, inputTypes[0], outputType)
+    return new LayerMemoryReport.Builder(
+            null, ZeroPadChannelsVertex.class, inputTypes[0], outputType)
         .standardMemory(0, 0)
         .workingMemory(0, 0, 0, 0)
         .cacheMemory(0, 0)

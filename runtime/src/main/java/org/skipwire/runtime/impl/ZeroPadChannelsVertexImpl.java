@@ -47,7 +47,8 @@ public class ZeroPadChannelsVertexImpl extends BaseGraphVertex {
   @Override
   public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (!canDoForward()) {
-      throw new IllegalStateException("cannot do forward pass of " + vertexName + ": input not set");
+      throw new IllegalStateException(
+          "cannot do forward pass of " + vertexName + ": input not set");
     }
     INDArray x = inputs[0];
     requireNchw(x);

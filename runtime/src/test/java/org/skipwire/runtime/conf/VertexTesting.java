@@ -7,12 +7,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.function.Function;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** What every runtime vertex test does: gradient checks and the two serialisation round trips. */
@@ -46,6 +49,25 @@ final class VertexTesting {
     } finally {
       Nd4j.setDefaultDataTypes(before, beforeFloat);
     }
+  }
+
+  /**
+   * Trains two copies of a graph, one with workspaces and one without, and asserts they stay
+   * identical. A vertex that hands out an array from a workspace that has since been reused would
+   * make the first copy drift or fail.
+   */
+  static void assertWorkspacesChangeNothing(
+      Function<WorkspaceMode, ComputationGraph> graphs, INDArray input, INDArray labels) {
+    ComputationGraph with = graphs.apply(WorkspaceMode.ENABLED);
+    ComputationGraph without = graphs.apply(WorkspaceMode.NONE);
+    assertEquals(without.params(), with.params());
+    MultiDataSet data = new MultiDataSet(input, labels);
+    for (int i = 0; i < 3; i++) {
+      with.fit(data);
+      without.fit(data);
+    }
+    assertTrue(without.params().equalsWithEps(with.params(), 1e-12), "parameters drifted apart");
+    assertTrue(without.outputSingle(input).equalsWithEps(with.outputSingle(input), 1e-12));
   }
 
   /** toJson then fromJson gives an equal configuration, and the same JSON again. */

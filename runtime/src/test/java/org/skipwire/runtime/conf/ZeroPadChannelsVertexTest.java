@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.skipwire.runtime.conf.VertexTesting.assertGradientsMatch;
 import static org.skipwire.runtime.conf.VertexTesting.assertJsonRoundTrip;
+import static org.skipwire.runtime.conf.VertexTesting.assertWorkspacesChangeNothing;
 import static org.skipwire.runtime.conf.VertexTesting.oneHot;
 import static org.skipwire.runtime.conf.VertexTesting.random;
 import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
@@ -13,6 +14,7 @@ import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -28,7 +30,9 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import org.skipwire.runtime.impl.ZeroPadChannelsVertexImpl;
 
@@ -102,6 +106,14 @@ class ZeroPadChannelsVertexTest {
   }
 
   @Test
+  void trainsTheSameWithAndWithoutWorkspaces() {
+    assertWorkspacesChangeNothing(
+        ws -> convThenPad(2, 2, 5, new Sgd(0.1), ws),
+        random(13, DataType.DOUBLE, 2, 2, 5, 5),
+        oneHot(2, 3, DataType.DOUBLE));
+  }
+
+  @Test
   void outputTypeHasCeilSpatialSizeAndExtraChannels() {
     InputType out =
         new ZeroPadChannelsVertex(2, 5).getOutputType(-1, InputType.convolutional(5, 4, 3));
@@ -113,8 +125,7 @@ class ZeroPadChannelsVertexTest {
   void rejectsFlatInputAndBadArguments() {
     ZeroPadChannelsVertex pad = new ZeroPadChannelsVertex(2, 1);
     assertThrows(
-        InvalidInputTypeException.class,
-        () -> pad.getOutputType(-1, InputType.feedForward(8)));
+        InvalidInputTypeException.class, () -> pad.getOutputType(-1, InputType.feedForward(8)));
     assertThrows(IllegalArgumentException.class, () -> new ZeroPadChannelsVertex(0, 1));
     assertThrows(IllegalArgumentException.class, () -> new ZeroPadChannelsVertex(1, -1));
   }
@@ -200,11 +211,18 @@ class ZeroPadChannelsVertexTest {
    * softmax over 3 classes on the flattened map, which keeps every position's gradient distinct.
    */
   private static ComputationGraph convThenPad(int stride, int pad, int size) {
+    return convThenPad(stride, pad, size, new NoOp(), WorkspaceMode.ENABLED);
+  }
+
+  private static ComputationGraph convThenPad(
+      int stride, int pad, int size, IUpdater updater, WorkspaceMode workspaces) {
     ComputationGraphConfiguration conf =
         new NeuralNetConfiguration.Builder()
             .seed(42)
             .dataType(DataType.DOUBLE)
-            .updater(new NoOp())
+            .updater(updater)
+            .trainingWorkspaceMode(workspaces)
+            .inferenceWorkspaceMode(workspaces)
             .weightInit(WeightInit.XAVIER)
             .convolutionMode(ConvolutionMode.Same)
             .graphBuilder()
