@@ -3,6 +3,7 @@ package org.skipwire.runtime.conf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.skipwire.runtime.conf.VertexTesting.assertGradientsMatch;
@@ -15,6 +16,7 @@ import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -286,6 +288,17 @@ class HighwayGateVertexTest {
         InvalidInputTypeException.class,
         () -> conv.getOutputType(-1, map, InputType.convolutional(4, 4, 3)));
     assertThrows(InvalidInputTypeException.class, () -> conv.getOutputType(-1, map));
+  }
+
+  @Test
+  void passesTheMaskOfXThrough() {
+    HighwayGateVertex gate = HighwayGateVertex.dense(FEATURES).build();
+    INDArray mask = Nd4j.create(new double[] {1, 0}).reshape(2, 1);
+
+    assertNull(gate.feedForwardMaskArrays(null, MaskState.Active, 2));
+    assertEquals(
+        mask,
+        gate.feedForwardMaskArrays(new INDArray[] {mask, null}, MaskState.Active, 2).getFirst());
   }
 
   @Test

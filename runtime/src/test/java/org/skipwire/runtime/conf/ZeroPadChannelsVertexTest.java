@@ -3,6 +3,7 @@ package org.skipwire.runtime.conf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.skipwire.runtime.conf.VertexTesting.assertGradientsMatch;
 import static org.skipwire.runtime.conf.VertexTesting.assertJsonRoundTrip;
@@ -11,6 +12,7 @@ import static org.skipwire.runtime.conf.VertexTesting.oneHot;
 import static org.skipwire.runtime.conf.VertexTesting.random;
 import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 
+import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -94,6 +96,22 @@ class ZeroPadChannelsVertexTest {
                 })
             .reshape(1, 1, 3, 3);
     assertEquals(expected, dx);
+  }
+
+  @Test
+  void spatialMasksAreSubsampledAndPerExampleMasksKept() {
+    ZeroPadChannelsVertexImpl vertex =
+        new ZeroPadChannelsVertexImpl(null, "pad", 0, 2, 1, DataType.DOUBLE);
+    INDArray perExample = Nd4j.create(new double[] {1, 0}).reshape(2, 1);
+    INDArray spatial = Nd4j.create(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9}).reshape(1, 1, 3, 3);
+
+    assertNull(vertex.feedForwardMaskArrays(null, MaskState.Active, 2));
+    assertEquals(
+        perExample,
+        vertex.feedForwardMaskArrays(new INDArray[] {perExample}, MaskState.Active, 2).getFirst());
+    assertEquals(
+        Nd4j.create(new double[] {1, 3, 7, 9}).reshape(1, 1, 2, 2),
+        vertex.feedForwardMaskArrays(new INDArray[] {spatial}, MaskState.Active, 1).getFirst());
   }
 
   @ParameterizedTest(name = "stride {0}, pad {1}, {2}x{2}")
