@@ -18,8 +18,12 @@ public @interface Stage {
   /** How many blocks, at least 1. */
   int blocks();
 
-  /** The base width of the blocks in channels: a layer with {@code width = k} has k times this. */
-  int width();
+  /**
+   * The base width of the blocks in channels: a layer with {@code width = k} has k times this.
+   * Required for residual blocks; for dense units it defaults to the growth rate, for highway
+   * layers to the input's width. Default 0: not given.
+   */
+  int width() default 0;
 
   /** Stride of the first block wherever it says {@code stride = STAGE}; default 1. */
   int stride() default 1;

@@ -27,6 +27,9 @@ import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Conv;
+import org.skipwire.DenseConnect;
+import org.skipwire.HighwayGate;
+import org.skipwire.Transition;
 import org.skipwire.Dense;
 import org.skipwire.GlobalAvgPool;
 import org.skipwire.MaxPool;
@@ -53,7 +56,7 @@ import org.skipwire.processor.write.GraphWriter;
 public final class SkipwireProcessor extends AbstractProcessor {
 
   private static final List<Class<?>> SUPPORTED = List.of(Network.class, ResidualBlock.class,
-      Stage.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
+      DenseConnect.class, HighwayGate.class, Transition.class, Stage.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
       GlobalAvgPool.class, BatchNorm.class, Activation.class, Output.class);
 
   /** Top-level types compiled from source, over all rounds. */

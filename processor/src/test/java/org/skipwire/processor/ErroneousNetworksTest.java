@@ -249,7 +249,7 @@ class ErroneousNetworksTest {
     Compilation c = compile(src);
     assertThat(c).hadErrorCount(1);
     assertThat(c)
-        .hadErrorContaining("[skipwire/misplaced] @Conv applies to fields of a @Network or @ResidualBlock "
+        .hadErrorContaining("[skipwire/misplaced] @Conv applies to fields of a @Network or block "
             + "class; Stray is neither")
         .inFile(src)
         .onLineContaining("Layer lost;");

@@ -105,6 +105,52 @@ class GoldenTest {
   }
 
   @Test
+  void denseNetwork(TestInfo test) throws IOException {
+    Compilation c = compile(source("TinyDenseNet", """
+        /** Two dense blocks of a BC-style DenseNet with growth rate 4. */
+        @Network(input = @Input(channels = 3, height = 16, width = 16))
+        public class TinyDenseNet {
+          @Conv(kernel = 3, filters = 8) Layer stem;
+          @Stage(blocks = 2) Unit block1;
+          @Transition(compression = 0.5) Layer transition1;
+          @Stage(blocks = 2) Unit block2;
+          @BatchNorm @Activation(RELU) Layer norm;
+          @GlobalAvgPool Layer pool;
+          @Dense(units = 10) @Output Layer fc;
+        }
+
+        @DenseConnect(growthRate = 4)
+        class Unit {
+          @BatchNorm @Activation(RELU) @Conv(kernel = 1, width = 4) Layer bottleneck;
+          @BatchNorm @Activation(RELU) @Conv(kernel = 3) Layer conv;
+        }
+        """));
+    assertGolden(c, test, "demo.TinyDenseNetGraph");
+  }
+
+  @Test
+  void highwayNetwork(TestInfo test) throws IOException {
+    Compilation c = compile(source("TinyHighway", """
+        /** A highway MLP, and a convolutional highway stage with an independent carry gate. */
+        @Network(input = @Input(channels = 2, height = 8, width = 8))
+        public class TinyHighway {
+          @Conv(kernel = 3, filters = 4) @BatchNorm @Activation(RELU) Layer stem;
+          @Stage(blocks = 1) ConvGate conv;
+          @GlobalAvgPool Layer pool;
+          @Stage(blocks = 2) DenseGate dense;
+          @Dense(units = 3) @Output Layer fc;
+        }
+
+        @HighwayGate(gateBias = -1.0, independentCarry = true, gateKernel = 1)
+        class ConvGate { @Conv(kernel = 3) @BatchNorm @Activation(RELU) Layer transform; }
+
+        @HighwayGate
+        class DenseGate { @Dense(width = 1) @Activation(RELU) Layer transform; }
+        """));
+    assertGolden(c, test, "demo.TinyHighwayGraph");
+  }
+
+  @Test
   void everyGeneratedGraphIsRegisteredAsAService() throws IOException {
     Compilation c = compile(
         source("Alpha", """

@@ -72,7 +72,7 @@ public final class TinyResNetGraph implements SkipwireModel {
   public static final long TRAINABLE_PARAMS = 77_466L;
 
   /**
-   * All parameters, batch-norm running mean and variance included: {@code create().numParams()}.
+   * All parameters, batch-norm running mean and variance included: {@code create().params().length()}.
    */
   public static final long TOTAL_PARAMS = 78_074L;
 

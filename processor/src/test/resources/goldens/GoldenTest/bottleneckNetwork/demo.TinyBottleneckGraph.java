@@ -83,7 +83,7 @@ public final class TinyBottleneckGraph implements SkipwireModel {
   public static final long TRAINABLE_PARAMS = 48_948L;
 
   /**
-   * All parameters, batch-norm running mean and variance included: {@code create().numParams()}.
+   * All parameters, batch-norm running mean and variance included: {@code create().params().length()}.
    */
   public static final long TOTAL_PARAMS = 50_132L;
 

@@ -70,7 +70,7 @@ public final class TinyPreActGraph implements SkipwireModel {
   public static final long TRAINABLE_PARAMS = 24_666L;
 
   /**
-   * All parameters, batch-norm running mean and variance included: {@code create().numParams()}.
+   * All parameters, batch-norm running mean and variance included: {@code create().params().length()}.
    */
   public static final long TOTAL_PARAMS = 25_018L;
 

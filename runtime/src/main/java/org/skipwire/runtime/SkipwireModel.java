@@ -26,7 +26,11 @@ public interface SkipwireModel {
   /** Parameters the optimiser updates (batch-norm running statistics excluded). */
   long trainableParams();
 
-  /** All parameters as DL4J counts them: {@code create().numParams()}. */
+  /**
+   * All parameters, batch-norm running mean and variance included: the length of {@code
+   * create().params()}. This is also {@code numParams()}, except in graphs with parametrised
+   * vertices (the highway gate): DL4J's {@code ComputationGraph.numParams()} sums layers only.
+   */
   long totalParams();
 
   /** Every vertex in topological order, with the shapes and counts computed at compile time. */

@@ -34,6 +34,18 @@ public enum Message {
   OUTPUT_NOT_LAST("output-not-last", "%s: @Output must be the last step of the trunk; %s follows it"),
   OUTPUT_NEEDS_DENSE("output-needs-dense", "%s: @Output needs @Dense(units = n) on the same field"),
   OUTPUT_IN_BLOCK("output-in-block", "%s: @Output belongs on the network's last field, not in block %s"),
+  DENSE_SPATIAL(
+      "dense-spatial",
+      "%s: a dense unit must keep its input's height and width, but its branch maps %s to %s"),
+  HIGHWAY_SHAPE(
+      "highway-shape",
+      "%s: a highway body must keep its input's shape, but maps %s to %s; the gate mixes H(x) with x"),
+  TRANSITION_EMPTY(
+      "transition-empty",
+      "%s: compression %s keeps floor(%s x %d) = %d channels; a transition must keep at least one"),
+  MISSING_WIDTH("missing-width", "%s: @Stage of residual block %s needs width = w, the stage's channels"),
+  TWO_CONNECTIONS(
+      "two-connections", "block %s has both @%s and @%s; a block connects its branch one way"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
   MISPLACED("misplaced", "%s"),
   NOT_A_STEP(

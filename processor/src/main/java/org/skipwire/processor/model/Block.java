@@ -1,21 +1,15 @@
 package org.skipwire.processor.model;
 
 import java.util.List;
-import org.skipwire.ShortcutKind;
 
 /**
  * A block class: its branch, in field order, and how it connects the branch to its input.
  *
  * @param simpleName the class's simple name, for messages and comments
- * @param shortcut the class's {@code @Shortcut}, {@link ShortcutKind#AUTO} when absent
+ * @param origin the connection annotation on the class
  */
 public record Block(
-    String qualifiedName,
-    String simpleName,
-    Origin origin,
-    boolean preActivation,
-    ShortcutKind shortcut,
-    List<Step> body) {
+    String qualifiedName, String simpleName, Origin origin, Connection connection, List<Step> body) {
 
   public Block {
     body = List.copyOf(body);

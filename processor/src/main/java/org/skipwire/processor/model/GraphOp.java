@@ -75,4 +75,27 @@ public sealed interface GraphOp {
       return "zero-pad +" + padChannels + (stride == 1 ? "" : "/" + stride);
     }
   }
+
+  /** Concatenation of its inputs along the channels. */
+  record Merge() implements GraphOp {
+    @Override
+    public String describe() {
+      return "concat";
+    }
+  }
+
+  /**
+   * The trainable highway gate: reads x and H(x), returns {@code H * T + x * C}.
+   *
+   * @param conv whether the gate is a convolution (feature maps) or dense (flat vectors)
+   * @param width channels or features
+   * @param kernel the gate's kernel size; 1 for dense gates
+   */
+  record HighwayGate(boolean conv, int width, int kernel, double gateBias, boolean independentCarry)
+      implements GraphOp {
+    @Override
+    public String describe() {
+      return "highway gate" + (conv ? " " + kernel + "x" + kernel : "") + (independentCarry ? " +carry" : "");
+    }
+  }
 }

@@ -15,6 +15,9 @@ public sealed interface Op {
   /** {@code @GlobalAvgPool}. */
   record GlobalAvgPool(Origin origin) implements Op {}
 
+  /** {@code @Transition}: BN, ReLU, 1x1 conv to floor(compression * C), 2x2 average pool. */
+  record Transition(double compression, Origin origin) implements Op {}
+
   /** {@code @Dense}; 0 units or width means "not given". */
   record Dense(int units, int width, Origin origin) implements Op {}
 }

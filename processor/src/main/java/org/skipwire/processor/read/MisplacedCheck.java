@@ -52,8 +52,8 @@ public final class MisplacedCheck {
     if (field.getModifiers().contains(Modifier.STATIC)) {
       report(field, annotation, at + " applies to instance fields; static field " + field.getSimpleName()
           + " is not a step");
-    } else if (!Annotations.has(owner, Network.class) && !Annotations.has(owner, ResidualBlock.class)) {
-      report(field, annotation, at + " applies to fields of a @Network or @ResidualBlock class; "
+    } else if (!Annotations.has(owner, Network.class) && !NetworkReader.isBlock(owner)) {
+      report(field, annotation, at + " applies to fields of a @Network or block class; "
           + owner.getSimpleName() + " is neither");
     }
   }

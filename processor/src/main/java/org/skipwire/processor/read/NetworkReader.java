@@ -25,6 +25,9 @@ import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Conv;
+import org.skipwire.DenseConnect;
+import org.skipwire.HighwayGate;
+import org.skipwire.Transition;
 import org.skipwire.Dense;
 import org.skipwire.GlobalAvgPool;
 import org.skipwire.Input;
@@ -42,6 +45,7 @@ import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.BatchNormSpec;
 import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.Connection;
 import org.skipwire.processor.model.LayerStep;
 import org.skipwire.processor.model.Op;
 import org.skipwire.processor.model.OutputSpec;
@@ -68,12 +72,15 @@ public final class NetworkReader {
 
   /** The layer annotations, each a weight or pooling op: a field holds at most one. */
   private static final List<Class<?>> OPS =
-      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class);
+      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class, Transition.class);
+
+  /** The annotations that make a class a block, each one way of joining branch and input. */
+  static final List<Class<?>> CONNECTIONS = List.of(ResidualBlock.class, DenseConnect.class, HighwayGate.class);
 
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
       List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class,
-          BatchNorm.class, Activation.class, Output.class);
+          Transition.class, BatchNorm.class, Activation.class, Output.class);
 
   private final Annotations annotations;
   private final List<Problem> problems;
@@ -136,7 +143,7 @@ public final class NetworkReader {
     if (typeElement != null && typeElement.getQualifiedName().contentEquals(Layer.class.getCanonicalName())) {
       return layer(field);
     }
-    if (typeElement != null && Annotations.has(typeElement, ResidualBlock.class)) {
+    if (typeElement != null && isBlock(typeElement)) {
       return stage(field, typeElement);
     }
     String typeName = typeElement != null ? typeElement.getSimpleName().toString() : type.toString();
@@ -192,6 +199,15 @@ public final class NetworkReader {
           "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"));
       return Optional.empty();
     }
+    if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
+      org.skipwire.processor.model.Origin extra = batchNorm != null
+          ? batchNorm.origin()
+          : ElementOrigin.of(field, activationMirror.get());
+      problems.add(Message.MISPLACED.at(extra,
+          "@Transition runs its own batch norm and ReLU; remove @" + (batchNorm != null ? "BatchNorm" : "Activation")
+              + " from " + name));
+      return Optional.empty();
+    }
     return Optional.of(new LayerStep(name, origin, weight, batchNorm, activation,
         activationMirror.<org.skipwire.processor.model.Origin>map(m -> ElementOrigin.of(field, m)).orElse(origin),
         output));
@@ -208,6 +224,7 @@ public final class NetworkReader {
           annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
           annotations.intValue(m, "padding"), at);
       case "GlobalAvgPool" -> new Op.GlobalAvgPool(at);
+      case "Transition" -> new Op.Transition(annotations.doubleValue(m, "compression"), at);
       default -> throw new IllegalStateException("not an op: " + m);
     };
   }
@@ -265,23 +282,41 @@ public final class NetworkReader {
     reading.push(name);
     try {
       int before = problems.size();
-      AnnotationMirror residual = Annotations.find(type, ResidualBlock.class).orElseThrow();
-      if (type.getKind() != ElementKind.CLASS) {
-        problems.add(Message.MISPLACED.at(ElementOrigin.of(type, residual),
-            "@ResidualBlock applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+      List<AnnotationMirror> connections = new ArrayList<>();
+      for (Class<?> c : CONNECTIONS) {
+        Annotations.find(type, c).ifPresent(connections::add);
       }
-      ShortcutKind shortcut = Annotations.find(type, Shortcut.class)
-          .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO);
+      AnnotationMirror mirror = connections.get(0);
+      if (connections.size() > 1) {
+        problems.add(Message.TWO_CONNECTIONS.at(ElementOrigin.of(type, connections.get(1)), type.getSimpleName(),
+            simpleName(connections.get(0)), simpleName(connections.get(1))));
+      }
+      if (type.getKind() != ElementKind.CLASS) {
+        problems.add(Message.MISPLACED.at(ElementOrigin.of(type, mirror),
+            "@" + simpleName(mirror) + " applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+      }
+      ElementOrigin origin = ElementOrigin.of(type, mirror);
+      Connection connection = switch (simpleName(mirror)) {
+        case "ResidualBlock" -> new Connection.Residual(annotations.booleanValue(mirror, "preActivation"),
+            Annotations.find(type, Shortcut.class)
+                .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO));
+        case "DenseConnect" -> new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
+        default -> new Connection.Highway(annotations.doubleValue(mirror, "gateBias"),
+            annotations.booleanValue(mirror, "independentCarry"), annotations.intValue(mirror, "gateKernel"), origin);
+      };
       List<Step> body = steps(type, true);
       Optional<Block> block = problems.size() > before
           ? Optional.empty()
-          : Optional.of(new Block(name, type.getSimpleName().toString(), ElementOrigin.of(type, residual),
-              annotations.booleanValue(residual, "preActivation"), shortcut, body));
+          : Optional.of(new Block(name, type.getSimpleName().toString(), origin, connection, body));
       blocks.put(name, block);
       return block;
     } finally {
       reading.pop();
     }
+  }
+
+  static boolean isBlock(Element type) {
+    return CONNECTIONS.stream().anyMatch(c -> Annotations.has(type, c));
   }
 
   private static String simpleOf(String qualified) {

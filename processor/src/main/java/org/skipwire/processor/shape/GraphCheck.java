@@ -12,6 +12,7 @@ import org.skipwire.ShortcutKind;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.Connection;
 import org.skipwire.processor.model.Graph;
 import org.skipwire.processor.model.GraphOp;
 import org.skipwire.processor.model.LayerStep;
@@ -139,6 +140,14 @@ public final class GraphCheck {
     return result;
   }
 
+  /** Ops that carry a per-channel constant through unchanged, up to where it came from. */
+  private static boolean passesBiasThrough(GraphOp op) {
+    return op instanceof GraphOp.Add
+        || op instanceof GraphOp.ZeroPad
+        || op instanceof GraphOp.Merge
+        || (op instanceof GraphOp.Pool p && !p.max() && p.padding() == 0);
+  }
+
   private static boolean normalised(String vertex, Map<String, List<Vertex>> consumers) {
     List<Vertex> readers = consumers.getOrDefault(vertex, List.of());
     if (readers.isEmpty()) {
@@ -146,8 +155,7 @@ public final class GraphCheck {
     }
     for (Vertex reader : readers) {
       boolean ok = reader.op() instanceof GraphOp.BatchNorm
-          || ((reader.op() instanceof GraphOp.Add || reader.op() instanceof GraphOp.ZeroPad)
-              && normalised(reader.name(), consumers));
+          || (passesBiasThrough(reader.op()) && normalised(reader.name(), consumers));
       if (!ok) {
         return false;
       }
@@ -161,21 +169,59 @@ public final class GraphCheck {
       StageStep stage, String path, Flow in, Origin site, List<Graph.BlockRun> runs, boolean notes)
       throws ShapeUnknown {
     Block block = stage.block();
-    ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : block.shortcut();
     Flow flow = in;
     for (int i = 0; i < stage.blocks(); i++) {
       String blockPath = path + ".b" + i;
-      Context context = new Context(stage.width(), i == 0 ? stage.stride() : 1, block.preActivation(), site);
+      int stride = i == 0 ? stage.stride() : 1;
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
-      String[] shortcutUsed = new String[1];
-      flow = residual(block, blockPath, flow, context, kind, sink, shortcutUsed);
-      if (notes) {
-        String note = blockPath + ": " + block.simpleName() + ", " + before.shape() + " -> " + flow.shape()
-            + ", " + shortcutUsed[0] + " shortcut";
-        runs.add(new Graph.BlockRun(note, sink));
+      String how;
+      if (block.connection() instanceof Connection.Residual r) {
+        ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
+        Context context = new Context(stage.width(), stride, r.preActivation(), site);
+        String[] used = new String[1];
+        flow = residual(block, blockPath, flow, context, kind, sink, used);
+        how = used[0] + " shortcut";
+      } else if (block.connection() instanceof Connection.Dense d) {
+        int growth = stage.width() > 0 ? stage.width() : d.growthRate();
+        flow = dense(block, blockPath, flow, new Context(growth, stride, true, site), sink);
+        how = "growth " + (flow.shape().channels() - before.shape().channels());
       } else {
-        runs.add(new Graph.BlockRun(null, sink));
+        Connection.Highway h = (Connection.Highway) block.connection();
+        int width = stage.width() > 0 ? stage.width() : flow.shape().channels();
+        flow = highway(block, h, blockPath, flow, new Context(width, stride, false, site), sink);
+        how = "highway gate";
+      }
+      String note = notes
+          ? blockPath + ": " + block.simpleName() + ", " + before.shape() + " -> " + flow.shape() + ", " + how
+          : null;
+      runs.add(new Graph.BlockRun(note, sink));
+    }
+    return flow;
+  }
+
+  /** The block's fields in order, starting from {@code x}. */
+  private Flow branch(Block block, String path, Flow x, Context context, List<Vertex> sink, Flow[] preActivated)
+      throws ShapeUnknown {
+    Flow flow = x;
+    List<Step> body = block.body();
+    for (int i = 0; i < body.size(); i++) {
+      Step step = body.get(i);
+      String stepPath = path + "." + step.name();
+      if (step instanceof LayerStep layer) {
+        if (preActivated != null && i == 0 && (layer.batchNorm() != null || layer.activation() != null)) {
+          // The first unit's BN-ReLU is shared with a projection shortcut (He et al. 2016).
+          flow = normAndActivation(layer, stepPath, flow, sink);
+          preActivated[0] = flow;
+          flow = weight(layer, stepPath, flow, context, sink, true);
+        } else {
+          flow = layer(layer, stepPath, flow, context, sink);
+        }
+      } else {
+        StageStep nested = (StageStep) step;
+        List<Graph.BlockRun> runs = new ArrayList<>();
+        flow = stage(nested, stepPath, flow, nested.origin(), runs, false);
+        runs.forEach(r -> sink.addAll(r.vertices()));
       }
     }
     return flow;
@@ -184,30 +230,9 @@ public final class GraphCheck {
   private Flow residual(
       Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used)
       throws ShapeUnknown {
-    Flow flow = x;
-    Flow preActivated = null;
-    List<Step> body = block.body();
-    for (int i = 0; i < body.size(); i++) {
-      Step step = body.get(i);
-      String stepPath = path + "." + step.name();
-      if (step instanceof LayerStep layer) {
-          if (context.preActivation() && i == 0 && (layer.batchNorm() != null || layer.activation() != null)) {
-            // The first unit's BN-ReLU is shared with a projection shortcut (He et al. 2016).
-            flow = normAndActivation(layer, stepPath, flow, sink);
-            preActivated = flow;
-            flow = weight(layer, stepPath, flow, context, sink, true);
-          } else {
-            flow = layer(layer, stepPath, flow, context, sink);
-          }
-      } else {
-          StageStep nested = (StageStep) step;
-          List<Graph.BlockRun> runs = new ArrayList<>();
-          flow = stage(nested, stepPath, flow, nested.origin(), runs, false);
-          runs.forEach(r -> sink.addAll(r.vertices()));
-      }
-    }
-    Flow f = flow;
-    Flow shortcut = shortcut(path, x, preActivated == null ? x : preActivated, f, kind, context, sink, used);
+    Flow[] preActivated = new Flow[1];
+    Flow f = branch(block, path, x, context, sink, context.preActivation() ? preActivated : null);
+    Flow shortcut = shortcut(path, x, preActivated[0] == null ? x : preActivated[0], f, kind, context, sink, used);
     String add = path + ".add";
     sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
     if (context.preActivation()) {
@@ -216,6 +241,41 @@ public final class GraphCheck {
     String relu = path + ".relu";
     sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(add), f.shape(), 0, 0));
     return new Flow(relu, f.shape());
+  }
+
+  /** A dense unit: {@code concat(x, F(x))}, F in pre-activation order. */
+  private Flow dense(Block block, String path, Flow x, Context context, List<Vertex> sink) throws ShapeUnknown {
+    Flow f = branch(block, path, x, context, sink, null);
+    Shape in = x.shape();
+    Shape out = f.shape();
+    if (in.isFlat() != out.isFlat() || in.height() != out.height() || in.width() != out.width()) {
+      report(Message.DENSE_SPATIAL.at(context.site(), path, in, out));
+      throw new ShapeUnknown();
+    }
+    String concat = path + ".concat";
+    Shape shape = new Shape(in.channels() + out.channels(), in.height(), in.width());
+    sink.add(new Vertex(concat, new GraphOp.Merge(), List.of(x.vertex(), f.vertex()), shape, 0, 0));
+    return new Flow(concat, shape);
+  }
+
+  /** A highway layer: {@code H(x) * T(x) + x * C(x)}, H in post-activation order. */
+  private Flow highway(Block block, Connection.Highway gate, String path, Flow x, Context context, List<Vertex> sink)
+      throws ShapeUnknown {
+    Flow h = branch(block, path, x, context, sink, null);
+    if (!h.shape().equals(x.shape())) {
+      report(Message.HIGHWAY_SHAPE.at(context.site(), path, x.shape(), h.shape()));
+      return x;
+    }
+    Shape shape = x.shape();
+    boolean conv = !shape.isFlat();
+    int kernel = conv ? gate.gateKernel() : 1;
+    long perGate = (long) kernel * kernel * shape.channels() * shape.channels() + shape.channels();
+    long params = gate.independentCarry() ? 2 * perGate : perGate;
+    String name = path + ".gate";
+    sink.add(new Vertex(name,
+        new GraphOp.HighwayGate(conv, shape.channels(), kernel, gate.gateBias(), gate.independentCarry()),
+        List.of(x.vertex(), h.vertex()), shape, params, params));
+    return new Flow(name, shape);
   }
 
   private Flow shortcut(
@@ -376,6 +436,25 @@ public final class GraphCheck {
         sink.add(new Vertex(path, new GraphOp.Pool(p.max(), p.kernel(), stride, padding), List.of(in.vertex()),
             out, 0, 0));
         return new Flow(path, out);
+    } else if (op instanceof Op.Transition t) {
+        requireFeatureMap(t.origin(), path, "Transition", shape);
+        int c = shape.channels();
+        int nOut = (int) Math.floor(t.compression() * c);
+        if (nOut < 1) {
+          report(Message.TRANSITION_EMPTY.at(t.origin().attribute("compression"), path, t.compression(),
+              t.compression(), c, nOut));
+          throw new ShapeUnknown();
+        }
+        Flow flow = batchNorm(path + ".bn", in, 1e-5, 1.0, sink);
+        flow = activation(path, flow, Nonlinearity.RELU, sink);
+        long params = (long) c * nOut + nOut;
+        Shape reduced = shape.withChannels(nOut);
+        sink.add(new Vertex(path, new GraphOp.Conv(1, 1, 0, c, nOut, true, Nonlinearity.IDENTITY),
+            List.of(flow.vertex()), reduced, params, params));
+        Shape pooled = window(t.origin(), path, reduced, 2, 2, 0);
+        String pool = path + ".pool";
+        sink.add(new Vertex(pool, new GraphOp.Pool(false, 2, 2, 0), List.of(path), pooled, 0, 0));
+        return new Flow(pool, pooled);
     } else if (op instanceof Op.GlobalAvgPool g) {
         requireFeatureMap(g.origin(), path, "GlobalAvgPool", shape);
         Shape out = Shape.flat(shape.channels());
@@ -440,6 +519,8 @@ public final class GraphCheck {
         s.append(p.max() ? "maxpool " : "avgpool ").append(p.kernel()).append("x").append(p.kernel());
       } else if (op instanceof Op.GlobalAvgPool) {
         s.append("global avgpool");
+      } else if (op instanceof Op.Transition t) {
+        s.append("transition ").append(t.compression());
       } else {
         s.append(layer.output() != null ? "output" : "dense");
       }

@@ -7,6 +7,7 @@ import org.skipwire.Layer;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.Connection;
 import org.skipwire.processor.model.LayerStep;
 import org.skipwire.processor.model.Network;
 import org.skipwire.processor.model.Op;
@@ -84,14 +85,17 @@ final class StaticCheck {
     if (stage.blocks() < 1) {
       outOfRange(at.attribute("blocks"), stage.name(), "blocks", stage.blocks(), "must be at least 1");
     }
-    if (stage.width() < 1) {
+    Block block = stage.block();
+    if (stage.width() < 0) {
       outOfRange(at.attribute("width"), stage.name(), "width", stage.width(), "must be at least 1");
+    } else if (stage.width() == 0 && block.connection() instanceof Connection.Residual) {
+      problems.add(Message.MISSING_WIDTH.at(at, stage.name(), block.simpleName()));
     }
     if (stage.stride() < 1) {
       outOfRange(at.attribute("stride"), stage.name(), "stride", stage.stride(), "must be at least 1");
     }
-    Block block = stage.block();
     if (checkedBlocks.add(block.qualifiedName())) {
+      checkConnection(block);
       if (block.body().isEmpty()) {
         problems.add(Message.EMPTY_BLOCK.at(block.origin(), block.simpleName()));
       }
@@ -100,6 +104,21 @@ final class StaticCheck {
           problems.add(Message.OUTPUT_IN_BLOCK.at(l.output().origin(), l.name(), block.simpleName()));
         }
         checkStep(inner, true);
+      }
+    }
+  }
+
+  private void checkConnection(Block block) {
+    String name = block.simpleName();
+    if (block.connection() instanceof Connection.Dense d && d.growthRate() < 1) {
+      outOfRange(d.origin().attribute("growthRate"), name, "growthRate", d.growthRate(), "must be at least 1");
+    } else if (block.connection() instanceof Connection.Highway h) {
+      if (!Double.isFinite(h.gateBias())) {
+        outOfRange(h.origin().attribute("gateBias"), name, "gateBias", h.gateBias(), "must be finite");
+      }
+      if (h.gateKernel() < 1 || h.gateKernel() % 2 == 0) {
+        outOfRange(h.origin().attribute("gateKernel"), name, "gateKernel", h.gateKernel(),
+            "must be odd and at least 1, so the gate keeps the height and width");
       }
     }
   }
@@ -141,6 +160,10 @@ final class StaticCheck {
         }
     } else if (op instanceof Op.Dense d) {
       checkSize(d.origin(), name, "Dense", "units", d.units(), d.width(), inBlock);
+    } else if (op instanceof Op.Transition t) {
+      if (!(t.compression() > 0 && t.compression() <= 1)) {
+        outOfRange(t.origin().attribute("compression"), name, "compression", t.compression(), "must be in (0, 1]");
+      }
     }
   }
 

@@ -17,6 +17,7 @@ final class Dl4jNames {
       ClassName.get(CONF, "ComputationGraphConfiguration", "GraphBuilder");
   static final ClassName INPUT_TYPE = ClassName.get(CONF + ".inputs", "InputType");
   static final ClassName ELEMENT_WISE_VERTEX = ClassName.get(CONF + ".graph", "ElementWiseVertex");
+  static final ClassName MERGE_VERTEX = ClassName.get(CONF + ".graph", "MergeVertex");
   static final ClassName CONVOLUTION_LAYER = ClassName.get(LAYERS, "ConvolutionLayer");
   static final ClassName BATCH_NORMALIZATION = ClassName.get(LAYERS, "BatchNormalization");
   static final ClassName ACTIVATION_LAYER = ClassName.get(LAYERS, "ActivationLayer");
@@ -34,6 +35,7 @@ final class Dl4jNames {
   static final ClassName TRAINING = ClassName.get(RUNTIME, "Training");
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
   static final ClassName ZERO_PAD_CHANNELS_VERTEX = ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
+  static final ClassName HIGHWAY_GATE_VERTEX = ClassName.get(RUNTIME + ".conf", "HighwayGateVertex");
 
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
   static final ClassName SKIPWIRE_GENERATED = ClassName.get("org.skipwire", "SkipwireGenerated");

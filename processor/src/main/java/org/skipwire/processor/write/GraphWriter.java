@@ -75,7 +75,7 @@ public final class GraphWriter {
         .addJavadoc("Parameters the optimiser updates.\n")
         .initializer("$L", grouped(graph.trainableParams(), "_") + "L").build());
     type.addField(FieldSpec.builder(long.class, "TOTAL_PARAMS", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
-        .addJavadoc("All parameters, batch-norm running mean and variance included: {@code create().numParams()}.\n")
+        .addJavadoc("All parameters, batch-norm running mean and variance included: {@code create().params().length()}.\n")
         .initializer("$L", grouped(graph.totalParams(), "_") + "L").build());
     type.addField(FieldSpec.builder(integerList, "INPUT_SHAPE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
         .initializer("$T.of($L)", List.class, dims(network.input())).build());
@@ -156,6 +156,22 @@ public final class GraphWriter {
     if (v.op() instanceof GraphOp.Add) {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T($T.Op.Add),$W$L)", v.name(),
           ELEMENT_WISE_VERTEX, ELEMENT_WISE_VERTEX, inputs);
+    }
+    if (v.op() instanceof GraphOp.Merge) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.MERGE_VERTEX, inputs);
+    }
+    if (v.op() instanceof GraphOp.HighwayGate h) {
+      CodeBlock.Builder gate = CodeBlock.builder();
+      if (h.conv()) {
+        gate.add("$T.conv($L, $L)", Dl4jNames.HIGHWAY_GATE_VERTEX, h.width(), h.kernel());
+      } else {
+        gate.add("$T.dense($L)", Dl4jNames.HIGHWAY_GATE_VERTEX, h.width());
+      }
+      gate.add("$Z.gateBias($L)", literal(h.gateBias()));
+      if (h.independentCarry()) {
+        gate.add("$Z.independentCarry(true)");
+      }
+      return CodeBlock.of("graph.addVertex($S,$W$L$Z.build(),$W$L)", v.name(), gate.build(), inputs);
     }
     if (v.op() instanceof GraphOp.ZeroPad z) {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T($L, $L),$W$L)", v.name(),

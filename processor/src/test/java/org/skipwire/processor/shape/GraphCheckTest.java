@@ -18,6 +18,7 @@ import org.skipwire.ShortcutKind;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.model.BatchNormSpec;
 import org.skipwire.processor.model.Block;
+import org.skipwire.processor.model.Connection;
 import org.skipwire.processor.model.Graph;
 import org.skipwire.processor.model.GraphOp;
 import org.skipwire.processor.model.LayerStep;
@@ -61,7 +62,7 @@ class GraphCheckTest {
   }
 
   private static Block basic(ShortcutKind kind) {
-    return new Block("demo.Basic", "Basic", at("Basic"), false, kind, List.of(
+    return new Block("demo.Basic", "Basic", at("Basic"), new Connection.Residual(false, kind), List.of(
         conv("conv1", 3, Layer.STAGE, 0, 0, -1, true, Nonlinearity.RELU),
         conv("conv2", 3, 1, 0, 0, -1, true, null)));
   }
@@ -177,7 +178,7 @@ class GraphCheckTest {
 
   @Test
   void widthMultipliesTheStageWidth() {
-    Block bottleneck = new Block("demo.B", "B", at("B"), false, ShortcutKind.AUTO, List.of(
+    Block bottleneck = new Block("demo.B", "B", at("B"), new Connection.Residual(false, ShortcutKind.AUTO), List.of(
         conv("reduce", 1, 1, 0, 0, -1, true, Nonlinearity.RELU),
         conv("expand", 1, 1, 0, 4, -1, true, null)));
     Graph graph = GraphCheck.check(network(Shape.image(64, 8, 8),
