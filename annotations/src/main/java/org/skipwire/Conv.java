@@ -29,6 +29,12 @@ public @interface Conv {
   /** Output channels as a multiple of the block's base width. 0 (default): not given. */
   int width() default 0;
 
+  /**
+   * Groups (ResNeXt's cardinality): input and output channels split into this many groups, each
+   * convolved separately. Both channel counts must divide by it. Default 1.
+   */
+  int groups() default 1;
+
   /** Zero padding in pixels on each side. Default -1: {@code (kernel - 1) / 2}, "same" at stride 1. */
   int padding() default -1;
 }

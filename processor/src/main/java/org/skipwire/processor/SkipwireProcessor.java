@@ -27,6 +27,10 @@ import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Conv;
+import org.skipwire.GatedSkip;
+import org.skipwire.ReZero;
+import org.skipwire.SqueezeExcite;
+import org.skipwire.StochasticDepth;
 import org.skipwire.DenseConnect;
 import org.skipwire.HighwayGate;
 import org.skipwire.Transition;
@@ -56,7 +60,8 @@ import org.skipwire.processor.write.GraphWriter;
 public final class SkipwireProcessor extends AbstractProcessor {
 
   private static final List<Class<?>> SUPPORTED = List.of(Network.class, ResidualBlock.class,
-      DenseConnect.class, HighwayGate.class, Transition.class, Stage.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
+      DenseConnect.class, HighwayGate.class, Transition.class, Stage.class, StochasticDepth.class,
+      SqueezeExcite.class, ReZero.class, GatedSkip.class, org.skipwire.Dropout.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
       GlobalAvgPool.class, BatchNorm.class, Activation.class, Output.class);
 
   /** Top-level types compiled from source, over all rounds. */

@@ -22,38 +22,37 @@ import org.skipwire.runtime.VertexInfo;
 
 /**
  * DL4J wiring of {@link TinyPreAct} ({@code tinypreact}): input [3, 16, 16], output [10],
- * 24,666 trainable parameters (25,018 with batch-norm running statistics).
+ * 24,602 trainable parameters (24,890 with batch-norm running statistics).
  *
  * <pre>
- * vertex                 kind            inputs                                  output        params
- * stem                   conv 3x3        input                                   [16, 16, 16]     432
- * stage1.b0.conv1.bn     batchnorm       stem                                    [16, 16, 16]      64
- * stage1.b0.conv1.relu   relu            stage1.b0.conv1.bn                      [16, 16, 16]
- * stage1.b0.conv1        conv 3x3        stage1.b0.conv1.relu                    [16, 16, 16]   2,304
- * stage1.b0.conv2.bn     batchnorm       stage1.b0.conv1                         [16, 16, 16]      64
- * stage1.b0.conv2.relu   relu            stage1.b0.conv2.bn                      [16, 16, 16]
- * stage1.b0.conv2        conv 3x3        stage1.b0.conv2.relu                    [16, 16, 16]   2,304
- * stage1.b0.add          add             stage1.b0.conv2, stem                   [16, 16, 16]
- * stage1.b1.conv1.bn     batchnorm       stage1.b0.add                           [16, 16, 16]      64
- * stage1.b1.conv1.relu   relu            stage1.b1.conv1.bn                      [16, 16, 16]
- * stage1.b1.conv1        conv 3x3        stage1.b1.conv1.relu                    [16, 16, 16]   2,304
- * stage1.b1.conv2.bn     batchnorm       stage1.b1.conv1                         [16, 16, 16]      64
- * stage1.b1.conv2.relu   relu            stage1.b1.conv2.bn                      [16, 16, 16]
- * stage1.b1.conv2        conv 3x3        stage1.b1.conv2.relu                    [16, 16, 16]   2,304
- * stage1.b1.add          add             stage1.b1.conv2, stage1.b0.add          [16, 16, 16]
- * stage2.b0.conv1.bn     batchnorm       stage1.b1.add                           [16, 16, 16]      64
- * stage2.b0.conv1.relu   relu            stage2.b0.conv1.bn                      [16, 16, 16]
- * stage2.b0.conv1        conv 3x3/2      stage2.b0.conv1.relu                    [32, 8, 8]     4,608
- * stage2.b0.conv2.bn     batchnorm       stage2.b0.conv1                         [32, 8, 8]       128
- * stage2.b0.conv2.relu   relu            stage2.b0.conv2.bn                      [32, 8, 8]
- * stage2.b0.conv2        conv 3x3        stage2.b0.conv2.relu                    [32, 8, 8]     9,216
- * stage2.b0.shortcut     conv 1x1/2      stage2.b0.conv1.relu                    [32, 8, 8]       512
- * stage2.b0.shortcut.bn  batchnorm       stage2.b0.shortcut                      [32, 8, 8]       128
- * stage2.b0.add          add             stage2.b0.conv2, stage2.b0.shortcut.bn  [32, 8, 8]
- * post.bn                batchnorm       stage2.b0.add                           [32, 8, 8]       128
- * post.relu              relu            post.bn                                 [32, 8, 8]
- * pool                   global avgpool  post.relu                               [32]
- * fc                     output mcxent   pool                                    [10]             330
+ * vertex                kind            inputs                               output        params
+ * stem                  conv 3x3        input                                [16, 16, 16]     432
+ * stage1.b0.conv1.bn    batchnorm       stem                                 [16, 16, 16]      64
+ * stage1.b0.conv1.relu  relu            stage1.b0.conv1.bn                   [16, 16, 16]
+ * stage1.b0.conv1       conv 3x3        stage1.b0.conv1.relu                 [16, 16, 16]   2,304
+ * stage1.b0.conv2.bn    batchnorm       stage1.b0.conv1                      [16, 16, 16]      64
+ * stage1.b0.conv2.relu  relu            stage1.b0.conv2.bn                   [16, 16, 16]
+ * stage1.b0.conv2       conv 3x3        stage1.b0.conv2.relu                 [16, 16, 16]   2,304
+ * stage1.b0.add         add             stage1.b0.conv2, stem                [16, 16, 16]
+ * stage1.b1.conv1.bn    batchnorm       stage1.b0.add                        [16, 16, 16]      64
+ * stage1.b1.conv1.relu  relu            stage1.b1.conv1.bn                   [16, 16, 16]
+ * stage1.b1.conv1       conv 3x3        stage1.b1.conv1.relu                 [16, 16, 16]   2,304
+ * stage1.b1.conv2.bn    batchnorm       stage1.b1.conv1                      [16, 16, 16]      64
+ * stage1.b1.conv2.relu  relu            stage1.b1.conv2.bn                   [16, 16, 16]
+ * stage1.b1.conv2       conv 3x3        stage1.b1.conv2.relu                 [16, 16, 16]   2,304
+ * stage1.b1.add         add             stage1.b1.conv2, stage1.b0.add       [16, 16, 16]
+ * stage2.b0.conv1.bn    batchnorm       stage1.b1.add                        [16, 16, 16]      64
+ * stage2.b0.conv1.relu  relu            stage2.b0.conv1.bn                   [16, 16, 16]
+ * stage2.b0.conv1       conv 3x3/2      stage2.b0.conv1.relu                 [32, 8, 8]     4,608
+ * stage2.b0.conv2.bn    batchnorm       stage2.b0.conv1                      [32, 8, 8]       128
+ * stage2.b0.conv2.relu  relu            stage2.b0.conv2.bn                   [32, 8, 8]
+ * stage2.b0.conv2       conv 3x3        stage2.b0.conv2.relu                 [32, 8, 8]     9,216
+ * stage2.b0.shortcut    conv 1x1/2      stage2.b0.conv1.relu                 [32, 8, 8]       512
+ * stage2.b0.add         add             stage2.b0.conv2, stage2.b0.shortcut  [32, 8, 8]
+ * post.bn               batchnorm       stage2.b0.add                        [32, 8, 8]       128
+ * post.relu             relu            post.bn                              [32, 8, 8]
+ * pool                  global avgpool  post.relu                            [32]
+ * fc                    output mcxent   pool                                 [10]             330
  * </pre>
  */
 @Generated("org.skipwire.processor.SkipwireProcessor")
@@ -67,12 +66,12 @@ public final class TinyPreActGraph implements SkipwireModel {
   /**
    * Parameters the optimiser updates.
    */
-  public static final long TRAINABLE_PARAMS = 24_666L;
+  public static final long TRAINABLE_PARAMS = 24_602L;
 
   /**
    * All parameters, batch-norm running mean and variance included: {@code create().params().length()}.
    */
-  public static final long TOTAL_PARAMS = 25_018L;
+  public static final long TOTAL_PARAMS = 24_890L;
 
   private static final List<Integer> INPUT_SHAPE = List.of(3, 16, 16);
 
@@ -104,8 +103,7 @@ public final class TinyPreActGraph implements SkipwireModel {
     "stage2.b0.conv2.relu|relu|stage2.b0.conv2.bn|32x8x8|0|0",
     "stage2.b0.conv2|conv 3x3|stage2.b0.conv2.relu|32x8x8|9216|9216",
     "stage2.b0.shortcut|conv 1x1/2|stage2.b0.conv1.relu|32x8x8|512|512",
-    "stage2.b0.shortcut.bn|batchnorm|stage2.b0.shortcut|32x8x8|128|64",
-    "stage2.b0.add|add|stage2.b0.conv2,stage2.b0.shortcut.bn|32x8x8|0|0",
+    "stage2.b0.add|add|stage2.b0.conv2,stage2.b0.shortcut|32x8x8|0|0",
     "post.bn|batchnorm|stage2.b0.add|32x8x8|128|64",
     "post.relu|relu|post.bn|32x8x8|0|0",
     "pool|global avgpool|post.relu|32|0|0",
@@ -218,10 +216,8 @@ public final class TinyPreActGraph implements SkipwireModel {
     graph.addLayer("stage2.b0.shortcut", new ConvolutionLayer.Builder(1, 1).stride(2, 2)
         .padding(0, 0).nIn(16).nOut(32).hasBias(false).activation(Activation.IDENTITY).build(),
         "stage2.b0.conv1.relu");
-    graph.addLayer("stage2.b0.shortcut.bn", new BatchNormalization.Builder().nIn(32).nOut(32)
-        .eps(0.00001).build(), "stage2.b0.shortcut");
     graph.addVertex("stage2.b0.add", new ElementWiseVertex(ElementWiseVertex.Op.Add),
-        "stage2.b0.conv2", "stage2.b0.shortcut.bn");
+        "stage2.b0.conv2", "stage2.b0.shortcut");
   }
 
   /**

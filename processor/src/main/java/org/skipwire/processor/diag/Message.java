@@ -46,6 +46,11 @@ public enum Message {
   MISSING_WIDTH("missing-width", "%s: @Stage of residual block %s needs width = w, the stage's channels"),
   TWO_CONNECTIONS(
       "two-connections", "block %s has both @%s and @%s; a block connects its branch one way"),
+  GROUPS(
+      "groups",
+      "%s: a convolution from %s to %s cannot have %d groups: both channel counts must divide by it"),
+  SE_REDUCTION(
+      "se-reduction", "%s: squeeze-excitation reduction %d leaves no channel of %s; use at most its channels"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
   MISPLACED("misplaced", "%s"),
   NOT_A_STEP(

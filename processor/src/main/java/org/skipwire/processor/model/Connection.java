@@ -11,7 +11,32 @@ public sealed interface Connection {
    *
    * @param shortcut the class's {@code @Shortcut}, {@link ShortcutKind#AUTO} when absent
    */
-  record Residual(boolean preActivation, ShortcutKind shortcut) implements Connection {}
+  record Residual(
+      boolean preActivation, ShortcutKind shortcut, SqueezeExciteSpec squeezeExcite, Mix mix)
+      implements Connection {
+
+    /** A plain post- or pre-activation residual block with this shortcut. */
+    public static Residual of(boolean preActivation, ShortcutKind shortcut) {
+      return new Residual(preActivation, shortcut, null, Mix.SUM);
+    }
+  }
+
+  /** {@code @SqueezeExcite} on a residual block. */
+  record SqueezeExciteSpec(int reduction, Origin origin) {}
+
+  /** How a residual block joins branch and shortcut. */
+  record Mix(Kind kind, double init, Origin origin) {
+    public enum Kind {
+      /** {@code F(x) + shortcut(x)}. */
+      SUM,
+      /** {@code alpha F(x) + x}, alpha from 0 ({@code @ReZero}). */
+      REZERO,
+      /** {@code alpha F(x) + (1 - alpha) shortcut(x)} ({@code @GatedSkip}). */
+      GATED
+    }
+
+    public static final Mix SUM = new Mix(Kind.SUM, 0, null);
+  }
 
   /** {@code @DenseConnect}: {@code y = concat(x, F(x))}. */
   record Dense(int growthRate, Origin origin) implements Connection {}

@@ -10,11 +10,61 @@ public sealed interface GraphOp {
   String describe();
 
   record Conv(
-      int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation)
+      int kernel, int stride, int padding, int nIn, int nOut, int groups, boolean bias, Nonlinearity activation)
       implements GraphOp {
+
+    /** An ungrouped convolution. */
+    public Conv(int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation) {
+      this(kernel, stride, padding, nIn, nOut, 1, bias, activation);
+    }
+
+    public Conv withoutBias() {
+      return new Conv(kernel, stride, padding, nIn, nOut, groups, false, activation);
+    }
+
     @Override
     public String describe() {
-      return "conv " + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride);
+      return "conv " + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride) + (groups == 1 ? "" : " g" + groups);
+    }
+  }
+
+  /** Dropout of a fraction {@code rate} of the values, in training only. */
+  record Dropout(double rate) implements GraphOp {
+    @Override
+    public String describe() {
+      return "dropout " + rate;
+    }
+  }
+
+  /** Stochastic depth on a branch: kept with probability {@code survival} per example. */
+  record DropPath(double survival) implements GraphOp {
+    @Override
+    public String describe() {
+      return String.format(java.util.Locale.ROOT, "drop-path p=%.3f", survival);
+    }
+  }
+
+  /** Scales each channel of its first input by its second input, {@code [C]} per example. */
+  record ChannelScale() implements GraphOp {
+    @Override
+    public String describe() {
+      return "channel scale";
+    }
+  }
+
+  /** {@code alpha * x} with a trainable scalar alpha. */
+  record Scale(double alphaInit) implements GraphOp {
+    @Override
+    public String describe() {
+      return "scale alpha=" + alphaInit;
+    }
+  }
+
+  /** {@code alpha * f + (1 - alpha) * x} with a trainable scalar alpha; inputs x, f. */
+  record GatedSkip(double alphaInit) implements GraphOp {
+    @Override
+    public String describe() {
+      return "gated skip alpha=" + alphaInit;
     }
   }
 

@@ -12,6 +12,7 @@ import org.skipwire.Nonlinearity;
  * @param activation null when the field has no {@code @Activation}
  * @param activationOrigin the {@code @Activation} annotation, or the field
  * @param output null unless the field is the network's {@code @Output}
+ * @param dropout null unless the field has {@code @Dropout}
  */
 public record LayerStep(
     String name,
@@ -20,5 +21,10 @@ public record LayerStep(
     BatchNormSpec batchNorm,
     Nonlinearity activation,
     Origin activationOrigin,
-    OutputSpec output)
-    implements Step {}
+    OutputSpec output,
+    DropoutSpec dropout)
+    implements Step {
+
+  /** {@code @Dropout}: the probability of dropping a value of the step's output. */
+  public record DropoutSpec(double rate, Origin origin) {}
+}

@@ -17,10 +17,20 @@ public record Network(
     Origin origin,
     Shape input,
     Origin inputOrigin,
-    List<Step> trunk) {
+    List<Step> trunk,
+    StochasticDepthSpec stochasticDepth) {
+
+  /** {@code @StochasticDepth}: the last block's survival probability. */
+  public record StochasticDepthSpec(double finalSurvival, Origin origin) {}
 
   public Network {
     trunk = List.copyOf(trunk);
+  }
+
+  /** The same network without stochastic depth. */
+  public Network(String packageName, String simpleName, String name, Origin origin, Shape input,
+      Origin inputOrigin, List<Step> trunk) {
+    this(packageName, simpleName, name, origin, input, inputOrigin, trunk, null);
   }
 
   public String qualifiedName() {

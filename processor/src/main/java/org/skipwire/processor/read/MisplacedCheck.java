@@ -11,6 +11,7 @@ import org.skipwire.Network;
 import org.skipwire.ResidualBlock;
 import org.skipwire.Shortcut;
 import org.skipwire.Stage;
+import org.skipwire.StochasticDepth;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 
@@ -34,6 +35,22 @@ public final class MisplacedCheck {
       Class<? extends java.lang.annotation.Annotation> a = (Class<? extends java.lang.annotation.Annotation>) annotation;
       for (Element e : round.getElementsAnnotatedWith(a)) {
         checkField(e, annotation);
+      }
+    }
+    for (Class<?> option : NetworkReader.RESIDUAL_OPTIONS) {
+      @SuppressWarnings("unchecked")
+      Class<? extends java.lang.annotation.Annotation> a = (Class<? extends java.lang.annotation.Annotation>) option;
+      for (Element e : round.getElementsAnnotatedWith(a)) {
+        if (!Annotations.has(e, ResidualBlock.class)) {
+          report(e, option, "@" + option.getSimpleName() + " applies to @ResidualBlock classes; "
+              + e.getSimpleName() + " is not a @ResidualBlock");
+        }
+      }
+    }
+    for (Element e : round.getElementsAnnotatedWith(StochasticDepth.class)) {
+      if (!Annotations.has(e, Network.class)) {
+        report(e, StochasticDepth.class, "@StochasticDepth applies to @Network classes; "
+            + e.getSimpleName() + " is not a @Network");
       }
     }
     for (Element e : round.getElementsAnnotatedWith(Shortcut.class)) {

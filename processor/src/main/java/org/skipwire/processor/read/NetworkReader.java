@@ -25,6 +25,11 @@ import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Conv;
+import org.skipwire.Dropout;
+import org.skipwire.GatedSkip;
+import org.skipwire.ReZero;
+import org.skipwire.SqueezeExcite;
+import org.skipwire.StochasticDepth;
 import org.skipwire.DenseConnect;
 import org.skipwire.HighwayGate;
 import org.skipwire.Transition;
@@ -80,7 +85,10 @@ public final class NetworkReader {
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
       List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class,
-          Transition.class, BatchNorm.class, Activation.class, Output.class);
+          Transition.class, BatchNorm.class, Activation.class, Output.class, Dropout.class);
+
+  /** Annotations that refine a @ResidualBlock class. */
+  static final List<Class<?>> RESIDUAL_OPTIONS = List.of(SqueezeExcite.class, ReZero.class, GatedSkip.class);
 
   private final Annotations annotations;
   private final List<Problem> problems;
@@ -116,9 +124,13 @@ public final class NetworkReader {
     if (problems.size() > before) {
       return Optional.empty();
     }
+    org.skipwire.processor.model.Network.StochasticDepthSpec depth = Annotations.find(type, StochasticDepth.class)
+        .map(m -> new org.skipwire.processor.model.Network.StochasticDepthSpec(
+            annotations.doubleValue(m, "finalSurvival"), ElementOrigin.of(type, m)))
+        .orElse(null);
     return Optional.of(new org.skipwire.processor.model.Network(
         packageOf(type), type.getSimpleName().toString(), name,
-        ElementOrigin.of(type, network), shape, inputOrigin, trunk));
+        ElementOrigin.of(type, network), shape, inputOrigin, trunk, depth));
   }
 
   private List<Step> steps(TypeElement owner, boolean inBlock) {
@@ -186,7 +198,15 @@ public final class NetworkReader {
     OutputSpec output = Annotations.find(field, Output.class)
         .map(m -> new OutputSpec(annotations.enumValue(m, "loss", Loss.class), ElementOrigin.of(field, m)))
         .orElse(null);
-    if (weight == null && batchNorm == null && activation == null) {
+    LayerStep.DropoutSpec dropout = Annotations.find(field, Dropout.class)
+        .map(m -> new LayerStep.DropoutSpec(annotations.doubleValue(m, "value"), ElementOrigin.of(field, m)))
+        .orElse(null);
+    if (output != null && dropout != null) {
+      problems.add(Message.MISPLACED.at(dropout.origin(),
+          "@Dropout cannot share a field with @Output; put it on the field before"));
+      return Optional.empty();
+    }
+    if (weight == null && batchNorm == null && activation == null && dropout == null) {
       if (output != null) {
         problems.add(Message.OUTPUT_NEEDS_DENSE.at(output.origin(), name));
       } else {
@@ -210,7 +230,7 @@ public final class NetworkReader {
     }
     return Optional.of(new LayerStep(name, origin, weight, batchNorm, activation,
         activationMirror.<org.skipwire.processor.model.Origin>map(m -> ElementOrigin.of(field, m)).orElse(origin),
-        output));
+        output, dropout));
   }
 
   private Op op(VariableElement field, AnnotationMirror m) {
@@ -218,7 +238,7 @@ public final class NetworkReader {
     return switch (simpleName(m)) {
       case "Conv" -> new Op.Conv(annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
           annotations.intValue(m, "filters"), annotations.intValue(m, "width"),
-          annotations.intValue(m, "padding"), at);
+          annotations.intValue(m, "padding"), annotations.intValue(m, "groups"), at);
       case "Dense" -> new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
       case "MaxPool", "AvgPool" -> new Op.Pool(simpleName(m).equals("MaxPool"),
           annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
@@ -297,9 +317,7 @@ public final class NetworkReader {
       }
       ElementOrigin origin = ElementOrigin.of(type, mirror);
       Connection connection = switch (simpleName(mirror)) {
-        case "ResidualBlock" -> new Connection.Residual(annotations.booleanValue(mirror, "preActivation"),
-            Annotations.find(type, Shortcut.class)
-                .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO));
+        case "ResidualBlock" -> residual(type, mirror);
         case "DenseConnect" -> new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
         default -> new Connection.Highway(annotations.doubleValue(mirror, "gateBias"),
             annotations.booleanValue(mirror, "independentCarry"), annotations.intValue(mirror, "gateKernel"), origin);
@@ -313,6 +331,27 @@ public final class NetworkReader {
     } finally {
       reading.pop();
     }
+  }
+
+  private Connection.Residual residual(TypeElement type, AnnotationMirror mirror) {
+    ShortcutKind shortcut = Annotations.find(type, Shortcut.class)
+        .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO);
+    Connection.SqueezeExciteSpec se = Annotations.find(type, SqueezeExcite.class)
+        .map(m -> new Connection.SqueezeExciteSpec(annotations.intValue(m, "reduction"), ElementOrigin.of(type, m)))
+        .orElse(null);
+    Optional<AnnotationMirror> rezero = Annotations.find(type, ReZero.class);
+    Optional<AnnotationMirror> gated = Annotations.find(type, GatedSkip.class);
+    Connection.Mix mix = Connection.Mix.SUM;
+    if (rezero.isPresent() && gated.isPresent()) {
+      problems.add(Message.MISPLACED.at(ElementOrigin.of(type, gated.get()),
+          "@GatedSkip and @ReZero both scale the branch of " + type.getSimpleName() + "; keep one"));
+    } else if (rezero.isPresent()) {
+      mix = new Connection.Mix(Connection.Mix.Kind.REZERO, 0.0, ElementOrigin.of(type, rezero.get()));
+    } else if (gated.isPresent()) {
+      mix = new Connection.Mix(Connection.Mix.Kind.GATED, annotations.doubleValue(gated.get(), "init"),
+          ElementOrigin.of(type, gated.get()));
+    }
+    return new Connection.Residual(annotations.booleanValue(mirror, "preActivation"), shortcut, se, mix);
   }
 
   static boolean isBlock(Element type) {

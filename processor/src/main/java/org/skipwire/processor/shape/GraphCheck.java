@@ -59,6 +59,10 @@ public final class GraphCheck {
 
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
+  /** Stochastic depth: survival of the last block (1 when off), blocks L, and blocks seen so far. */
+  private double finalSurvival = 1.0;
+  private int residualBlocks;
+  private int residualSeen;
 
   private GraphCheck() {}
 
@@ -76,6 +80,14 @@ public final class GraphCheck {
   }
 
   private Graph lower(Network network) {
+    if (network.stochasticDepth() != null) {
+      finalSurvival = network.stochasticDepth().finalSurvival();
+      for (Step step : network.trunk()) {
+        if (step instanceof StageStep s && s.block().connection() instanceof Connection.Residual) {
+          residualBlocks += s.blocks();
+        }
+      }
+    }
     Flow flow = new Flow("input", network.input());
     List<Graph.Section> sections = new ArrayList<>();
     try {
@@ -126,8 +138,7 @@ public final class GraphCheck {
         List<Vertex> vertices = new ArrayList<>();
         for (Vertex v : run.vertices()) {
           if (v.op() instanceof GraphOp.Conv c && normalised(v.name(), consumers)) {
-            GraphOp.Conv noBias = new GraphOp.Conv(c.kernel(), c.stride(), c.padding(), c.nIn(), c.nOut(), false,
-                c.activation());
+            GraphOp.Conv noBias = c.withoutBias();
             long params = v.params() - (c.bias() ? c.nOut() : 0);
             v = new Vertex(v.name(), noBias, v.inputs(), v.shape(), params, params);
           }
@@ -180,7 +191,11 @@ public final class GraphCheck {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
         Context context = new Context(stage.width(), stride, r.preActivation(), site);
         String[] used = new String[1];
-        flow = residual(block, blockPath, flow, context, kind, sink, used);
+        // Huang et al. 2016's linear decay: p_l = 1 - l / L * (1 - p_L), over the trunk's blocks.
+        double survival = notes && residualBlocks > 0
+            ? 1.0 - (double) ++residualSeen / residualBlocks * (1.0 - finalSurvival)
+            : 1.0;
+        flow = residual(block, blockPath, flow, context, kind, sink, used, survival);
         how = used[0] + " shortcut";
       } else if (block.connection() instanceof Connection.Dense d) {
         int growth = stage.width() > 0 ? stage.width() : d.growthRate();
@@ -213,7 +228,7 @@ public final class GraphCheck {
           // The first unit's BN-ReLU is shared with a projection shortcut (He et al. 2016).
           flow = normAndActivation(layer, stepPath, flow, sink);
           preActivated[0] = flow;
-          flow = weight(layer, stepPath, flow, context, sink, true);
+          flow = dropout(layer, stepPath, weight(layer, stepPath, flow, context, sink, true), sink);
         } else {
           flow = layer(layer, stepPath, flow, context, sink);
         }
@@ -228,19 +243,67 @@ public final class GraphCheck {
   }
 
   private Flow residual(
-      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used)
-      throws ShapeUnknown {
+      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used,
+      double survival) throws ShapeUnknown {
+    Connection.Residual residual = (Connection.Residual) block.connection();
     Flow[] preActivated = new Flow[1];
     Flow f = branch(block, path, x, context, sink, context.preActivation() ? preActivated : null);
+    if (residual.squeezeExcite() != null) {
+      f = squeezeExcite(path, f, residual.squeezeExcite(), context, sink);
+    }
+    if (survival < 1.0) {
+      String drop = path + ".droppath";
+      sink.add(new Vertex(drop, new GraphOp.DropPath(survival), List.of(f.vertex()), f.shape(), 0, 0));
+      f = new Flow(drop, f.shape());
+    }
     Flow shortcut = shortcut(path, x, preActivated[0] == null ? x : preActivated[0], f, kind, context, sink, used);
     String add = path + ".add";
-    sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+    switch (residual.mix().kind()) {
+      case SUM -> sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+      case REZERO -> {
+        String scale = path + ".rezero";
+        sink.add(new Vertex(scale, new GraphOp.Scale(0.0), List.of(f.vertex()), f.shape(), 1, 1));
+        sink.add(new Vertex(add, new GraphOp.Add(), List.of(scale, shortcut.vertex()), f.shape(), 0, 0));
+      }
+      case GATED -> {
+        add = path + ".gate";
+        sink.add(new Vertex(add, new GraphOp.GatedSkip(residual.mix().init()),
+            List.of(shortcut.vertex(), f.vertex()), f.shape(), 1, 1));
+      }
+    }
     if (context.preActivation()) {
       return new Flow(add, f.shape());
     }
     String relu = path + ".relu";
     sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(add), f.shape(), 0, 0));
     return new Flow(relu, f.shape());
+  }
+
+  /** Global pool, reduce, ReLU, expand, sigmoid, then the branch scaled channel by channel. */
+  private Flow squeezeExcite(String path, Flow f, Connection.SqueezeExciteSpec se, Context context, List<Vertex> sink)
+      throws ShapeUnknown {
+    Shape shape = f.shape();
+    int c = shape.channels();
+    int hidden = c / se.reduction();
+    if (shape.isFlat() || hidden < 1) {
+      report(shape.isFlat()
+          ? Message.NEEDS_FEATURE_MAP.at(se.origin(), path, "SqueezeExcite", shape)
+          : Message.SE_REDUCTION.at(se.origin().attribute("reduction"), path, se.reduction(), shape));
+      throw new ShapeUnknown();
+    }
+    String pool = path + ".se.pool";
+    String reduce = path + ".se.reduce";
+    String expand = path + ".se.expand";
+    String scale = path + ".se.scale";
+    long reduceParams = (long) c * hidden + hidden;
+    long expandParams = (long) hidden * c + c;
+    sink.add(new Vertex(pool, new GraphOp.GlobalAvgPool(), List.of(f.vertex()), Shape.flat(c), 0, 0));
+    sink.add(new Vertex(reduce, new GraphOp.Dense(c, hidden, Nonlinearity.RELU), List.of(pool), Shape.flat(hidden),
+        reduceParams, reduceParams));
+    sink.add(new Vertex(expand, new GraphOp.Dense(hidden, c, Nonlinearity.SIGMOID), List.of(reduce), Shape.flat(c),
+        expandParams, expandParams));
+    sink.add(new Vertex(scale, new GraphOp.ChannelScale(), List.of(f.vertex(), expand), shape, 0, 0));
+    return new Flow(scale, shape);
   }
 
   /** A dense unit: {@code concat(x, F(x))}, F in pre-activation order. */
@@ -333,6 +396,10 @@ public final class GraphCheck {
         sink.add(new Vertex(name,
             new GraphOp.Conv(1, stride, 0, from.channels(), to.channels(), true, Nonlinearity.IDENTITY),
             List.of(activated.vertex()), to, weights, weights));
+        if (context.preActivation()) {
+          // He et al. 2016: the pre-activation projection is a bare 1x1 conv; the sum is normalised next.
+          return new Flow(name, to);
+        }
         return batchNorm(name + ".bn", new Flow(name, to), 1e-5, 1.0, sink);
       }
     }
@@ -360,7 +427,7 @@ public final class GraphCheck {
       throws ShapeUnknown {
     if (context.preActivation()) {
       Flow flow = normAndActivation(layer, path, in, sink);
-      return weight(layer, path, flow, context, sink, true);
+      return dropout(layer, path, weight(layer, path, flow, context, sink, true), sink);
     }
     boolean foldActivation = layer.batchNorm() == null;
     Flow flow = weight(layer, path, in, context, sink, !foldActivation);
@@ -370,7 +437,16 @@ public final class GraphCheck {
     if (layer.activation() != null && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
       flow = activation(path, flow, layer.activation(), sink);
     }
-    return flow;
+    return dropout(layer, path, flow, sink);
+  }
+
+  private Flow dropout(LayerStep layer, String path, Flow in, List<Vertex> sink) {
+    if (layer.dropout() == null) {
+      return in;
+    }
+    String name = path + ".dropout";
+    sink.add(new Vertex(name, new GraphOp.Dropout(layer.dropout().rate()), List.of(in.vertex()), in.shape(), 0, 0));
+    return new Flow(name, in.shape());
   }
 
   /** Whether the DL4J layer for this op carries its own activation. */
@@ -422,10 +498,16 @@ public final class GraphCheck {
         int padding = c.padding() == -1 ? (c.kernel() - 1) / 2 : c.padding();
         Shape spatial = window(c.origin(), path, shape, c.kernel(), stride, padding);
         int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
+        if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
+          report(Message.GROUPS.at(c.origin().attribute("groups"), path, shape, spatial.withChannels(nOut),
+              c.groups()));
+          throw new ShapeUnknown();
+        }
         boolean bias = true; // until dropNormalisedBiases sees what reads it
-        long params = (long) c.kernel() * c.kernel() * shape.channels() * nOut + (bias ? nOut : 0);
+        long params = (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut + (bias ? nOut : 0);
         Shape out = spatial.withChannels(nOut);
-        sink.add(new Vertex(path, new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, bias, folded),
+        sink.add(new Vertex(path,
+            new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, c.groups(), bias, folded),
             List.of(in.vertex()), out, params, params));
         return new Flow(path, out);
     } else if (op instanceof Op.Pool p) {

@@ -46,6 +46,13 @@ final class StaticCheck {
           "must be at least 1, or both 0 for a flat input");
     }
     checkOutput(network);
+    if (network.stochasticDepth() != null) {
+      double p = network.stochasticDepth().finalSurvival();
+      if (!(p > 0 && p <= 1)) {
+        outOfRange(network.stochasticDepth().origin().attribute("finalSurvival"), "@StochasticDepth",
+            "finalSurvival", p, "must be in (0, 1]: it is the probability that the last block survives");
+      }
+    }
     for (Step step : network.trunk()) {
       checkStep(step, false);
     }
@@ -110,6 +117,15 @@ final class StaticCheck {
 
   private void checkConnection(Block block) {
     String name = block.simpleName();
+    if (block.connection() instanceof Connection.Residual r) {
+      if (r.squeezeExcite() != null && r.squeezeExcite().reduction() < 1) {
+        outOfRange(r.squeezeExcite().origin().attribute("reduction"), name, "reduction",
+            r.squeezeExcite().reduction(), "must be at least 1");
+      }
+      if (r.mix().kind() == Connection.Mix.Kind.GATED && !Double.isFinite(r.mix().init())) {
+        outOfRange(r.mix().origin().attribute("init"), name, "init", r.mix().init(), "must be finite");
+      }
+    }
     if (block.connection() instanceof Connection.Dense d && d.growthRate() < 1) {
       outOfRange(d.origin().attribute("growthRate"), name, "growthRate", d.growthRate(), "must be at least 1");
     } else if (block.connection() instanceof Connection.Highway h) {
@@ -125,6 +141,12 @@ final class StaticCheck {
 
   private void checkLayer(LayerStep layer, boolean inBlock) {
     String name = layer.name();
+    if (layer.dropout() != null) {
+      double rate = layer.dropout().rate();
+      if (!(rate >= 0 && rate < 1)) {
+        outOfRange(layer.dropout().origin().attribute("value"), name, "dropout", rate, "must be in [0, 1)");
+      }
+    }
     if (layer.batchNorm() != null) {
       Origin bn = layer.batchNorm().origin();
       double eps = layer.batchNorm().epsilon();
@@ -148,6 +170,7 @@ final class StaticCheck {
           outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
         }
         checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
+        atLeast(at, name, "groups", c.groups(), 1);
     } else if (op instanceof Op.Pool p) {
         Origin at = p.origin();
         atLeast(at, name, "kernel", p.kernel(), 1);

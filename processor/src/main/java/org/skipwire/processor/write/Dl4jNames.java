@@ -36,6 +36,12 @@ final class Dl4jNames {
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
   static final ClassName ZERO_PAD_CHANNELS_VERTEX = ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
   static final ClassName HIGHWAY_GATE_VERTEX = ClassName.get(RUNTIME + ".conf", "HighwayGateVertex");
+  static final ClassName DROP_PATH_VERTEX = ClassName.get(RUNTIME + ".conf", "DropPathVertex");
+  static final ClassName CHANNEL_SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ChannelScaleVertex");
+  static final ClassName SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ScaleVertex");
+  static final ClassName GATED_SKIP_VERTEX = ClassName.get(RUNTIME + ".conf", "GatedSkipVertex");
+  static final ClassName GROUPED_CONVOLUTION_LAYER = ClassName.get(RUNTIME + ".conf", "GroupedConvolutionLayer");
+  static final ClassName DROPOUT_LAYER = ClassName.get(LAYERS, "DropoutLayer");
 
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
   static final ClassName SKIPWIRE_GENERATED = ClassName.get("org.skipwire", "SkipwireGenerated");

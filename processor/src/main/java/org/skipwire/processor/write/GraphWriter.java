@@ -157,6 +157,21 @@ public final class GraphWriter {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T($T.Op.Add),$W$L)", v.name(),
           ELEMENT_WISE_VERTEX, ELEMENT_WISE_VERTEX, inputs);
     }
+    if (v.op() instanceof GraphOp.DropPath d) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T($L),$W$L)", v.name(), Dl4jNames.DROP_PATH_VERTEX,
+          Double.toString(d.survival()), inputs);
+    }
+    if (v.op() instanceof GraphOp.ChannelScale) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.CHANNEL_SCALE_VERTEX, inputs);
+    }
+    if (v.op() instanceof GraphOp.Scale s) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T($L),$W$L)", v.name(), Dl4jNames.SCALE_VERTEX,
+          literal(s.alphaInit()), inputs);
+    }
+    if (v.op() instanceof GraphOp.GatedSkip g) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T($L),$W$L)", v.name(), Dl4jNames.GATED_SKIP_VERTEX,
+          literal(g.alphaInit()), inputs);
+    }
     if (v.op() instanceof GraphOp.Merge) {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.MERGE_VERTEX, inputs);
     }
@@ -181,6 +196,17 @@ public final class GraphWriter {
   }
 
   private static CodeBlock layer(GraphOp op) {
+    if (op instanceof GraphOp.Conv c && c.groups() > 1) {
+      return CodeBlock.of(
+          "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L, $L)$Z.nIn($L)$Z.nOut($L)$Z.groups($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
+          Dl4jNames.GROUPED_CONVOLUTION_LAYER, c.kernel(), c.kernel(), c.stride(), c.stride(), c.padding(),
+          c.padding(), c.nIn(), c.nOut(), c.groups(), c.bias(), ACTIVATION, c.activation().name());
+    }
+    if (op instanceof GraphOp.Dropout d) {
+      // DL4J's dropout takes the probability of keeping a value.
+      return CodeBlock.of("new $T.Builder($L /* keep probability */)$Z.build()", Dl4jNames.DROPOUT_LAYER,
+          literal(1.0 - d.rate()));
+    }
     if (op instanceof GraphOp.Conv c) {
       return CodeBlock.of(
           "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L, $L)$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",

@@ -48,21 +48,21 @@ class GraphCheckTest {
 
   private static LayerStep conv(String name, int kernel, int stride, int filters, int width, int padding,
       boolean bn, Nonlinearity act) {
-    return new LayerStep(name, at(name), new Op.Conv(kernel, stride, filters, width, padding, at(name + "@Conv")),
-        bn ? new BatchNormSpec(1.0, 1e-5, at(name + "@BatchNorm")) : null, act, at(name), null);
+    return new LayerStep(name, at(name), new Op.Conv(kernel, stride, filters, width, padding, 1, at(name + "@Conv")),
+        bn ? new BatchNormSpec(1.0, 1e-5, at(name + "@BatchNorm")) : null, act, at(name), null, null);
   }
 
   private static LayerStep gap() {
-    return new LayerStep("gap", at("gap"), new Op.GlobalAvgPool(at("gap")), null, null, at("gap"), null);
+    return new LayerStep("gap", at("gap"), new Op.GlobalAvgPool(at("gap")), null, null, at("gap"), null, null);
   }
 
   private static LayerStep output(int units) {
     return new LayerStep("out", at("out"), new Op.Dense(units, 0, at("out@Dense")), null, null, at("out"),
-        new OutputSpec(Loss.MCXENT, at("out@Output")));
+        new OutputSpec(Loss.MCXENT, at("out@Output")), null);
   }
 
   private static Block basic(ShortcutKind kind) {
-    return new Block("demo.Basic", "Basic", at("Basic"), new Connection.Residual(false, kind), List.of(
+    return new Block("demo.Basic", "Basic", at("Basic"), Connection.Residual.of(false, kind), List.of(
         conv("conv1", 3, Layer.STAGE, 0, 0, -1, true, Nonlinearity.RELU),
         conv("conv2", 3, 1, 0, 0, -1, true, null)));
   }
@@ -178,7 +178,7 @@ class GraphCheckTest {
 
   @Test
   void widthMultipliesTheStageWidth() {
-    Block bottleneck = new Block("demo.B", "B", at("B"), new Connection.Residual(false, ShortcutKind.AUTO), List.of(
+    Block bottleneck = new Block("demo.B", "B", at("B"), Connection.Residual.of(false, ShortcutKind.AUTO), List.of(
         conv("reduce", 1, 1, 0, 0, -1, true, Nonlinearity.RELU),
         conv("expand", 1, 1, 0, 4, -1, true, null)));
     Graph graph = GraphCheck.check(network(Shape.image(64, 8, 8),
