@@ -32,7 +32,8 @@ public enum Message {
   NO_OUTPUT(
       "no-output", "network %s has no @Output step; end the trunk with @Dense(units = n) @Output"),
   OUTPUT_NOT_LAST("output-not-last", "%s: @Output must be the last step of the trunk; %s follows it"),
-  OUTPUT_NEEDS_DENSE("output-needs-dense", "%s: @Output needs @Dense(units = n) on the same field"),
+  OUTPUT_NEEDS_DENSE(
+      "output-needs-dense", "%s: @Output needs @Dense(units = n), or @Conv(filters = n) for per-pixel output, on the same field"),
   OUTPUT_IN_BLOCK("output-in-block", "%s: @Output belongs on the network's last field, not in block %s"),
   DENSE_SPATIAL(
       "dense-spatial",
@@ -51,6 +52,13 @@ public enum Message {
       "%s: a convolution from %s to %s cannot have %d groups: both channel counts must divide by it"),
   SE_REDUCTION(
       "se-reduction", "%s: squeeze-excitation reduction %d leaves no channel of %s; use at most its channels"),
+  CONCAT_SOURCE("concat-source", "%s: @Concat(from = \"%s\") names no earlier step%s"),
+  CONCAT_LATER(
+      "concat-later", "%s: @Concat(from = \"%s\") names a step that comes later; only earlier outputs exist yet"),
+  CONCAT_SHAPE(
+      "concat-shape",
+      "%s: cannot concatenate %s from %s to %s: height and width differ"),
+  CONCAT_IN_BLOCK("concat-in-block", "%s: @Concat names trunk steps and belongs on a field of the network, not of block %s"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
   MISPLACED("misplaced", "%s"),
   NOT_A_STEP(

@@ -28,6 +28,29 @@ public sealed interface GraphOp {
     }
   }
 
+  record TransposedConv(int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation)
+      implements GraphOp {
+    @Override
+    public String describe() {
+      return "transposed conv " + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride);
+    }
+  }
+
+  record Upsample(int scale) implements GraphOp {
+    @Override
+    public String describe() {
+      return "upsample x" + scale;
+    }
+  }
+
+  /** A per-pixel output: the loss over the channels of every pixel. */
+  record PixelOutput(int channels, Nonlinearity activation, Loss loss) implements GraphOp {
+    @Override
+    public String describe() {
+      return "pixel output " + loss.name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
   /** Dropout of a fraction {@code rate} of the values, in training only. */
   record Dropout(double rate) implements GraphOp {
     @Override

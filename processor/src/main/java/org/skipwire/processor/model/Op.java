@@ -12,6 +12,16 @@ public sealed interface Op {
   /** {@code @MaxPool} or {@code @AvgPool}; stride 0 means "same as kernel", padding -1 "auto". */
   record Pool(boolean max, int kernel, int stride, int padding, Origin origin) implements Op {}
 
+  /** {@code @Concat}: the current flow and an earlier trunk step's output, along the channels. */
+  record Concat(String from, Origin origin) implements Op {}
+
+  /** {@code @TransposedConv}; 0 filters or width means "not given". */
+  record TransposedConv(int kernel, int stride, int filters, int width, int padding, Origin origin)
+      implements Op {}
+
+  /** {@code @Upsample}. */
+  record Upsample(int scale, Origin origin) implements Op {}
+
   /** {@code @GlobalAvgPool}. */
   record GlobalAvgPool(Origin origin) implements Op {}
 

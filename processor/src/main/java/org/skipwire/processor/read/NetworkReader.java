@@ -24,7 +24,10 @@ import javax.lang.model.util.Elements;
 import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
+import org.skipwire.Concat;
 import org.skipwire.Conv;
+import org.skipwire.TransposedConv;
+import org.skipwire.Upsample;
 import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
 import org.skipwire.ReZero;
@@ -77,7 +80,8 @@ public final class NetworkReader {
 
   /** The layer annotations, each a weight or pooling op: a field holds at most one. */
   private static final List<Class<?>> OPS =
-      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class, Transition.class);
+      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class, Transition.class,
+          Concat.class, TransposedConv.class, Upsample.class);
 
   /** The annotations that make a class a block, each one way of joining branch and input. */
   static final List<Class<?>> CONNECTIONS = List.of(ResidualBlock.class, DenseConnect.class, HighwayGate.class);
@@ -85,7 +89,8 @@ public final class NetworkReader {
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
       List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class,
-          Transition.class, BatchNorm.class, Activation.class, Output.class, Dropout.class);
+          Transition.class, Concat.class, TransposedConv.class, Upsample.class, BatchNorm.class,
+          Activation.class, Output.class, Dropout.class);
 
   /** Annotations that refine a @ResidualBlock class. */
   static final List<Class<?>> RESIDUAL_OPTIONS = List.of(SqueezeExcite.class, ReZero.class, GatedSkip.class);
@@ -245,6 +250,11 @@ public final class NetworkReader {
           annotations.intValue(m, "padding"), at);
       case "GlobalAvgPool" -> new Op.GlobalAvgPool(at);
       case "Transition" -> new Op.Transition(annotations.doubleValue(m, "compression"), at);
+      case "Concat" -> new Op.Concat(annotations.stringValue(m, "from"), at);
+      case "TransposedConv" -> new Op.TransposedConv(annotations.intValue(m, "kernel"),
+          annotations.intValue(m, "stride"), annotations.intValue(m, "filters"), annotations.intValue(m, "width"),
+          annotations.intValue(m, "padding"), at);
+      case "Upsample" -> new Op.Upsample(annotations.intValue(m, "scale"), at);
       default -> throw new IllegalStateException("not an op: " + m);
     };
   }

@@ -61,6 +61,9 @@ public final class GraphCheck {
   private Origin trunkSite;
   /** Stochastic depth: survival of the last block (1 when off), blocks L, and blocks seen so far. */
   private double finalSurvival = 1.0;
+  /** Outputs of the trunk steps checked so far, for {@code @Concat}; and every trunk name. */
+  private final Map<String, Flow> trunkOutputs = new HashMap<>();
+  private final List<String> trunkNames = new ArrayList<>();
   private int residualBlocks;
   private int residualSeen;
 
@@ -88,6 +91,7 @@ public final class GraphCheck {
         }
       }
     }
+    network.trunk().forEach(step -> trunkNames.add(step.name()));
     Flow flow = new Flow("input", network.input());
     List<Graph.Section> sections = new ArrayList<>();
     try {
@@ -107,6 +111,7 @@ public final class GraphCheck {
           summary = stage.block().simpleName() + " x" + stage.blocks();
         }
         sections.add(new Graph.Section(step.name(), summary, in, flow.shape(), runs));
+        trunkOutputs.put(step.name(), flow);
       }
     } catch (ShapeUnknown e) {
       return null;
@@ -507,8 +512,15 @@ public final class GraphCheck {
         long params = (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut + (bias ? nOut : 0);
         Shape out = spatial.withChannels(nOut);
         sink.add(new Vertex(path,
-            new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, c.groups(), bias, folded),
+            new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, c.groups(), bias,
+                layer.output() == null ? folded : Nonlinearity.IDENTITY),
             List.of(in.vertex()), out, params, params));
+        if (layer.output() != null) {
+          String loss = path + ".loss";
+          sink.add(new Vertex(loss, new GraphOp.PixelOutput(nOut, outputActivation(layer), layer.output().loss()),
+              List.of(path), out, 0, 0));
+          return new Flow(loss, out);
+        }
         return new Flow(path, out);
     } else if (op instanceof Op.Pool p) {
         requireFeatureMap(p.origin(), path, p.max() ? "MaxPool" : "AvgPool", shape);
@@ -517,6 +529,35 @@ public final class GraphCheck {
         Shape out = window(p.origin(), path, shape, p.kernel(), stride, padding);
         sink.add(new Vertex(path, new GraphOp.Pool(p.max(), p.kernel(), stride, padding), List.of(in.vertex()),
             out, 0, 0));
+        return new Flow(path, out);
+    } else if (op instanceof Op.Concat c) {
+        Flow source = concatSource(c, path);
+        Shape other = source.shape();
+        if (shape.isFlat() || other.isFlat() || shape.height() != other.height() || shape.width() != other.width()) {
+          report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
+          throw new ShapeUnknown();
+        }
+        Shape out = shape.withChannels(shape.channels() + other.channels());
+        sink.add(new Vertex(path, new GraphOp.Merge(), List.of(in.vertex(), source.vertex()), out, 0, 0));
+        return new Flow(path, out);
+    } else if (op instanceof Op.TransposedConv t) {
+        requireFeatureMap(t.origin(), path, "TransposedConv", shape);
+        int h = t.stride() * (shape.height() - 1) + t.kernel() - 2 * t.padding();
+        int w = t.stride() * (shape.width() - 1) + t.kernel() - 2 * t.padding();
+        if (h < 1 || w < 1) {
+          report(Message.KERNEL_TOO_LARGE.at(t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
+          throw new ShapeUnknown();
+        }
+        int nOut = t.filters() > 0 ? t.filters() : Math.max(t.width(), 1) * context.baseWidth();
+        long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
+        Shape out = Shape.image(nOut, h, w);
+        sink.add(new Vertex(path, new GraphOp.TransposedConv(t.kernel(), t.stride(), t.padding(), shape.channels(),
+            nOut, true, folded), List.of(in.vertex()), out, params, params));
+        return new Flow(path, out);
+    } else if (op instanceof Op.Upsample u) {
+        requireFeatureMap(u.origin(), path, "Upsample", shape);
+        Shape out = Shape.image(shape.channels(), shape.height() * u.scale(), shape.width() * u.scale());
+        sink.add(new Vertex(path, new GraphOp.Upsample(u.scale()), List.of(in.vertex()), out, 0, 0));
         return new Flow(path, out);
     } else if (op instanceof Op.Transition t) {
         requireFeatureMap(t.origin(), path, "Transition", shape);
@@ -554,6 +595,44 @@ public final class GraphCheck {
         return new Flow(path, out);
     }
     throw new AssertionError(op);
+  }
+
+  /** The earlier trunk output {@code @Concat} names, or a problem that says what it names. */
+  private Flow concatSource(Op.Concat c, String path) throws ShapeUnknown {
+    Flow source = trunkOutputs.get(c.from());
+    if (source != null) {
+      return source;
+    }
+    if (trunkNames.contains(c.from())) {
+      report(Message.CONCAT_LATER.at(c.origin().attribute("from"), path, c.from()));
+    } else {
+      String hint = trunkOutputs.keySet().stream()
+          .min(java.util.Comparator.comparingInt((String n) -> editDistance(n, c.from())).thenComparing(n -> n))
+          .filter(n -> editDistance(n, c.from()) <= Math.max(2, c.from().length() / 3))
+          .map(n -> "; did you mean \"" + n + "\"?")
+          .orElse("");
+      report(Message.CONCAT_SOURCE.at(c.origin().attribute("from"), path, c.from(), hint));
+    }
+    throw new ShapeUnknown();
+  }
+
+  static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static Nonlinearity outputActivation(LayerStep layer) {
@@ -601,6 +680,12 @@ public final class GraphCheck {
         s.append(p.max() ? "maxpool " : "avgpool ").append(p.kernel()).append("x").append(p.kernel());
       } else if (op instanceof Op.GlobalAvgPool) {
         s.append("global avgpool");
+      } else if (op instanceof Op.Concat c) {
+        s.append("concat ").append(c.from());
+      } else if (op instanceof Op.TransposedConv t) {
+        s.append("transposed conv ").append(t.kernel()).append("x").append(t.kernel());
+      } else if (op instanceof Op.Upsample u) {
+        s.append("upsample x").append(u.scale());
       } else if (op instanceof Op.Transition t) {
         s.append("transition ").append(t.compression());
       } else {

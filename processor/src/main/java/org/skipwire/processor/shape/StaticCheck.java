@@ -73,7 +73,8 @@ final class StaticCheck {
       problems.add(Message.NO_OUTPUT.at(network.origin(), network.simpleName()));
     }
     for (Step step : trunk) {
-      if (step instanceof LayerStep l && l.output() != null && !(l.weight() instanceof Op.Dense)) {
+      if (step instanceof LayerStep l && l.output() != null
+          && !(l.weight() instanceof Op.Dense) && !(l.weight() instanceof Op.Conv)) {
         problems.add(Message.OUTPUT_NEEDS_DENSE.at(l.output().origin(), l.name()));
       }
     }
@@ -109,6 +110,9 @@ final class StaticCheck {
       for (Step inner : block.body()) {
         if (inner instanceof LayerStep l && l.output() != null) {
           problems.add(Message.OUTPUT_IN_BLOCK.at(l.output().origin(), l.name(), block.simpleName()));
+        }
+        if (inner instanceof LayerStep l && l.weight() instanceof Op.Concat c) {
+          problems.add(Message.CONCAT_IN_BLOCK.at(c.origin(), l.name(), block.simpleName()));
         }
         checkStep(inner, true);
       }
@@ -183,6 +187,13 @@ final class StaticCheck {
         }
     } else if (op instanceof Op.Dense d) {
       checkSize(d.origin(), name, "Dense", "units", d.units(), d.width(), inBlock);
+    } else if (op instanceof Op.TransposedConv t) {
+      atLeast(t.origin(), name, "kernel", t.kernel(), 1);
+      atLeast(t.origin(), name, "stride", t.stride(), 1);
+      atLeast(t.origin(), name, "padding", t.padding(), 0);
+      checkSize(t.origin(), name, "TransposedConv", "filters", t.filters(), t.width(), inBlock);
+    } else if (op instanceof Op.Upsample u) {
+      atLeast(u.origin(), name, "scale", u.scale(), 1);
     } else if (op instanceof Op.Transition t) {
       if (!(t.compression() > 0 && t.compression() <= 1)) {
         outOfRange(t.origin().attribute("compression"), name, "compression", t.compression(), "must be in (0, 1]");

@@ -26,6 +26,9 @@ final class Dl4jNames {
   static final ClassName GLOBAL_POOLING_LAYER = ClassName.get(LAYERS, "GlobalPoolingLayer");
   static final ClassName DENSE_LAYER = ClassName.get(LAYERS, "DenseLayer");
   static final ClassName OUTPUT_LAYER = ClassName.get(LAYERS, "OutputLayer");
+  static final ClassName CNN_LOSS_LAYER = ClassName.get(LAYERS, "CnnLossLayer");
+  static final ClassName DECONVOLUTION_2D = ClassName.get(LAYERS, "Deconvolution2D");
+  static final ClassName UPSAMPLING_2D = ClassName.get(LAYERS, "Upsampling2D");
   static final ClassName ACTIVATION = ClassName.get("org.nd4j.linalg.activations", "Activation");
   static final ClassName LOSS_FUNCTION =
       ClassName.get("org.nd4j.linalg.lossfunctions", "LossFunctions", "LossFunction");

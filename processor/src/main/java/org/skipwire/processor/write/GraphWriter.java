@@ -202,6 +202,19 @@ public final class GraphWriter {
           Dl4jNames.GROUPED_CONVOLUTION_LAYER, c.kernel(), c.kernel(), c.stride(), c.stride(), c.padding(),
           c.padding(), c.nIn(), c.nOut(), c.groups(), c.bias(), ACTIVATION, c.activation().name());
     }
+    if (op instanceof GraphOp.TransposedConv t) {
+      return CodeBlock.of(
+          "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L, $L)$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
+          Dl4jNames.DECONVOLUTION_2D, t.kernel(), t.kernel(), t.stride(), t.stride(), t.padding(), t.padding(),
+          t.nIn(), t.nOut(), t.bias(), ACTIVATION, t.activation().name());
+    }
+    if (op instanceof GraphOp.Upsample u) {
+      return CodeBlock.of("new $T.Builder($L)$Z.build()", Dl4jNames.UPSAMPLING_2D, u.scale());
+    }
+    if (op instanceof GraphOp.PixelOutput o) {
+      return CodeBlock.of("new $T.Builder($T.$L)$Z.activation($T.$L)$Z.build()", Dl4jNames.CNN_LOSS_LAYER,
+          LOSS_FUNCTION, o.loss().name(), ACTIVATION, o.activation().name());
+    }
     if (op instanceof GraphOp.Dropout d) {
       // DL4J's dropout takes the probability of keeping a value.
       return CodeBlock.of("new $T.Builder($L /* keep probability */)$Z.build()", Dl4jNames.DROPOUT_LAYER,
