@@ -84,10 +84,24 @@ public final class Plots {
             .yAxisTitle("mean gradient norm")
             .build();
     style(chart);
-    chart.getStyler().setYAxisLogarithmic(true);
+    logY(chart);
     for (int idx : pickEpochs(history.size())) {
       EpochMetrics m = history.get(idx);
       addNorms(chart, "epoch " + m.epoch(), m.gradientNorms(), false);
+    }
+    if (!history.isEmpty()) {
+      List<String> layers = List.copyOf(history.get(history.size() - 1).gradientNorms().keySet());
+      if (layers.size() <= 12) {
+        // Few layers: name them on the axis instead of numbering them.
+        chart.getStyler().setXAxisMaxLabelCount(layers.size());
+        chart
+            .getStyler()
+            .setxAxisTickLabelsFormattingFunction(
+                x -> {
+                  long i = Math.round(x);
+                  return Math.abs(x - i) < 1e-9 && i >= 1 && i <= layers.size() ? layers.get((int) i - 1) : "";
+                });
+      }
     }
     ensureSeries(chart);
     save(chart, png);
@@ -109,7 +123,7 @@ public final class Plots {
             .yAxisTitle("mean gradient norm")
             .build();
     style(chart);
-    chart.getStyler().setYAxisLogarithmic(true);
+    logY(chart);
     runs.forEach(
         (name, history) -> {
           if (!history.isEmpty()) {
@@ -205,6 +219,12 @@ public final class Plots {
       s.setMarker(SeriesMarkers.NONE);
       s.setLineColor(new Color(0, 0, 0, 0));
     }
+  }
+
+  private static void logY(XYChart chart) {
+    chart.getStyler().setYAxisLogarithmic(true);
+    // Gradient norms often span less than a decade; label more than the powers of ten.
+    chart.getStyler().setYAxisLogarithmicDecadeOnly(false);
   }
 
   private static void style(XYChart chart) {

@@ -3,7 +3,6 @@ package org.skipwire.runtime.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +12,6 @@ import java.util.function.Supplier;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -140,16 +138,17 @@ public final class Trainer {
       graph = ck.graph();
       history.addAll(ck.info().history());
       checkpointFile = ck.file();
+      out.printf(
+          Locale.ROOT, "resuming %s from %s after epoch %d of %d%n",
+          name, ck.file(), ck.info().epoch(), plan.epochs());
       if (ck.info().plan().epochs() != plan.epochs()) {
+        // The schedule is by iteration over the whole run, so a longer run stretches it.
         graph.setLearningRate(schedule);
         out.printf(
             Locale.ROOT,
             "note: the %s schedule now spans %d epochs instead of %d%n",
             plan.schedule(), plan.epochs(), ck.info().plan().epochs());
       }
-      out.printf(
-          Locale.ROOT, "resuming %s from %s after epoch %d of %d%n",
-          name, ck.file(), ck.info().epoch(), plan.epochs());
     } else {
       if (plan.resume()) {
         out.printf("no checkpoint in %s; starting %s from scratch%n", dir, name);
@@ -189,7 +188,7 @@ public final class Trainer {
             pb.stepBy(ds.numExamples());
             pb.setExtraMessage(
                 String.format(
-                    Locale.ROOT, "loss %.4f acc %5.2f%%",
+                    Locale.ROOT, "loss %.4f  acc %.2f%%",
                     batchStats.meanLoss(), 100 * batchStats.accuracy()));
           }
         }
@@ -314,9 +313,7 @@ public final class Trainer {
         new ProgressBarBuilder()
             .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, plan.epochs()))
             .setInitialMax(images)
-            .setUnit(" img", 1)
-            .showSpeed(new DecimalFormat("#,##0"))
-            .setStyle(ProgressBarStyle.ASCII)
+            .setRenderer(new EpochBarRenderer())
             .setUpdateIntervalMillis(250);
     if (barConsumer != null) {
       b.setConsumer(barConsumer);

@@ -11,7 +11,10 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import java.util.List;
+import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.Training;
+import org.skipwire.runtime.VertexInfo;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataOptions;
 import org.skipwire.runtime.data.DataSplit;
@@ -26,8 +29,13 @@ final class Tiny {
 
   /** conv 3x3/2 (8) -> BN -> ReLU -> max-pool 2 -> dense 32 -> softmax 10, for 1x28x28. */
   static ComputationGraph graph(Training training) {
-    ComputationGraphConfiguration conf =
-        training
+    ComputationGraph g = new ComputationGraph(configuration(training));
+    g.init();
+    return g;
+  }
+
+  static ComputationGraphConfiguration configuration(Training training) {
+    return training
             .builder()
             .graphBuilder()
             .addInputs("in")
@@ -48,9 +56,51 @@ final class Tiny {
                 "fc")
             .setOutputs("out")
             .build();
-    ComputationGraph g = new ComputationGraph(conf);
-    g.init();
-    return g;
+  }
+
+  /** The tiny network behind the contract generated networks implement. */
+  static SkipwireModel model() {
+    return new SkipwireModel() {
+      @Override
+      public String name() {
+        return "tiny";
+      }
+
+      @Override
+      public String declaration() {
+        return "test.Tiny";
+      }
+
+      @Override
+      public List<Integer> inputShape() {
+        return List.of(1, 28, 28);
+      }
+
+      @Override
+      public List<Integer> outputShape() {
+        return List.of(10);
+      }
+
+      @Override
+      public long trainableParams() {
+        return create().numParams() - 16; // less BN mean and variance
+      }
+
+      @Override
+      public long totalParams() {
+        return create().numParams();
+      }
+
+      @Override
+      public List<VertexInfo> vertices() {
+        return List.of();
+      }
+
+      @Override
+      public ComputationGraphConfiguration configuration(Training training) {
+        return Tiny.configuration(training);
+      }
+    };
   }
 
   /** The tiny graph as {@link Trainer#train(SkipwireModel, Dataset)} would make it. */

@@ -21,6 +21,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataSplit;
 
 class TrainerTest {
@@ -64,6 +66,95 @@ class TrainerTest {
   }
 
   @Test
+  void trainsAGeneratedNetworkWithThePlansOptimiser() throws Exception {
+    TrainingPlan plan = small().epochs(1).trainLimit(100).testLimit(50).build();
+
+    TrainResult r = new Trainer(plan, out).train(Tiny.model(), Tiny.embedded());
+
+    assertEquals(1, r.epochs());
+    assertEquals(50, r.testImages());
+    var conv = (org.deeplearning4j.nn.conf.layers.BaseLayer) r.graph().getLayer("conv").conf().getLayer();
+    var updater = (org.nd4j.linalg.learning.config.Nesterovs) conv.getIUpdater();
+    assertEquals(0.9, updater.getMomentum(), 0);
+    assertEquals(plan.schedule(2), updater.getLearningRateSchedule());
+    assertTrue(
+        printed().startsWith(
+            "training tiny on fashion-mnist (embedded subset): 100 images (2 batches of 50) per epoch,"
+                + " 50 test images"),
+        printed());
+  }
+
+  @Test
+  void networkThatDoesNotFitTheDataIsRefusedBeforeTraining() throws Exception {
+    SkipwireModel cifarShaped =
+        new ForwardingModel(Tiny.model()) {
+          @Override
+          public List<Integer> inputShape() {
+            return List.of(3, 32, 32);
+          }
+        };
+
+    DataException e =
+        assertThrows(
+            DataException.class, () -> new Trainer(small().build(), out).train(cifarShaped, Tiny.embedded()));
+
+    assertEquals(
+        "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but the network expects"
+            + " input [3, 32, 32]; choose a network declared for [1, 28, 28]",
+        e.getMessage());
+  }
+
+  /** Delegates every method, so a test can override one. */
+  private static class ForwardingModel implements SkipwireModel {
+    private final SkipwireModel m;
+
+    ForwardingModel(SkipwireModel m) {
+      this.m = m;
+    }
+
+    @Override
+    public String name() {
+      return m.name();
+    }
+
+    @Override
+    public String declaration() {
+      return m.declaration();
+    }
+
+    @Override
+    public List<Integer> inputShape() {
+      return m.inputShape();
+    }
+
+    @Override
+    public List<Integer> outputShape() {
+      return m.outputShape();
+    }
+
+    @Override
+    public long trainableParams() {
+      return m.trainableParams();
+    }
+
+    @Override
+    public long totalParams() {
+      return m.totalParams();
+    }
+
+    @Override
+    public List<org.skipwire.runtime.VertexInfo> vertices() {
+      return m.vertices();
+    }
+
+    @Override
+    public org.deeplearning4j.nn.conf.ComputationGraphConfiguration configuration(
+        org.skipwire.runtime.Training training) {
+      return m.configuration(training);
+    }
+  }
+
+  @Test
   void quietOutputIsOneLinePerEpochThenTestAccuracy() throws Exception {
     train(small().build(), 100, 50);
 
@@ -101,8 +192,8 @@ class TrainerTest {
         .train("tiny", () -> Tiny.graph(plan, 2), data.train(), data.test());
 
     String last = frames.get(frames.size() - 1);
-    assertTrue(last.contains("epoch 1/1") && last.contains("100/100"), last);
-    assertTrue(last.contains("img/s") && last.contains("loss ") && last.contains("acc "), last);
+    assertTrue(last.contains("epoch 1/1 100% [") && last.contains("100/100"), last);
+    assertTrue(last.contains(" img/s  ETA ") && last.contains("loss ") && last.contains("acc "), last);
   }
 
   @Test
