@@ -1,10 +1,12 @@
 package org.skipwire.runtime.train;
 
+import java.util.Arrays;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -52,7 +54,7 @@ final class BatchStatsListener extends BaseTrainingListener {
       }
       INDArray labels = outputLayer.getLabels();
       INDArray probs = out.activate(false, LayerWorkspaceMgr.noWorkspaces());
-      if (labels == null || probs.rank() != 2 || !java.util.Arrays.equals(probs.shape(), labels.shape())) {
+      if (labels == null || probs.rank() != 2 || !Arrays.equals(probs.shape(), labels.shape())) {
         unsupported = true;
         return;
       }
@@ -71,12 +73,12 @@ final class BatchStatsListener extends BaseTrainingListener {
   /** Summed cross-entropy and correct count of a batch of probabilities against one-hot labels. */
   static Scores score(INDArray probs, INDArray labels) {
     long n = probs.size(0);
-    INDArray p = probs.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
-    INDArray y = labels.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    INDArray p = probs.castTo(DataType.DOUBLE);
+    INDArray y = labels.castTo(DataType.DOUBLE);
     INDArray picked = p.mul(y).sum(1); // probability of the true class
     double loss = -Transforms.log(Transforms.max(picked, 1e-12, false), false).sumNumber().doubleValue();
     long right =
-        p.argMax(1).eq(y.argMax(1)).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+        p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT32).sumNumber().longValue();
     return new Scores(loss, right, n);
   }
 
