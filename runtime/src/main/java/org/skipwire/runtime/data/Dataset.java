@@ -1,0 +1,132 @@
+package org.skipwire.runtime.data;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A labelled image data set with its training and test parts, as {@link Datasets#open} finds it.
+ * {@link #iterators} shapes it for a particular network and refuses networks it does not fit.
+ */
+public final class Dataset {
+  private final String name;
+  private final DataFormat format;
+  private final ImageData train;
+  private final ImageData test;
+  private final List<String> classNames;
+
+  /**
+   * @param name for messages and logs, e.g. {@code fashion-mnist (embedded subset)}
+   * @param classNames one per class; shorter lists are completed with numbers
+   */
+  public Dataset(
+      String name, DataFormat format, ImageData train, ImageData test, List<String> classNames) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.format = Objects.requireNonNull(format, "format");
+    this.train = Objects.requireNonNull(train, "train");
+    this.test = Objects.requireNonNull(test, "test");
+    this.classNames = List.copyOf(classNames);
+    if (!train.shape().equals(test.shape())) {
+      throw new IllegalArgumentException(
+          "train images " + train.shape() + " and test images " + test.shape() + " differ");
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public DataFormat format() {
+    return format;
+  }
+
+  public ImageData train() {
+    return train;
+  }
+
+  public ImageData test() {
+    return test;
+  }
+
+  public List<String> classNames() {
+    return classNames;
+  }
+
+  /** One image's shape, channels first: {@code [1, 28, 28]} or {@code [3, 32, 32]}. */
+  public List<Integer> imageShape() {
+    return train.shape();
+  }
+
+  public int numClasses() {
+    return Math.max(train.numClasses(), test.numClasses());
+  }
+
+  /** Iterators with the images in their own shape, {@code [batch, c, h, w]}. */
+  public DataSplit iterators(DataOptions options) {
+    try {
+      return iterators(imageShape(), List.of(numClasses()), options);
+    } catch (DataException e) {
+      throw new IllegalStateException(e); // the data always fits its own shape
+    }
+  }
+
+  /**
+   * Iterators for a network with the given input and output shapes (as {@code
+   * SkipwireModel.inputShape()} and {@code outputShape()} give them). The input must be the image
+   * shape {@code [c, h, w]} or its flattening {@code [c*h*w]}; the output must be one vector with
+   * at least as many entries as the data has classes.
+   *
+   * @throws DataException naming the data set, when the network does not fit it
+   */
+  public DataSplit iterators(List<Integer> inputShape, List<Integer> outputShape, DataOptions options)
+      throws DataException {
+    boolean flat;
+    int size = train.imageSize();
+    if (inputShape.equals(imageShape())) {
+      flat = false;
+    } else if (inputShape.size() == 1 && inputShape.get(0) == size) {
+      flat = true;
+    } else {
+      throw new DataException(
+          name,
+          "images are " + imageShape() + " (or " + size + " flat) but the network expects input "
+              + inputShape + "; choose a network declared for " + imageShape());
+    }
+    if (outputShape.size() != 1 || outputShape.get(0) < numClasses()) {
+      throw new DataException(
+          name,
+          "has " + numClasses() + " classes but the network's output is " + outputShape
+              + "; it needs [" + numClasses() + "]");
+    }
+    ImageData trainPart = train.first(options.trainLimit());
+    ImageData testPart = test.first(options.testLimit());
+    // Statistics of the full training set, so a --limit run standardises as the full run does.
+    ChannelStats stats =
+        options.normalize() ? train.channelStats() : ChannelStats.identity(train.channels());
+    int outputs = outputShape.get(0);
+    ImageDataSetIterator trainIt =
+        ImageDataSetIterator.builder(trainPart)
+            .batch(options.batch())
+            .shuffle(options.seed())
+            .augment(options.augment())
+            .normalize(stats)
+            .flat(flat)
+            .outputs(outputs)
+            .labelNames(classNames)
+            .build();
+    ImageDataSetIterator testIt =
+        ImageDataSetIterator.builder(testPart)
+            .batch(options.batch())
+            .normalize(stats)
+            .flat(flat)
+            .outputs(outputs)
+            .labelNames(classNames)
+            .build();
+    return new DataSplit(trainIt, testIt, stats);
+  }
+
+  @Override
+  public String toString() {
+    return name + ": " + train.size() + " training and " + test.size() + " test images "
+        + imageShape() + ", " + numClasses() + " classes";
+  }
+}

@@ -1,0 +1,338 @@
+package org.skipwire.runtime.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Serves an {@link ImageData} as DL4J mini-batches: float features scaled to [0, 1], optionally
+ * standardised per channel, shaped {@code [batch, c, h, w]} (or {@code [batch, c*h*w]} for a
+ * network that reads flat vectors), and one-hot labels {@code [batch, classes]}.
+ *
+ * <p>The order of an epoch, and its augmentation, depend only on the seed and the epoch number
+ * ({@link #setEpoch}), not on what ran before: a run resumed at epoch 5 sees the same batches as an
+ * uninterrupted one. {@link #reset()} moves on to the next epoch's order once a batch of the current
+ * one has been served (as DL4J's own shuffling iterators reshuffle on reset).
+ *
+ * <p>Augmentation is the standard CIFAR one: zero-pad by 4 pixels, crop a random window of the
+ * original size, flip left-right with probability 1/2. Padding is black before standardisation,
+ * as torchvision's {@code RandomCrop(32, padding=4)} before {@code Normalize}.
+ */
+public final class ImageDataSetIterator implements DataSetIterator {
+  private static final long serialVersionUID = 1L;
+  /** Pixels of zero padding around the image before the random crop. */
+  public static final int PAD = 4;
+
+  private final ImageData data;
+  private final int batch;
+  private final boolean shuffle;
+  private final long seed;
+  private final boolean augment;
+  private final boolean flat;
+  private final int outputs;
+  private final float[] mean;
+  private final float[] invStd;
+  private final List<String> labelNames;
+
+  private int epoch;
+  private int[] order;
+  private int position;
+  private SplittableRandom augmentRandom;
+  private transient DataSetPreProcessor preProcessor;
+
+  private ImageDataSetIterator(Builder b) {
+    this.data = b.data;
+    this.batch = b.batch;
+    this.shuffle = b.shuffle;
+    this.seed = b.seed;
+    this.augment = b.augment;
+    this.flat = b.flat;
+    this.outputs = b.outputs == 0 ? data.numClasses() : b.outputs;
+    if (outputs < data.numClasses()) {
+      throw new IllegalArgumentException(
+          outputs + " outputs cannot encode " + data.numClasses() + " classes");
+    }
+    ChannelStats stats = b.stats == null ? ChannelStats.identity(data.channels()) : b.stats;
+    if (stats.channels() != data.channels()) {
+      throw new IllegalArgumentException(
+          "stats for " + stats.channels() + " channels, images have " + data.channels());
+    }
+    this.mean = new float[stats.channels()];
+    this.invStd = new float[stats.channels()];
+    for (int c = 0; c < mean.length; c++) {
+      mean[c] = stats.mean().get(c).floatValue();
+      invStd[c] = (float) (1.0 / stats.std().get(c));
+    }
+    List<String> names = new ArrayList<>(b.labelNames == null ? List.of() : b.labelNames);
+    for (int k = names.size(); k < outputs; k++) {
+      names.add(Integer.toString(k));
+    }
+    this.labelNames = List.copyOf(names.subList(0, outputs));
+    setEpoch(0);
+  }
+
+  public static Builder builder(ImageData data) {
+    return new Builder(data);
+  }
+
+  /** Settings of an {@link ImageDataSetIterator}; only the data is required. */
+  public static final class Builder {
+    private final ImageData data;
+    private int batch = 128;
+    private boolean shuffle;
+    private long seed;
+    private boolean augment;
+    private boolean flat;
+    private int outputs;
+    private ChannelStats stats;
+    private List<String> labelNames;
+
+    private Builder(ImageData data) {
+      this.data = Objects.requireNonNull(data, "data");
+    }
+
+    /** Images per batch (default 128); the last batch of an epoch may be smaller. */
+    public Builder batch(int batch) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+      }
+      this.batch = batch;
+      return this;
+    }
+
+    /** Shuffles every epoch with an order derived from this seed and the epoch number. */
+    public Builder shuffle(long seed) {
+      this.shuffle = true;
+      this.seed = seed;
+      return this;
+    }
+
+    /** Pads by 4, crops at random and flips left-right at random (needs {@link #shuffle}'s seed). */
+    public Builder augment(boolean augment) {
+      this.augment = augment;
+      return this;
+    }
+
+    /** Standardises each channel with these statistics; null leaves pixels in [0, 1]. */
+    public Builder normalize(ChannelStats stats) {
+      this.stats = stats;
+      return this;
+    }
+
+    /** Serves features as {@code [batch, c*h*w]} instead of {@code [batch, c, h, w]}. */
+    public Builder flat(boolean flat) {
+      this.flat = flat;
+      return this;
+    }
+
+    /** Width of the one-hot labels, when the network has more outputs than the data has classes. */
+    public Builder outputs(int outputs) {
+      this.outputs = outputs;
+      return this;
+    }
+
+    /** Class names for {@link DataSetIterator#getLabels()}; missing ones are numbered. */
+    public Builder labelNames(List<String> names) {
+      this.labelNames = names;
+      return this;
+    }
+
+    public ImageDataSetIterator build() {
+      return new ImageDataSetIterator(this);
+    }
+  }
+
+  /** The images served. */
+  public ImageData data() {
+    return data;
+  }
+
+  /** Images per epoch. */
+  public int size() {
+    return data.size();
+  }
+
+  /** Batches per epoch: {@code ceil(size / batch)}. */
+  public int batchesPerEpoch() {
+    return (data.size() + batch - 1) / batch;
+  }
+
+  /** The epoch whose order is being served, from 0. */
+  public int epoch() {
+    return epoch;
+  }
+
+  /** Whether features come flat, {@code [batch, c*h*w]}. */
+  public boolean flat() {
+    return flat;
+  }
+
+  /** Starts epoch {@code e} from its first batch, in that epoch's order. */
+  public void setEpoch(int e) {
+    if (e < 0) {
+      throw new IllegalArgumentException("epoch must be >= 0, got " + e);
+    }
+    epoch = e;
+    position = 0;
+    order = new int[data.size()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    SplittableRandom epochRandom = new SplittableRandom(mix(seed, e));
+    if (shuffle) {
+      for (int i = order.length - 1; i > 0; i--) {
+        int j = epochRandom.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+    }
+    augmentRandom = epochRandom.split();
+  }
+
+  /** Mixes seed and epoch so neighbouring epochs get unrelated streams (SplitMix64 finaliser). */
+  static long mix(long seed, int epoch) {
+    long z = seed + 0x9E3779B97F4A7C15L * (epoch + 1L);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  @Override
+  public boolean hasNext() {
+    return position < order.length;
+  }
+
+  @Override
+  public DataSet next() {
+    return next(batch);
+  }
+
+  @Override
+  public DataSet next(int num) {
+    if (!hasNext()) {
+      throw new NoSuchElementException("epoch " + epoch + " is over; call reset() or setEpoch()");
+    }
+    int n = Math.min(num, order.length - position);
+    int size = data.imageSize();
+    float[] features = new float[n * size];
+    float[] labels = new float[n * outputs];
+    for (int k = 0; k < n; k++) {
+      int i = order[position + k];
+      writeImage(i, features, k * size);
+      labels[k * outputs + data.label(i)] = 1f;
+    }
+    position += n;
+    long[] shape =
+        flat
+            ? new long[] {n, size}
+            : new long[] {n, data.channels(), data.height(), data.width()};
+    INDArray f = Nd4j.create(features, shape, DataType.FLOAT);
+    INDArray l = Nd4j.create(labels, new long[] {n, outputs}, DataType.FLOAT);
+    DataSet ds = new DataSet(f, l);
+    if (preProcessor != null) {
+      preProcessor.preProcess(ds);
+    }
+    return ds;
+  }
+
+  private void writeImage(int i, float[] out, int offset) {
+    byte[] pixels = data.pixelArray();
+    int c = data.channels();
+    int h = data.height();
+    int w = data.width();
+    int src = i * data.imageSize();
+    if (!augment) {
+      for (int ch = 0, p = 0; ch < c; ch++) {
+        float m = mean[ch];
+        float s = invStd[ch];
+        for (int k = 0; k < h * w; k++, p++) {
+          out[offset + p] = ((pixels[src + p] & 0xFF) / 255f - m) * s;
+        }
+      }
+      return;
+    }
+    int dy = augmentRandom.nextInt(2 * PAD + 1) - PAD;
+    int dx = augmentRandom.nextInt(2 * PAD + 1) - PAD;
+    boolean flip = augmentRandom.nextBoolean();
+    for (int ch = 0; ch < c; ch++) {
+      float m = mean[ch];
+      float s = invStd[ch];
+      float padValue = (0f - m) * s;
+      int plane = src + ch * h * w;
+      int outPlane = offset + ch * h * w;
+      for (int y = 0; y < h; y++) {
+        int sy = y + dy;
+        for (int x = 0; x < w; x++) {
+          int sx = (flip ? w - 1 - x : x) + dx;
+          float v;
+          if (sy < 0 || sy >= h || sx < 0 || sx >= w) {
+            v = padValue;
+          } else {
+            v = ((pixels[plane + sy * w + sx] & 0xFF) / 255f - m) * s;
+          }
+          out[outPlane + y * w + x] = v;
+        }
+      }
+    }
+  }
+
+  @Override
+  public int inputColumns() {
+    return data.imageSize();
+  }
+
+  @Override
+  public int totalOutcomes() {
+    return outputs;
+  }
+
+  @Override
+  public boolean resetSupported() {
+    return true;
+  }
+
+  /** False: the order must stay tied to the epoch number, which an async wrapper would blur. */
+  @Override
+  public boolean asyncSupported() {
+    return false;
+  }
+
+  /** Back to the first batch; moves on to the next epoch's order if this one has been started. */
+  @Override
+  public void reset() {
+    if (position > 0) {
+      setEpoch(epoch + 1);
+    } else {
+      position = 0;
+    }
+  }
+
+  @Override
+  public int batch() {
+    return batch;
+  }
+
+  @Override
+  public void setPreProcessor(DataSetPreProcessor preProcessor) {
+    this.preProcessor = preProcessor;
+  }
+
+  @Override
+  public DataSetPreProcessor getPreProcessor() {
+    return preProcessor;
+  }
+
+  @Override
+  public List<String> getLabels() {
+    return labelNames;
+  }
+}

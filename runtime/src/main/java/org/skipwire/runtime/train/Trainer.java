@@ -1,0 +1,398 @@
+package org.skipwire.runtime.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarConsumer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.data.DataException;
+import org.skipwire.runtime.data.DataSplit;
+import org.skipwire.runtime.data.Dataset;
+import org.skipwire.runtime.data.ImageDataSetIterator;
+
+/**
+ * Trains a DL4J {@link ComputationGraph} for the epochs of a {@link TrainingPlan}: a progress bar
+ * (or one line) per epoch, evaluation on the test set after each, a checkpoint and PNG plots after
+ * each, resume from the last checkpoint, and a stop on NaN or infinite loss that leaves the last
+ * checkpoint as it was.
+ *
+ * <pre>{@code
+ * Dataset data = Datasets.open(dirOrNull);                       // DataException
+ * TrainingPlan plan = TrainingPlan.builder().epochs(15).schedule(Schedule.WARMUP_COSINE)
+ *     .checkpointDir(Path.of("runs/resnet20")).build();
+ * TrainResult r = new Trainer(plan).train(model, data);          // SkipwireModel
+ * }</pre>
+ *
+ * <p>A run is deterministic for a given plan and seed on one machine: the shuffle and the
+ * augmentation of epoch e depend only on the seed and e, and the updater state, iteration and
+ * epoch counters travel in the checkpoint, so a resumed run continues as if never stopped.
+ */
+public final class Trainer {
+  private final TrainingPlan plan;
+  private final PrintStream out;
+  private final List<TrainingListener> extraListeners = new ArrayList<>();
+  private ProgressBarConsumer barConsumer;
+
+  /** A trainer that prints to standard output (and the bar to standard error). */
+  public Trainer(TrainingPlan plan) {
+    this(plan, System.out);
+  }
+
+  /** A trainer that prints its lines to {@code out}. */
+  public Trainer(TrainingPlan plan, PrintStream out) {
+    this.plan = Objects.requireNonNull(plan, "plan");
+    this.out = Objects.requireNonNull(out, "out");
+  }
+
+  public TrainingPlan plan() {
+    return plan;
+  }
+
+  /** Adds a listener to every network this trainer trains (after its own). */
+  public Trainer addListener(TrainingListener listener) {
+    extraListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Sends the progress bar somewhere else than the terminal (tests, logs). */
+  Trainer barConsumer(ProgressBarConsumer consumer) {
+    this.barConsumer = consumer;
+    return this;
+  }
+
+  /**
+   * Trains a generated network on a data set: shapes the data for the network (refusing one it
+   * does not fit), creates the network with {@link TrainingPlan#training} (Nesterov momentum, the
+   * plan's schedule and weight decay, its seed) or resumes it, and trains.
+   *
+   * @throws DataException if the network's input or output does not fit the data
+   * @throws CheckpointException if a checkpoint cannot be written, or read when resuming
+   * @throws TrainingDivergedException if the loss stops being finite
+   */
+  public TrainResult train(SkipwireModel model, Dataset data)
+      throws DataException, CheckpointException, TrainingDivergedException {
+    DataSplit split = data.iterators(model.inputShape(), model.outputShape(), plan.dataOptions());
+    int perEpoch = split.train().batchesPerEpoch();
+    out.printf(
+        Locale.ROOT,
+        "training %s on %s: %d images (%d batches of %d) per epoch, %d test images%n",
+        model.name(), data.name(), split.train().size(), perEpoch, plan.batch(), split.test().size());
+    return run(model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(), data.name());
+  }
+
+  /**
+   * Trains any single-input, single-output classification graph. A fresh graph keeps its own
+   * updater; only its learning rate is replaced by the plan's schedule. Under {@link
+   * TrainingPlan#resume()} the graph comes from the checkpoint instead, if there is one, and
+   * {@code fresh} is not called.
+   *
+   * @param name the network's name, recorded in checkpoints and checked on resume
+   * @param fresh makes a new initialised graph
+   * @param train the training batches; an {@link ImageDataSetIterator} is set to each epoch's
+   *     order, any other iterator is reset between epochs
+   * @param test the test batches
+   */
+  public TrainResult train(
+      String name, Supplier<ComputationGraph> fresh, DataSetIterator train, DataSetIterator test)
+      throws CheckpointException, TrainingDivergedException {
+    String source = train instanceof ImageDataSetIterator it ? it.data().source() : "";
+    return run(name, fresh, train, test, source);
+  }
+
+  private TrainResult run(
+      String name,
+      Supplier<ComputationGraph> fresh,
+      DataSetIterator train,
+      DataSetIterator test,
+      String datasetName)
+      throws CheckpointException, TrainingDivergedException {
+    int perEpoch = batchesPerEpoch(train);
+    int trainImages = imagesPerEpoch(train);
+    if (perEpoch == 0) {
+      throw new IllegalArgumentException("the training iterator has no batches");
+    }
+    LearningRateSchedule schedule = plan.schedule(perEpoch);
+    Path dir = plan.checkpointDir();
+
+    ComputationGraph graph;
+    List<EpochMetrics> history = new ArrayList<>();
+    Path checkpointFile = null;
+    Optional<Checkpoint> resumed =
+        plan.resume() ? Checkpoints.loadIfPresent(dir) : Optional.empty();
+    if (resumed.isPresent()) {
+      Checkpoint ck = resumed.get();
+      checkCompatible(ck, name, trainImages);
+      graph = ck.graph();
+      history.addAll(ck.info().history());
+      checkpointFile = ck.file();
+      out.printf(
+          Locale.ROOT, "resuming %s from %s after epoch %d of %d%n",
+          name, ck.file(), ck.info().epoch(), plan.epochs());
+      if (ck.info().plan().epochs() != plan.epochs()) {
+        // The schedule is by iteration over the whole run, so a longer run stretches it.
+        graph.setLearningRate(schedule);
+        out.printf(
+            Locale.ROOT,
+            "note: the %s schedule now spans %d epochs instead of %d%n",
+            plan.schedule(), plan.epochs(), ck.info().plan().epochs());
+      }
+    } else {
+      if (plan.resume()) {
+        out.printf("no checkpoint in %s; starting %s from scratch%n", dir, name);
+      } else if (dir != null && Checkpoints.exists(dir)) {
+        out.printf("note: %s will be replaced by this run's checkpoints%n", Checkpoints.modelFile(dir));
+      }
+      graph = Objects.requireNonNull(fresh.get(), "fresh graph");
+      graph.setLearningRate(schedule);
+    }
+    int start = graph.getEpochCount();
+
+    BatchStatsListener batchStats = new BatchStatsListener();
+    GradientFlowListener gradients = new GradientFlowListener();
+    List<TrainingListener> listeners = new ArrayList<>(List.of(batchStats, gradients));
+    listeners.addAll(extraListeners);
+    graph.setListeners(listeners);
+
+    boolean bar = plan.progress().showsBar() || (barConsumer != null && plan.progress() == Progress.BAR);
+    for (int epoch = start; epoch < plan.epochs(); epoch++) {
+      startEpoch(train, epoch);
+      batchStats.reset();
+      gradients.startEpoch();
+      long images = 0;
+      int batch = 0;
+      long t0 = System.nanoTime();
+      try (ProgressBar pb = bar ? progressBar(epoch, trainImages) : null) {
+        while (train.hasNext()) {
+          DataSet ds = train.next();
+          graph.fit(ds);
+          batch++;
+          images += ds.numExamples();
+          double score = graph.score();
+          if (!Double.isFinite(score)) {
+            throw diverged(name, "loss", score, epoch, batch, graph, schedule, checkpointFile, history);
+          }
+          if (pb != null) {
+            pb.stepBy(ds.numExamples());
+            pb.setExtraMessage(
+                String.format(
+                    Locale.ROOT, "loss %.4f  acc %.2f%%",
+                    batchStats.meanLoss(), 100 * batchStats.accuracy()));
+          }
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      graph.incrementEpochCount();
+      if (!finite(graph.params())) {
+        throw diverged(name, "parameters", Double.NaN, epoch, batch, graph, schedule, checkpointFile, history);
+      }
+      Evaluation eval = evaluate(graph, test);
+      double lr = schedule.valueAt(Math.max(0, graph.getIterationCount() - 1), epoch);
+      EpochMetrics m =
+          new EpochMetrics(
+              epoch + 1, batchStats.meanLoss(), batchStats.accuracy(), eval.loss(), eval.accuracy(),
+              lr, seconds, images / Math.max(seconds, 1e-9), gradients.endEpoch());
+      history.add(m);
+      out.println(summary(m));
+      if (dir != null) {
+        CheckpointInfo info =
+            new CheckpointInfo(
+                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
+        checkpointFile = Checkpoints.write(dir, graph, info);
+        writePlots(dir, name, history);
+      }
+    }
+
+    Evaluation last;
+    if (!history.isEmpty() && start < plan.epochs()) {
+      EpochMetrics m = history.get(history.size() - 1);
+      last = new Evaluation(m.testLoss(), m.testAccuracy(), testImages(test));
+    } else {
+      out.printf(Locale.ROOT, "%s has already been trained for %d epochs%n", name, start);
+      last = evaluate(graph, test);
+    }
+    out.printf(
+        Locale.ROOT,
+        "test accuracy %.2f%% on %d images after %d epochs (%s)%n",
+        100 * last.accuracy(), last.images(), graph.getEpochCount(), name);
+    return new TrainResult(
+        name, graph, history, start, last.accuracy(), last.loss(), last.images(), checkpointFile);
+  }
+
+  private void checkCompatible(Checkpoint ck, String name, int trainImages) throws CheckpointException {
+    CheckpointInfo info = ck.info();
+    String file = ck.file().toString();
+    if (!info.model().equals(name)) {
+      throw new CheckpointException(
+          file, "holds model " + info.model() + ", not " + name + "; use another checkpoint directory");
+    }
+    TrainingPlan saved = info.plan();
+    List<String> was = new ArrayList<>();
+    List<String> now = new ArrayList<>();
+    differ(was, now, "batch", saved.batch(), plan.batch());
+    differ(was, now, "lr", saved.learningRate(), plan.learningRate());
+    differ(was, now, "schedule", saved.schedule(), plan.schedule());
+    if (plan.schedule() == Schedule.WARMUP_COSINE) {
+      differ(was, now, "warm-up", saved.warmupFraction(), plan.warmupFraction());
+    }
+    differ(was, now, "momentum", saved.momentum(), plan.momentum());
+    differ(was, now, "weight decay", saved.weightDecay(), plan.weightDecay());
+    differ(was, now, "limit", saved.trainLimit(), plan.trainLimit());
+    differ(was, now, "normalize", saved.normalize(), plan.normalize());
+    differ(was, now, "augment", saved.augment(), plan.augment());
+    differ(was, now, "seed", saved.seed(), plan.seed());
+    differ(was, now, "training images", info.trainImages(), trainImages);
+    if (!was.isEmpty()) {
+      throw new CheckpointException(
+          file,
+          "was trained with " + String.join(", ", was) + " but this run has " + String.join(", ", now)
+              + "; resume with the same settings (only the number of epochs may change)");
+    }
+  }
+
+  private static void differ(List<String> was, List<String> now, String what, Object a, Object b) {
+    if (!a.equals(b)) {
+      was.add(what + " " + a);
+      now.add(what + " " + b);
+    }
+  }
+
+  private TrainingDivergedException diverged(
+      String name,
+      String what,
+      double value,
+      int epoch,
+      int batch,
+      ComputationGraph graph,
+      LearningRateSchedule schedule,
+      Path checkpointFile,
+      List<EpochMetrics> history) {
+    int iteration = graph.getIterationCount();
+    double lr = schedule.valueAt(Math.max(0, iteration - 1), epoch);
+    String kept;
+    if (plan.checkpointDir() == null) {
+      kept = "no checkpoint directory was given";
+    } else if (checkpointFile == null) {
+      kept = "no checkpoint was written (none had been made yet)";
+    } else {
+      kept = "the last good checkpoint " + checkpointFile + " (epoch " + history.size() + ") is unchanged";
+    }
+    String state = what.equals("loss") ? "loss became " + value : "parameters became NaN or infinite";
+    String message =
+        String.format(
+            Locale.ROOT,
+            "%s: %s in epoch %d, batch %d (iteration %d, lr %.4g); training stopped, %s;"
+                + " try a lower learning rate",
+            name, state, epoch + 1, batch, iteration, lr, kept);
+    return new TrainingDivergedException(message, epoch + 1, iteration, history);
+  }
+
+  private void writePlots(Path dir, String name, List<EpochMetrics> history) {
+    try {
+      Plots.writeAll(dir, name, history);
+    } catch (IOException | RuntimeException e) {
+      // Plots are a convenience; a failing chart must not end a training run.
+      out.println("note: plots not written to " + dir + " (" + Checkpoints.describe(e) + ")");
+    }
+  }
+
+  private ProgressBar progressBar(int epoch, int images) {
+    ProgressBarBuilder b =
+        new ProgressBarBuilder()
+            .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, plan.epochs()))
+            .setInitialMax(images)
+            .setRenderer(new EpochBarRenderer())
+            .setUpdateIntervalMillis(250);
+    if (barConsumer != null) {
+      b.setConsumer(barConsumer);
+    }
+    return b.build();
+  }
+
+  static String summary(EpochMetrics m) {
+    return String.format(
+        Locale.ROOT,
+        "epoch %3d  loss %.4f  acc %6.2f%%  test loss %.4f  test acc %6.2f%%  lr %.2e  %,.0f img/s  %.1f s",
+        m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(),
+        m.learningRate(), m.imagesPerSecond(), m.seconds());
+  }
+
+  /** Accuracy and mean cross-entropy over a test set. */
+  record Evaluation(double loss, double accuracy, int images) {}
+
+  static Evaluation evaluate(ComputationGraph graph, DataSetIterator test) {
+    startEpoch(test, 0);
+    double lossSum = 0;
+    long correct = 0;
+    long n = 0;
+    while (test.hasNext()) {
+      DataSet ds = test.next();
+      INDArray probs = graph.output(false, ds.getFeatures())[0];
+      BatchStatsListener.Scores s = BatchStatsListener.score(probs, ds.getLabels());
+      lossSum += s.lossSum();
+      correct += s.correct();
+      n += s.examples();
+    }
+    if (n == 0) {
+      return new Evaluation(Double.NaN, Double.NaN, 0);
+    }
+    return new Evaluation(lossSum / n, (double) correct / n, (int) n);
+  }
+
+  private static void startEpoch(DataSetIterator it, int epoch) {
+    if (it instanceof ImageDataSetIterator images) {
+      images.setEpoch(epoch);
+    } else {
+      it.reset();
+    }
+  }
+
+  private static int batchesPerEpoch(DataSetIterator it) {
+    if (it instanceof ImageDataSetIterator images) {
+      return images.batchesPerEpoch();
+    }
+    // Unknown iterators are counted once; the schedule needs the number of updates.
+    it.reset();
+    int n = 0;
+    while (it.hasNext()) {
+      it.next();
+      n++;
+    }
+    it.reset();
+    return n;
+  }
+
+  private static int imagesPerEpoch(DataSetIterator it) {
+    if (it instanceof ImageDataSetIterator images) {
+      return images.size();
+    }
+    it.reset();
+    int n = 0;
+    while (it.hasNext()) {
+      n += it.next().numExamples();
+    }
+    it.reset();
+    return n;
+  }
+
+  private static int testImages(DataSetIterator test) {
+    return test instanceof ImageDataSetIterator images ? images.size() : imagesPerEpoch(test);
+  }
+
+  private static boolean finite(INDArray params) {
+    // A sum is NaN or infinite as soon as one term is; one reduction instead of two scans.
+    return params == null || Double.isFinite(params.sumNumber().doubleValue());
+  }
+}
