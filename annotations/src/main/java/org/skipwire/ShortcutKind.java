@@ -15,5 +15,10 @@ public enum ShortcutKind {
    * Where the shape changes: take every stride-th pixel and pad the extra channels with zeros
    * ("option A" of He et al. 2015). No parameters; the channels may not shrink.
    */
-  ZERO_PAD
+  ZERO_PAD,
+  /**
+   * No shortcut at all: the block is {@code relu(F(x))} (or {@code F(x)} pre-activation). This
+   * declares the "plain" twin of a residual network, for He et al.'s degradation experiment.
+   */
+  NONE
 }

@@ -261,6 +261,15 @@ public final class GraphCheck {
       sink.add(new Vertex(drop, new GraphOp.DropPath(survival), List.of(f.vertex()), f.shape(), 0, 0));
       f = new Flow(drop, f.shape());
     }
+    if (kind == ShortcutKind.NONE) {
+      used[0] = "no";
+      if (context.preActivation()) {
+        return f;
+      }
+      String relu = path + ".relu";
+      sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(f.vertex()), f.shape(), 0, 0));
+      return new Flow(relu, f.shape());
+    }
     Flow shortcut = shortcut(path, x, preActivated[0] == null ? x : preActivated[0], f, kind, context, sink, used);
     String add = path + ".add";
     switch (residual.mix().kind()) {
@@ -381,6 +390,7 @@ public final class GraphCheck {
             List.of(x.vertex()), to, 0, 0));
         return new Flow(name, to);
       }
+      case NONE -> throw new AssertionError("a block without shortcut has no shortcut vertex");
       case PROJECTION, AUTO -> {
         used[0] = "projection";
         String name = path + ".shortcut";

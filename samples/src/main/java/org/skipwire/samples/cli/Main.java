@@ -1,5 +1,6 @@
 package org.skipwire.samples.cli;
 
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Deep networks with skip connections, declared in Java and checked by javac.",
-    subcommands = {ModelsCommand.class, SummaryCommand.class})
+    subcommands = {ModelsCommand.class, SummaryCommand.class, TrainCommand.class, CompareCommand.class})
 public final class Main implements Runnable {
 
   /** Exit status for a usage or input error. */
@@ -40,6 +41,10 @@ public final class Main implements Runnable {
         err.println("skipwire: " + u.getMessage());
         return USAGE;
       }
+      if (e instanceof Failure f) {
+        err.println("skipwire: " + f.getMessage());
+        return 1;
+      }
       err.println("skipwire: internal error: " + e);
       return 1;
     });
@@ -56,6 +61,34 @@ public final class Main implements Runnable {
     UserError(String message) {
       super(message, null, false, false);
     }
+  }
+
+  /** A run that started well and could not finish (training diverged): one line, status 1. */
+  static final class Failure extends RuntimeException {
+    Failure(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The command's standard output as a print stream, for the trainer. */
+  static PrintStream stdout(CommandLine.Model.CommandSpec spec) {
+    PrintWriter writer = spec.commandLine().getOut();
+    return new PrintStream(new java.io.OutputStream() {
+      @Override
+      public void write(int b) {
+        writer.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        writer.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void flush() {
+        writer.flush();
+      }
+    }, true, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

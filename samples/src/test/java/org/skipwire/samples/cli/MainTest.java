@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 
@@ -77,5 +80,78 @@ class MainTest {
     assertEquals(2, r.status());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("skipwire: "), r.err());
+  }
+
+  @Test
+  void trainRunsAnEpochWritesACheckpointAndPrintsTheTestAccuracy(@TempDir Path dir) {
+    Run r = run("train", "--model", "highway-mlp", "--epochs", "1", "--limit", "512", "--quiet",
+        "--checkpoint-dir", dir.toString());
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("training highway-mlp on fashion-mnist (embedded subset): 512 images"),
+        lines.get(0));
+    assertTrue(lines.get(lines.size() - 1).matches("test accuracy \\d+\\.\\d\\d% on 1000 images after 1 epochs "
+        + "\\(highway-mlp\\)"), lines.get(lines.size() - 1));
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.zip")), "checkpoint");
+    assertTrue(Files.isRegularFile(dir.resolve("loss.png")), "loss plot");
+    assertTrue(Files.isRegularFile(dir.resolve("gradient-flow.png")), "gradient-flow plot");
+
+    Run resumed = run("train", "--model", "highway-mlp", "--epochs", "2", "--limit", "512", "--quiet",
+        "--checkpoint-dir", dir.toString(), "--resume");
+    assertEquals(0, resumed.status(), resumed.err());
+    assertTrue(resumed.out().contains("after 2 epochs"), resumed.out());
+    assertEquals(1, resumed.out().lines().filter(l -> l.startsWith("epoch ")).count(), "only the second epoch ran");
+  }
+
+  @Test
+  void trainOnAModelThatDoesNotFitTheDataIsOneLine() {
+    Run r = run("train", "--model", "resnet18", "--epochs", "1");
+    assertEquals(2, r.status());
+    assertEquals(List.of("skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but the "
+        + "network expects input [3, 224, 224]; choose a network declared for [1, 28, 28]"), r.err().lines().toList());
+  }
+
+  @Test
+  void trainOnAMissingDirectoryIsOneLine(@TempDir Path dir) {
+    Run r = run("train", "--model", "fashion-resnet", "--data", dir.resolve("nowhere").toString());
+    assertEquals(2, r.status());
+    assertEquals(List.of("skipwire: " + dir.resolve("nowhere") + ": no such directory"), r.err().lines().toList());
+  }
+
+  @Test
+  void trainWithACorruptCheckpointIsOneLineAndLeavesTheFile(@TempDir Path dir) throws Exception {
+    Path zip = dir.resolve("checkpoint.zip");
+    Files.writeString(zip, "not a zip");
+    Run r = run("train", "--model", "highway-mlp", "--epochs", "1", "--limit", "128", "--quiet",
+        "--checkpoint-dir", dir.toString(), "--resume");
+    assertEquals(2, r.status(), r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("skipwire: " + zip), r.err());
+    assertEquals("not a zip", Files.readString(zip));
+  }
+
+  @Test
+  void badTrainingOptionsAreOneLine() {
+    Run r = run("train", "--model", "fashion-resnet", "--epochs", "0");
+    assertEquals(2, r.status());
+    assertEquals(List.of("skipwire: --epochs must be at least 1, got 0"), r.err().lines().toList());
+  }
+
+  @Test
+  void compareTrainsBothAndPlotsThemTogether(@TempDir Path dir) {
+    Run r = run("compare", "--model", "highway-mlp", "--model", "highway-mlp", "--epochs", "1", "--limit", "256",
+        "--quiet", "--out", dir.toString());
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().contains("epoch  | highway-mlp: loss, train acc, test acc"), r.out());
+    assertTrue(Files.isRegularFile(dir.resolve("loss.png")));
+    assertTrue(Files.isRegularFile(dir.resolve("accuracy.png")));
+    assertTrue(Files.isRegularFile(dir.resolve("gradient-flow.png")));
+  }
+
+  @Test
+  void compareNeedsTwoModels() {
+    Run r = run("compare", "--model", "highway-mlp");
+    assertEquals(2, r.status());
+    assertEquals(List.of("skipwire: compare needs exactly two --model options, got 1"), r.err().lines().toList());
   }
 }

@@ -51,7 +51,9 @@ class ZooTest {
       Map.entry("densenet-bc-100-12", densenetBC(100, 12)),
       Map.entry("highway-mlp", highwayMlp()),
       Map.entry("highway-conv", highwayConv()),
-      Map.entry("unet", unet(1, 2, 16, 32, 64, 128)));
+      Map.entry("unet", unet(1, 2, 16, 32, 64, 128)),
+      Map.entry("fashion-resnet", cifarLayout(1, 1, true)),
+      Map.entry("fashion-plain", cifarLayout(1, 1, false)));
 
   /**
    * A U-Net: per level two 3x3 convs (no bias, BN), 2x2 max pooling down; up by a 2x2 transposed
@@ -123,8 +125,12 @@ class ZooTest {
    * doubles.
    */
   static long cifar(int depth, boolean projection) {
-    int n = (depth - 2) / 6;
-    long params = 3 * 16 * 9 + 2 * 16; // stem conv + BN
+    return cifarLayout(3, (depth - 2) / 6, projection);
+  }
+
+  /** The same layout for {@code channels}-channel input with n blocks per stage. */
+  static long cifarLayout(int channels, int n, boolean projection) {
+    long params = channels * 16 * 9 + 2 * 16; // stem conv + BN
     int in = 16;
     for (int width : new int[] {16, 32, 64}) {
       for (int block = 0; block < n; block++) {

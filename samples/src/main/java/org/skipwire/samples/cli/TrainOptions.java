@@ -1,0 +1,71 @@
+package org.skipwire.samples.cli;
+
+import java.nio.file.Path;
+import org.skipwire.runtime.train.Progress;
+import org.skipwire.runtime.train.Schedule;
+import org.skipwire.runtime.train.TrainingPlan;
+import picocli.CommandLine.Option;
+
+/** The options {@code train} and {@code compare} share: data, budget and optimiser. */
+final class TrainOptions {
+  @Option(names = "--data", paramLabel = "DIR",
+      description = "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries (default: the embedded Fashion-MNIST subset)")
+  Path data;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "passes over the training set (default: ${DEFAULT-VALUE})")
+  int epochs = 10;
+
+  @Option(names = "--batch", paramLabel = "N", description = "images per update (default: ${DEFAULT-VALUE})")
+  int batch = 128;
+
+  @Option(names = "--lr", paramLabel = "X", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  double learningRate = 0.1;
+
+  @Option(names = "--schedule", paramLabel = "NAME",
+      description = "step (x0.1 at 50%% and 75%%), cosine, warmup-cosine or constant (default: ${DEFAULT-VALUE})")
+  String schedule = "step";
+
+  @Option(names = "--limit", paramLabel = "N", description = "train on the first N images only (default: all)")
+  int limit;
+
+  @Option(names = "--augment", description = "random 4-pixel shifts and horizontal flips (CIFAR-style)")
+  boolean augment;
+
+  @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
+  long seed = 42;
+
+  @Option(names = "--quiet", description = "no progress bar: one line per epoch")
+  boolean quiet;
+
+  /** The plan for these options, with checkpoints in {@code dir} (null for none). */
+  TrainingPlan plan(Path dir, boolean resume) {
+    Schedule parsed;
+    try {
+      parsed = Schedule.parse(schedule);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserError("--schedule: " + e.getMessage());
+    }
+    require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
+    require(batch >= 1, "--batch must be at least 1, got " + batch);
+    require(learningRate > 0 && Double.isFinite(learningRate), "--lr must be positive, got " + learningRate);
+    require(limit >= 0, "--limit must be 0 (all) or more, got " + limit);
+    return TrainingPlan.builder()
+        .epochs(epochs)
+        .batch(batch)
+        .learningRate(learningRate)
+        .schedule(parsed)
+        .trainLimit(limit)
+        .augment(augment)
+        .seed(seed)
+        .checkpointDir(dir)
+        .resume(resume)
+        .progress(quiet ? Progress.QUIET : Progress.AUTO)
+        .build();
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new Main.UserError(message);
+    }
+  }
+}
