@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.common.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -28,6 +29,24 @@ final class VertexTesting {
    * switched to double for the check (GradientCheckUtil insists) and restored afterwards.
    */
   static void assertGradientsMatch(ComputationGraph graph, INDArray input, INDArray labels) {
+    assertGradientsMatch(graph, input, labels, null);
+  }
+
+  /**
+   * As {@link #assertGradientsMatch(ComputationGraph, INDArray, INDArray)}, for a graph that draws
+   * random numbers in training: {@code seed} is given to ND4J's generator before every forward
+   * pass, so each perturbed pass sees the draws of the analytic one.
+   */
+  static void assertGradientsMatchReseeding(
+      ComputationGraph graph, INDArray input, INDArray labels, long seed) {
+    assertGradientsMatch(graph, input, labels, g -> Nd4j.getRandom().setSeed(seed));
+  }
+
+  private static void assertGradientsMatch(
+      ComputationGraph graph,
+      INDArray input,
+      INDArray labels,
+      Consumer<ComputationGraph> eachIter) {
     DataType before = Nd4j.dataType();
     DataType beforeFloat = Nd4j.defaultFloatingPointType();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
@@ -41,7 +60,8 @@ final class VertexTesting {
                   .epsilon(1e-6)
                   .maxRelError(1e-3)
                   .minAbsoluteError(1e-8)
-                  .exitOnFirstError(true));
+                  .exitOnFirstError(true)
+                  .callEachIter(eachIter));
       assertTrue(
           ok,
           "GradientCheckUtil found analytic and numeric gradients that differ"
@@ -58,12 +78,26 @@ final class VertexTesting {
    */
   static void assertWorkspacesChangeNothing(
       Function<WorkspaceMode, ComputationGraph> graphs, INDArray input, INDArray labels) {
+    assertWorkspacesChangeNothing(graphs, input, labels, () -> {});
+  }
+
+  /**
+   * As {@link #assertWorkspacesChangeNothing(Function, INDArray, INDArray)}, running {@code
+   * beforeEachStep} (say, reseeding ND4J's generator) before each training step of either copy.
+   */
+  static void assertWorkspacesChangeNothing(
+      Function<WorkspaceMode, ComputationGraph> graphs,
+      INDArray input,
+      INDArray labels,
+      Runnable beforeEachStep) {
     ComputationGraph with = graphs.apply(WorkspaceMode.ENABLED);
     ComputationGraph without = graphs.apply(WorkspaceMode.NONE);
     assertEquals(without.params(), with.params());
     MultiDataSet data = new MultiDataSet(input, labels);
     for (int i = 0; i < 3; i++) {
+      beforeEachStep.run();
       with.fit(data);
+      beforeEachStep.run();
       without.fit(data);
     }
     assertTrue(without.params().equalsWithEps(with.params(), 1e-12), "parameters drifted apart");

@@ -1,0 +1,119 @@
+package org.skipwire.runtime.impl;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs {@link org.skipwire.runtime.conf.ChannelScaleVertex}: {@code y[n, c, ...] = x[n, c, ...] *
+ * s[n, c]}.
+ */
+public class ChannelScaleVertexImpl extends BaseGraphVertex {
+
+  private static final int[] EXAMPLE_AND_CHANNEL = {0, 1};
+
+  public ChannelScaleVertexImpl(
+      ComputationGraph graph, String name, int vertexIndex, DataType dataType) {
+    super(graph, name, vertexIndex, null, null, dataType);
+  }
+
+  @Override
+  public boolean hasLayer() {
+    return false;
+  }
+
+  @Override
+  public Layer getLayer() {
+    return null;
+  }
+
+  @Override
+  public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (!canDoForward()) {
+      throw new IllegalStateException(
+          "cannot do forward pass of " + vertexName + ": inputs not set");
+    }
+    INDArray x = inputs[0];
+    INDArray s = inputs[1];
+    validate(x, s);
+    INDArray y = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, x.dataType(), x.shape());
+    return broadcast(x, s, y);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+    if (!canDoBackward()) {
+      throw new IllegalStateException(
+          "cannot do backward pass of " + vertexName + ": inputs or epsilon not set");
+    }
+    INDArray x = inputs[0];
+    INDArray s = inputs[1];
+    INDArray e = epsilon;
+    INDArray dx =
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, e.dataType(), x.shape());
+    broadcast(e, s, dx);
+    INDArray ds =
+        workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, e.dataType(), s.shape());
+    if (x.rank() == 2) {
+      ds.assign(e).muli(x);
+    } else {
+      // e * x is a temporary of the working-memory workspace DL4J has open around doBackward.
+      int[] positions = new int[x.rank() - 2];
+      Arrays.setAll(positions, i -> i + 2);
+      e.mul(x).sum(ds, positions);
+    }
+    return new Pair<>(null, new INDArray[] {dx, ds});
+  }
+
+  /** out = a * s[:, :, None, ...]. */
+  private static INDArray broadcast(INDArray a, INDArray s, INDArray out) {
+    if (a.rank() == 2) {
+      return out.assign(a).muli(s);
+    }
+    Nd4j.getExecutioner().exec(new BroadcastMulOp(a, s, out, EXAMPLE_AND_CHANNEL));
+    return out;
+  }
+
+  private void validate(INDArray x, INDArray s) {
+    if (x.rank() < 2 || s.rank() != 2 || x.size(0) != s.size(0) || x.size(1) != s.size(1)) {
+      throw new IllegalStateException(
+          vertexName
+              + ": ChannelScaleVertex needs x [N, C, ...] and s [N, C], got x "
+              + Arrays.toString(x.shape())
+              + " and s "
+              + Arrays.toString(s.shape()));
+    }
+  }
+
+  @Override
+  public Pair<INDArray, MaskState> feedForwardMaskArrays(
+      INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+    // Scaling keeps x's positions, so the output is masked where x is; s has no positions.
+    if (maskArrays == null || maskArrays.length == 0 || maskArrays[0] == null) {
+      return null;
+    }
+    return new Pair<>(maskArrays[0], currentMaskState);
+  }
+
+  @Override
+  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+    if (backpropGradientsViewArray != null) {
+      throw new IllegalStateException(vertexName + " has no parameters, so no gradient view");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ChannelScaleVertexImpl(id=" + vertexIndex + ", name=\"" + vertexName + "\")";
+  }
+}
