@@ -156,11 +156,15 @@ public final class GraphCheck {
     return result;
   }
 
-  /** Ops that carry a per-channel constant through unchanged, up to where it came from. */
+  /**
+   * Ops that carry a per-channel constant through unchanged, up to where it came from. Dropout
+   * does so in expectation; the reference implementations (Wide ResNet) drop that bias too.
+   */
   private static boolean passesBiasThrough(GraphOp op) {
     return op instanceof GraphOp.Add
         || op instanceof GraphOp.ZeroPad
         || op instanceof GraphOp.Merge
+        || op instanceof GraphOp.Dropout
         || (op instanceof GraphOp.Pool p && !p.max() && p.padding() == 0);
   }
 
