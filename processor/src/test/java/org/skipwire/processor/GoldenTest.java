@@ -151,6 +151,30 @@ class GoldenTest {
   }
 
   @Test
+  void squeezeExcitationAndStochasticDepthNetwork(TestInfo test) throws IOException {
+    Compilation c = compile(source("TinySE", """
+        /** Three SE blocks with stochastic depth: survival 5/6, 4/6 and 1/2 down the trunk. */
+        @StochasticDepth(finalSurvival = 0.5)
+        @Network(input = @Input(channels = 3, height = 16, width = 16))
+        public class TinySE {
+          @Conv(kernel = 3, filters = 16) @BatchNorm @Activation(RELU) Layer stem;
+          @Stage(blocks = 2, width = 16) Excited stage1;
+          @Stage(blocks = 1, width = 32, stride = 2) Excited stage2;
+          @GlobalAvgPool Layer pool;
+          @Dense(units = 10) @Output Layer fc;
+        }
+
+        @ResidualBlock
+        @SqueezeExcite(reduction = 4)
+        class Excited {
+          @Conv(kernel = 3, stride = STAGE) @BatchNorm @Activation(RELU) @Dropout(0.2) Layer conv1;
+          @Conv(kernel = 3) @BatchNorm Layer conv2;
+        }
+        """));
+    assertGolden(c, test, "demo.TinySEGraph");
+  }
+
+  @Test
   void everyGeneratedGraphIsRegisteredAsAService() throws IOException {
     Compilation c = compile(
         source("Alpha", """
