@@ -22,4 +22,10 @@ import java.lang.annotation.Target;
 public @interface ResidualBlock {
   /** Pre-activation ordering (BN, ReLU, weight) with no activation after the sum. Default false. */
   boolean preActivation() default false;
+
+  /**
+   * The nonlinearity after the sum in a post-activation block, default {@link Nonlinearity#RELU};
+   * {@link Nonlinearity#IDENTITY} for none (PyramidNet). Pre-activation blocks never have one.
+   */
+  Nonlinearity activation() default Nonlinearity.RELU;
 }

@@ -27,4 +27,10 @@ public @interface Stage {
 
   /** Stride of the first block wherever it says {@code stride = STAGE}; default 1. */
   int stride() default 1;
+
+  /**
+   * Additive widening (PyramidNet): block i of n (from 0) has base width {@code round(width + (i +
+   * 1) * widen / n)}, so the stage ends {@code widen} channels wider than it started. Default 0.
+   */
+  int widen() default 0;
 }

@@ -60,7 +60,7 @@ import org.skipwire.processor.write.GraphWriter;
 public final class SkipwireProcessor extends AbstractProcessor {
 
   private static final List<Class<?>> SUPPORTED = List.of(Network.class, ResidualBlock.class,
-      DenseConnect.class, HighwayGate.class, Transition.class, Stage.class, StochasticDepth.class,
+      DenseConnect.class, HighwayGate.class, org.skipwire.ShakeShake.class, Transition.class, Stage.class, StochasticDepth.class,
       SqueezeExcite.class, ReZero.class, GatedSkip.class, org.skipwire.Dropout.class,
       org.skipwire.Concat.class, org.skipwire.TransposedConv.class, org.skipwire.Upsample.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
       GlobalAvgPool.class, BatchNorm.class, Activation.class, Output.class);

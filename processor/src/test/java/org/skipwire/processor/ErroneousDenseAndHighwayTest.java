@@ -176,7 +176,7 @@ class ErroneousDenseAndHighwayTest {
     Compilation c = compile(src);
     assertThat(c).hadErrorCount(1);
     assertThat(c)
-        .hadErrorContaining("[skipwire/missing-width] block: @Stage of residual block Res needs width = w")
+        .hadErrorContaining("[skipwire/missing-width] block: @Stage of block Res needs width = w")
         .inFile(src)
         .onLineContaining("Res block;");
   }

@@ -44,7 +44,7 @@ public enum Message {
   TRANSITION_EMPTY(
       "transition-empty",
       "%s: compression %s keeps floor(%s x %d) = %d channels; a transition must keep at least one"),
-  MISSING_WIDTH("missing-width", "%s: @Stage of residual block %s needs width = w, the stage's channels"),
+  MISSING_WIDTH("missing-width", "%s: @Stage of block %s needs width = w, the stage's channels"),
   TWO_CONNECTIONS(
       "two-connections", "block %s has both @%s and @%s; a block connects its branch one way"),
   GROUPS(

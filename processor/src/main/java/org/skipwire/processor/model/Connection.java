@@ -1,5 +1,6 @@
 package org.skipwire.processor.model;
 
+import org.skipwire.Nonlinearity;
 import org.skipwire.ShortcutKind;
 
 /** How a block joins its branch F(x) to its input x. */
@@ -12,14 +13,21 @@ public sealed interface Connection {
    * @param shortcut the class's {@code @Shortcut}, {@link ShortcutKind#AUTO} when absent
    */
   record Residual(
-      boolean preActivation, ShortcutKind shortcut, SqueezeExciteSpec squeezeExcite, Mix mix)
+      boolean preActivation,
+      ShortcutKind shortcut,
+      SqueezeExciteSpec squeezeExcite,
+      Mix mix,
+      Nonlinearity sumActivation)
       implements Connection {
 
     /** A plain post- or pre-activation residual block with this shortcut. */
     public static Residual of(boolean preActivation, ShortcutKind shortcut) {
-      return new Residual(preActivation, shortcut, null, Mix.SUM);
+      return new Residual(preActivation, shortcut, null, Mix.SUM, Nonlinearity.RELU);
     }
   }
+
+  /** {@code @ShakeShake}: two copies of the branch, mixed at random, plus the shortcut. */
+  record ShakeShake() implements Connection {}
 
   /** {@code @SqueezeExcite} on a residual block. */
   record SqueezeExciteSpec(int reduction, Origin origin) {}

@@ -51,6 +51,14 @@ public sealed interface GraphOp {
     }
   }
 
+  /** Shake-Shake: a random convex mix of its two inputs in training, their mean at inference. */
+  record ShakeShake() implements GraphOp {
+    @Override
+    public String describe() {
+      return "shake-shake";
+    }
+  }
+
   /** Dropout of a fraction {@code rate} of the values, in training only. */
   record Dropout(double rate) implements GraphOp {
     @Override

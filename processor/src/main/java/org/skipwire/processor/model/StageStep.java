@@ -5,6 +5,7 @@ import org.skipwire.ShortcutKind;
 /**
  * A block-typed field with {@code @Stage}: the block repeated {@code blocks} times.
  *
+ * @param widen channels added over the stage, block by block (PyramidNet); 0 for none
  * @param shortcut the field's own {@code @Shortcut}, or null to use the block's
  * @param stageOrigin the {@code @Stage} annotation
  */
@@ -15,6 +16,7 @@ public record StageStep(
     int blocks,
     int width,
     int stride,
+    int widen,
     ShortcutKind shortcut,
     Block block)
     implements Step {}

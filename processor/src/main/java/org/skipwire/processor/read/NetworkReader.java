@@ -31,6 +31,7 @@ import org.skipwire.Upsample;
 import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
 import org.skipwire.ReZero;
+import org.skipwire.ShakeShake;
 import org.skipwire.SqueezeExcite;
 import org.skipwire.StochasticDepth;
 import org.skipwire.DenseConnect;
@@ -84,7 +85,8 @@ public final class NetworkReader {
           Concat.class, TransposedConv.class, Upsample.class);
 
   /** The annotations that make a class a block, each one way of joining branch and input. */
-  static final List<Class<?>> CONNECTIONS = List.of(ResidualBlock.class, DenseConnect.class, HighwayGate.class);
+  static final List<Class<?>> CONNECTIONS =
+      List.of(ResidualBlock.class, DenseConnect.class, HighwayGate.class, ShakeShake.class);
 
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
@@ -285,7 +287,7 @@ public final class NetworkReader {
     }
     return Optional.of(new StageStep(name, ElementOrigin.of(field), ElementOrigin.of(field, s),
         annotations.intValue(s, "blocks"), annotations.intValue(s, "width"),
-        annotations.intValue(s, "stride"), shortcut, block.get()));
+        annotations.intValue(s, "stride"), annotations.intValue(s, "widen"), shortcut, block.get()));
   }
 
   /** Reads a block class once; a block that contains itself is reported at the closing field. */
@@ -329,6 +331,7 @@ public final class NetworkReader {
       Connection connection = switch (simpleName(mirror)) {
         case "ResidualBlock" -> residual(type, mirror);
         case "DenseConnect" -> new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
+        case "ShakeShake" -> new Connection.ShakeShake();
         default -> new Connection.Highway(annotations.doubleValue(mirror, "gateBias"),
             annotations.booleanValue(mirror, "independentCarry"), annotations.intValue(mirror, "gateKernel"), origin);
       };
@@ -361,7 +364,8 @@ public final class NetworkReader {
       mix = new Connection.Mix(Connection.Mix.Kind.GATED, annotations.doubleValue(gated.get(), "init"),
           ElementOrigin.of(type, gated.get()));
     }
-    return new Connection.Residual(annotations.booleanValue(mirror, "preActivation"), shortcut, se, mix);
+    return new Connection.Residual(annotations.booleanValue(mirror, "preActivation"), shortcut, se, mix,
+        annotations.enumValue(mirror, "activation", Nonlinearity.class));
   }
 
   static boolean isBlock(Element type) {

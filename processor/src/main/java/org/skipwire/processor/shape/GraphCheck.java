@@ -46,7 +46,21 @@ public final class GraphCheck {
   private record Flow(String vertex, Shape shape) {}
 
   /** What a block instance is built with. */
-  private record Context(int baseWidth, int stageStride, boolean preActivation, Origin site) {}
+  /** The order a field runs its ops in, as its block decides. */
+  private enum Order {
+    /** Weight, batch norm, activation (post-activation residual blocks, highway bodies, the trunk). */
+    POST,
+    /** Batch norm, activation, weight (pre-activation residual blocks, dense units). */
+    PRE,
+    /** Activation, weight, batch norm (Shake-Shake branches). */
+    ACT_FIRST
+  }
+
+  private record Context(int baseWidth, int stageStride, Order order, Origin site) {
+    boolean preActivation() {
+      return order == Order.PRE;
+    }
+  }
 
   /** The shape of a block instance could not be inferred; checking this network stops. */
   private static final class ShapeUnknown extends Exception {
@@ -55,7 +69,7 @@ public final class GraphCheck {
     }
   }
 
-  private static final Context TRUNK = new Context(0, 1, false, null);
+  private static final Context TRUNK = new Context(0, 1, Order.POST, null);
 
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
@@ -193,12 +207,15 @@ public final class GraphCheck {
     for (int i = 0; i < stage.blocks(); i++) {
       String blockPath = path + ".b" + i;
       int stride = i == 0 ? stage.stride() : 1;
+      int width = stage.widen() == 0
+          ? stage.width()
+          : (int) Math.round(stage.width() + (double) (i + 1) * stage.widen() / stage.blocks());
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
       String how;
       if (block.connection() instanceof Connection.Residual r) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
-        Context context = new Context(stage.width(), stride, r.preActivation(), site);
+        Context context = new Context(width, stride, r.preActivation() ? Order.PRE : Order.POST, site);
         String[] used = new String[1];
         // Huang et al. 2016's linear decay: p_l = 1 - l / L * (1 - p_L), over the trunk's blocks.
         double survival = notes && residualBlocks > 0
@@ -207,13 +224,18 @@ public final class GraphCheck {
         flow = residual(block, blockPath, flow, context, kind, sink, used, survival);
         how = used[0] + " shortcut";
       } else if (block.connection() instanceof Connection.Dense d) {
-        int growth = stage.width() > 0 ? stage.width() : d.growthRate();
-        flow = dense(block, blockPath, flow, new Context(growth, stride, true, site), sink);
+        int growth = width > 0 ? width : d.growthRate();
+        flow = dense(block, blockPath, flow, new Context(growth, stride, Order.PRE, site), sink);
         how = "growth " + (flow.shape().channels() - before.shape().channels());
+      } else if (block.connection() instanceof Connection.ShakeShake) {
+        ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : ShortcutKind.PROJECTION;
+        String[] used = new String[1];
+        flow = shakeShake(block, blockPath, flow, new Context(width, stride, Order.ACT_FIRST, site), kind, sink, used);
+        how = used[0] + " shortcut";
       } else {
         Connection.Highway h = (Connection.Highway) block.connection();
-        int width = stage.width() > 0 ? stage.width() : flow.shape().channels();
-        flow = highway(block, h, blockPath, flow, new Context(width, stride, false, site), sink);
+        int base = width > 0 ? width : flow.shape().channels();
+        flow = highway(block, h, blockPath, flow, new Context(base, stride, Order.POST, site), sink);
         how = "highway gate";
       }
       String note = notes
@@ -289,12 +311,30 @@ public final class GraphCheck {
             List.of(shortcut.vertex(), f.vertex()), f.shape(), 1, 1));
       }
     }
-    if (context.preActivation()) {
+    if (context.preActivation() || residual.sumActivation() == Nonlinearity.IDENTITY) {
       return new Flow(add, f.shape());
     }
-    String relu = path + ".relu";
-    sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(add), f.shape(), 0, 0));
-    return new Flow(relu, f.shape());
+    return activation(path, new Flow(add, f.shape()), residual.sumActivation(), sink);
+  }
+
+  /** Two copies of the branch, mixed by a Shake-Shake vertex, plus the shortcut; nothing after. */
+  private Flow shakeShake(
+      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used)
+      throws ShapeUnknown {
+    Flow a = branch(block, path + ".branch1", x, context, sink, null);
+    Flow b = branch(block, path + ".branch2", x, context, sink, null);
+    String shake = path + ".shake";
+    sink.add(new Vertex(shake, new GraphOp.ShakeShake(), List.of(a.vertex(), b.vertex()), a.shape(), 0, 0));
+    Flow f = new Flow(shake, a.shape());
+    if (kind == ShortcutKind.NONE) {
+      used[0] = "no";
+      return f;
+    }
+    Context postNorm = new Context(context.baseWidth(), context.stageStride(), Order.POST, context.site());
+    Flow shortcut = shortcut(path, x, x, f, kind, postNorm, sink, used);
+    String add = path + ".add";
+    sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+    return new Flow(add, f.shape());
   }
 
   /** Global pool, reduce, ReLU, expand, sigmoid, then the branch scaled channel by channel. */
@@ -447,6 +487,14 @@ public final class GraphCheck {
     if (context.preActivation()) {
       Flow flow = normAndActivation(layer, path, in, sink);
       return dropout(layer, path, weight(layer, path, flow, context, sink, true), sink);
+    }
+    if (context.order() == Order.ACT_FIRST) {
+      Flow flow = layer.activation() == null ? in : activation(path, in, layer.activation(), sink);
+      flow = weight(layer, path, flow, context, sink, true);
+      if (layer.batchNorm() != null) {
+        flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+      }
+      return dropout(layer, path, flow, sink);
     }
     boolean foldActivation = layer.batchNorm() == null;
     Flow flow = weight(layer, path, in, context, sink, !foldActivation);

@@ -96,8 +96,12 @@ final class StaticCheck {
     Block block = stage.block();
     if (stage.width() < 0) {
       outOfRange(at.attribute("width"), stage.name(), "width", stage.width(), "must be at least 1");
-    } else if (stage.width() == 0 && block.connection() instanceof Connection.Residual) {
+    } else if (stage.width() == 0
+        && (block.connection() instanceof Connection.Residual || block.connection() instanceof Connection.ShakeShake)) {
       problems.add(Message.MISSING_WIDTH.at(at, stage.name(), block.simpleName()));
+    }
+    if (stage.widen() < 0) {
+      outOfRange(at.attribute("widen"), stage.name(), "widen", stage.widen(), "must be 0 or more");
     }
     if (stage.stride() < 1) {
       outOfRange(at.attribute("stride"), stage.name(), "stride", stage.stride(), "must be at least 1");

@@ -39,6 +39,7 @@ final class Dl4jNames {
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
   static final ClassName ZERO_PAD_CHANNELS_VERTEX = ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
   static final ClassName HIGHWAY_GATE_VERTEX = ClassName.get(RUNTIME + ".conf", "HighwayGateVertex");
+  static final ClassName SHAKE_SHAKE_VERTEX = ClassName.get(RUNTIME + ".conf", "ShakeShakeVertex");
   static final ClassName DROP_PATH_VERTEX = ClassName.get(RUNTIME + ".conf", "DropPathVertex");
   static final ClassName CHANNEL_SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ChannelScaleVertex");
   static final ClassName SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ScaleVertex");

@@ -161,6 +161,9 @@ public final class GraphWriter {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T($L),$W$L)", v.name(), Dl4jNames.DROP_PATH_VERTEX,
           Double.toString(d.survival()), inputs);
     }
+    if (v.op() instanceof GraphOp.ShakeShake) {
+      return CodeBlock.of("graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.SHAKE_SHAKE_VERTEX, inputs);
+    }
     if (v.op() instanceof GraphOp.ChannelScale) {
       return CodeBlock.of("graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.CHANNEL_SCALE_VERTEX, inputs);
     }

@@ -73,7 +73,7 @@ class GraphCheckTest {
   }
 
   private static StageStep stage(String name, int blocks, int width, int stride, ShortcutKind kind, Block block) {
-    return new StageStep(name, at(name), at(name + "@Stage"), blocks, width, stride, kind, block);
+    return new StageStep(name, at(name), at(name + "@Stage"), blocks, width, stride, 0, kind, block);
   }
 
   @ParameterizedTest(name = "[{0},{0}] k{1} s{2} p{3} -> {4}")

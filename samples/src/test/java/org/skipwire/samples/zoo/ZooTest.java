@@ -59,7 +59,50 @@ class ZooTest {
       Map.entry("wide-resnet50-2", 68_883_240L),
       Map.entry("se-resnet50", 28_088_024L),
       Map.entry("stochastic-depth-resnet110", cifar(110, false)),
-      Map.entry("rezero-resnet20", cifar(20, false) + 9));
+      Map.entry("rezero-resnet20", cifar(20, false) + 9),
+      Map.entry("shake-shake-26-2x32d", shakeShake(26, 32)),
+      Map.entry("pyramidnet-110-a48", pyramidNet(110, 48)));
+
+  /**
+   * Shake-Shake-d 2xwd (Gastaldi 2017): a 3x3 conv to 16 with BN; three stages of (d - 2) / 6
+   * blocks at w, 2w, 4w channels, each block two branches of (3x3 conv, BN) twice, and where the
+   * width changes a 1x1 conv plus BN; a 10-way classifier.
+   */
+  static long shakeShake(int depth, int w) {
+    int n = (depth - 2) / 6;
+    long params = 3 * 16 * 9 + 2 * 16;
+    int in = 16;
+    for (int width : new int[] {w, 2 * w, 4 * w}) {
+      for (int b = 0; b < n; b++) {
+        params += 2 * (9L * in * width + 2 * width + 9L * width * width + 2 * width);
+        if (in != width) {
+          params += (long) in * width + 2 * width;
+        }
+        in = width;
+      }
+    }
+    return params + in * 10L + 10;
+  }
+
+  /**
+   * PyramidNet-d with widening alpha (Han et al. 2017), as the official code builds it: a 3x3
+   * conv to 16 with BN; (d - 2) / 2 basic blocks (BN, 3x3 conv, BN, 3x3 conv, BN) whose width is
+   * round(16 + k alpha / blocks) for block k = 1, 2, ...; parameter-free shortcuts; a final BN and
+   * a 10-way classifier.
+   */
+  static long pyramidNet(int depth, int alpha) {
+    int blocks = (depth - 2) / 2;
+    long params = 3 * 16 * 9 + 2 * 16;
+    int in = 16;
+    double width = 16;
+    for (int k = 1; k <= blocks; k++) {
+      width += (double) alpha / blocks;
+      int out = (int) Math.round(width);
+      params += 2L * in + 9L * in * out + 2L * out + 9L * out * out + 2L * out;
+      in = out;
+    }
+    return params + 2L * in + in * 10L + 10;
+  }
 
   /**
    * WRN-d-k (Zagoruyko and Komodakis 2016): a 3x3 conv to 16 channels; three groups of (d - 4) / 6
