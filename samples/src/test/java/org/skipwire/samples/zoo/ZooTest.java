@@ -58,6 +58,7 @@ class ZooTest {
       Map.entry("wrn-16-8", wideResNet(16, 8)),
       Map.entry("wide-resnet50-2", 68_883_240L),
       Map.entry("se-resnet50", 28_088_024L),
+      Map.entry("resnext50-32x4d", 25_028_904L),
       Map.entry("stochastic-depth-resnet110", cifar(110, false)),
       Map.entry("rezero-resnet20", cifar(20, false) + 9),
       Map.entry("shake-shake-26-2x32d", shakeShake(26, 32)),
