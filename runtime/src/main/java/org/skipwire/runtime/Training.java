@@ -23,6 +23,12 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  */
 public record Training(long seed, IUpdater updater, double l2, DataType dataType) {
 
+  static {
+    // Every generated configuration(...) and create(...) goes through this class before ND4J
+    // loads its native library: the one place that catches them all (see Backend).
+    Backend.init();
+  }
+
   public Training {
     Objects.requireNonNull(updater, "updater");
     Objects.requireNonNull(dataType, "dataType");
