@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Batch normalisation over the channels of the step's output (or, in a pre-activation block, of
- * its input). Trainable parameters: gamma and beta per channel; DL4J also stores the running mean
- * and variance, which count in the total but are not trained.
+ * Batch normalisation over the channels of the step's output (or, in a pre-activation block, of its
+ * input). Trainable parameters: gamma and beta per channel; DL4J also stores the running mean and
+ * variance, which count in the total but are not trained.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

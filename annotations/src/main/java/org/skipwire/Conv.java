@@ -20,7 +20,9 @@ public @interface Conv {
   /** Kernel size in pixels (square). */
   int kernel();
 
-  /** Stride in pixels, default 1; {@link Layer#STAGE} takes the stage's stride in its first block. */
+  /**
+   * Stride in pixels, default 1; {@link Layer#STAGE} takes the stage's stride in its first block.
+   */
   int stride() default 1;
 
   /** Output channels, absolute. 0 (default): not given. */
@@ -35,6 +37,8 @@ public @interface Conv {
    */
   int groups() default 1;
 
-  /** Zero padding in pixels on each side. Default -1: {@code (kernel - 1) / 2}, "same" at stride 1. */
+  /**
+   * Zero padding in pixels on each side. Default -1: {@code (kernel - 1) / 2}, "same" at stride 1.
+   */
   int padding() default -1;
 }

@@ -20,8 +20,8 @@ import java.lang.annotation.Target;
 @Target(ElementType.TYPE)
 public @interface DenseConnect {
   /**
-   * The growth rate k: channels each unit adds, the base width of its layers. A {@link Stage}
-   * that gives a width overrides it.
+   * The growth rate k: channels each unit adds, the base width of its layers. A {@link Stage} that
+   * gives a width overrides it.
    */
   int growthRate();
 }

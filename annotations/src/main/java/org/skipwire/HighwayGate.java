@@ -19,7 +19,9 @@ import java.lang.annotation.Target;
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.TYPE)
 public @interface HighwayGate {
-  /** Initial bias of the transform gate; negative so early training carries the input. Default -2. */
+  /**
+   * Initial bias of the transform gate; negative so early training carries the input. Default -2.
+   */
   double gateBias() default -2.0;
 
   /** An independent carry gate C with its own weights, instead of 1 - T. Default false. */

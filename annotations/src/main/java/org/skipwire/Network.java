@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Declares a network. The class's fields, in declaration order, are the trunk: each is one step,
- * a layer ({@link Layer}-typed field) or a stage of repeated blocks ({@link Stage}). The last
- * step must be an {@link Output}.
+ * Declares a network. The class's fields, in declaration order, are the trunk: each is one step, a
+ * layer ({@link Layer}-typed field) or a stage of repeated blocks ({@link Stage}). The last step
+ * must be an {@link Output}.
  *
  * <p>The annotation processor generates {@code <ClassName>Graph} in the same package.
  */

@@ -10,11 +10,11 @@ import java.lang.annotation.Target;
  * A residual block: {@code y = relu(F(x) + shortcut(x))}, where F is the class's fields in
  * declaration order. In a post-activation block (default, He et al. 2015) each field runs weight
  * then batch norm then activation. In a pre-activation block (He et al. 2016, "ResNet v2") each
- * field runs batch norm then activation then weight, and the sum has no activation after it:
- * {@code y = F(x) + shortcut(x)}; such a network ends its trunk with a batch norm and ReLU.
+ * field runs batch norm then activation then weight, and the sum has no activation after it: {@code
+ * y = F(x) + shortcut(x)}; such a network ends its trunk with a batch norm and ReLU.
  *
- * <p>The shortcut is chosen by {@link Shortcut} on the block class or on the stage field (the
- * field wins); without either it is {@link ShortcutKind#AUTO}.
+ * <p>The shortcut is chosen by {@link Shortcut} on the block class or on the stage field (the field
+ * wins); without either it is {@link ShortcutKind#AUTO}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -7,8 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * How a residual block carries its input to the sum. On a block class it applies wherever the
- * block is used; on a {@link Stage} field it overrides the block's choice for that stage.
+ * How a residual block carries its input to the sum. On a block class it applies wherever the block
+ * is used; on a {@link Stage} field it overrides the block's choice for that stage.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -7,8 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a class that the skipwire processor generated. Kept at run time so tools can tell
- * generated wiring from hand-written code.
+ * Marks a class that the skipwire processor generated. Kept at run time so tools can tell generated
+ * wiring from hand-written code.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

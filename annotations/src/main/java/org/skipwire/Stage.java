@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Repeats the field's block type {@link #blocks()} times. The blocks are named {@code
- * <field>.b0}, {@code <field>.b1}, ...; the first gets the stage's stride wherever the block says
- * {@code stride = STAGE}.
+ * Repeats the field's block type {@link #blocks()} times. The blocks are named {@code <field>.b0},
+ * {@code <field>.b1}, ...; the first gets the stage's stride wherever the block says {@code stride
+ * = STAGE}.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

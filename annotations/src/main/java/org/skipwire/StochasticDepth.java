@@ -7,10 +7,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Stochastic depth (Huang et al. 2016) for every residual block of a {@link Network}: in
- * training, block l of L keeps its branch with probability {@code p_l = 1 - l/L * (1 -
- * finalSurvival)} per example (dividing it by {@code p_l} when kept, so that inference is the plain
- * network), and drops it otherwise; the shortcut always passes.
+ * Stochastic depth (Huang et al. 2016) for every residual block of a {@link Network}: in training,
+ * block l of L keeps its branch with probability {@code p_l = 1 - l/L * (1 - finalSurvival)} per
+ * example (dividing it by {@code p_l} when kept, so that inference is the plain network), and drops
+ * it otherwise; the shortcut always passes.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

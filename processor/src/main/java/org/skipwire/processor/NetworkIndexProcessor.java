@@ -46,7 +46,10 @@ public final class NetworkIndexProcessor extends AbstractProcessor {
     }
     if (round.processingOver() && !graphs.isEmpty()) {
       try {
-        FileObject file = processingEnv.getFiler().createResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);
+        FileObject file =
+            processingEnv
+                .getFiler()
+                .createResource(StandardLocation.CLASS_OUTPUT, "", SERVICE_FILE);
         try (Writer w = file.openWriter()) {
           for (String graph : graphs) {
             w.write(graph);
@@ -54,11 +57,13 @@ public final class NetworkIndexProcessor extends AbstractProcessor {
           }
         }
       } catch (IOException e) {
-        processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,
-            "[skipwire/index] could not write " + SERVICE_FILE + ": " + e);
+        processingEnv
+            .getMessager()
+            .printMessage(
+                Diagnostic.Kind.ERROR,
+                "[skipwire/index] could not write " + SERVICE_FILE + ": " + e);
       }
     }
     return false;
   }
-
 }

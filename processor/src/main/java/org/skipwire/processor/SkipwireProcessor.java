@@ -27,21 +27,21 @@ import org.skipwire.Activation;
 import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Conv;
-import org.skipwire.GatedSkip;
-import org.skipwire.ReZero;
-import org.skipwire.SqueezeExcite;
-import org.skipwire.StochasticDepth;
-import org.skipwire.DenseConnect;
-import org.skipwire.HighwayGate;
-import org.skipwire.Transition;
 import org.skipwire.Dense;
+import org.skipwire.DenseConnect;
+import org.skipwire.GatedSkip;
 import org.skipwire.GlobalAvgPool;
+import org.skipwire.HighwayGate;
 import org.skipwire.MaxPool;
 import org.skipwire.Network;
 import org.skipwire.Output;
+import org.skipwire.ReZero;
 import org.skipwire.ResidualBlock;
 import org.skipwire.Shortcut;
+import org.skipwire.SqueezeExcite;
 import org.skipwire.Stage;
+import org.skipwire.StochasticDepth;
+import org.skipwire.Transition;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.diag.Reporter;
@@ -59,16 +59,39 @@ import org.skipwire.processor.write.GraphWriter;
 @AutoService(Processor.class)
 public final class SkipwireProcessor extends AbstractProcessor {
 
-  private static final List<Class<?>> SUPPORTED = List.of(Network.class, ResidualBlock.class,
-      DenseConnect.class, HighwayGate.class, org.skipwire.ShakeShake.class, Transition.class, Stage.class, StochasticDepth.class,
-      SqueezeExcite.class, ReZero.class, GatedSkip.class, org.skipwire.Dropout.class,
-      org.skipwire.Concat.class, org.skipwire.TransposedConv.class, org.skipwire.Upsample.class, Shortcut.class, Conv.class, Dense.class, MaxPool.class, AvgPool.class,
-      GlobalAvgPool.class, BatchNorm.class, Activation.class, Output.class);
+  private static final List<Class<?>> SUPPORTED =
+      List.of(
+          Network.class,
+          ResidualBlock.class,
+          DenseConnect.class,
+          HighwayGate.class,
+          org.skipwire.ShakeShake.class,
+          Transition.class,
+          Stage.class,
+          StochasticDepth.class,
+          SqueezeExcite.class,
+          ReZero.class,
+          GatedSkip.class,
+          org.skipwire.Dropout.class,
+          org.skipwire.Concat.class,
+          org.skipwire.TransposedConv.class,
+          org.skipwire.Upsample.class,
+          Shortcut.class,
+          Conv.class,
+          Dense.class,
+          MaxPool.class,
+          AvgPool.class,
+          GlobalAvgPool.class,
+          BatchNorm.class,
+          Activation.class,
+          Output.class);
 
   /** Top-level types compiled from source, over all rounds. */
   private final Set<String> sourceTypes = new HashSet<>();
+
   /** Networks whose types did not resolve yet; retried each round. */
   private final Set<String> deferred = new HashSet<>();
+
   /** Network names written so far, to the class that uses each. */
   private final Map<String, String> names = new HashMap<>();
 
@@ -110,8 +133,12 @@ public final class SkipwireProcessor extends AbstractProcessor {
       } catch (RuntimeException | Error e) {
         StringWriter trace = new StringWriter();
         e.printStackTrace(new PrintWriter(trace));
-        processingEnv.getMessager().printMessage(Diagnostic.Kind.ERROR,
-            Message.INTERNAL.format(network.getQualifiedName(), e) + "\n" + trace, network);
+        processingEnv
+            .getMessager()
+            .printMessage(
+                Diagnostic.Kind.ERROR,
+                Message.INTERNAL.format(network.getQualifiedName(), e) + "\n" + trace,
+                network);
       }
     }
     return false;
@@ -146,9 +173,10 @@ public final class SkipwireProcessor extends AbstractProcessor {
       return;
     }
     JavaFile file = GraphWriter.write(result.graph());
-    String qualified = file.packageName().isEmpty()
-        ? file.typeSpec().name()
-        : file.packageName() + "." + file.typeSpec().name();
+    String qualified =
+        file.packageName().isEmpty()
+            ? file.typeSpec().name()
+            : file.packageName() + "." + file.typeSpec().name();
     try {
       // One originating element per file, the @Network type: Gradle's isolating mode needs that.
       JavaFileObject source = processingEnv.getFiler().createSourceFile(qualified, type);
@@ -158,9 +186,9 @@ public final class SkipwireProcessor extends AbstractProcessor {
     } catch (IOException e) {
       // Another round or tool may have written the file already (AutoValue's writeSourceFile does
       // the same): say so, but do not fail a build that may still be fine.
-      processingEnv.getMessager().printMessage(Diagnostic.Kind.WARNING,
-          "could not write " + qualified + ": " + e, type);
+      processingEnv
+          .getMessager()
+          .printMessage(Diagnostic.Kind.WARNING, "could not write " + qualified + ": " + e, type);
     }
   }
-
 }

@@ -19,7 +19,8 @@ import javax.tools.ToolProvider;
 final class Sources {
   private Sources() {}
 
-  static final String HEADER = """
+  static final String HEADER =
+      """
       package demo;
 
       import org.skipwire.*;
@@ -37,13 +38,15 @@ final class Sources {
   }
 
   static Compilation compile(JavaFileObject... sources) {
-    return javac().withProcessors(new SkipwireProcessor(), new NetworkIndexProcessor()).compile(sources);
+    return javac()
+        .withProcessors(new SkipwireProcessor(), new NetworkIndexProcessor())
+        .compile(sources);
   }
 
   /**
    * The source files the processors write for these sources, even when compilation fails.
-   * compile-testing hides generated files of a failed compilation, so this runs javac itself with
-   * a fresh generated-sources directory.
+   * compile-testing hides generated files of a failed compilation, so this runs javac itself with a
+   * fresh generated-sources directory.
    */
   static List<Path> generatedSources(JavaFileObject... sources) throws IOException {
     Path classes = Files.createTempDirectory("skipwire-classes");
@@ -51,10 +54,20 @@ final class Sources {
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
     try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, null, null)) {
-      JavaCompiler.CompilationTask task = compiler.getTask(null, files, diagnostics,
-          List.of("-d", classes.toString(), "-s", generated.toString(),
-              "-classpath", System.getProperty("java.class.path")),
-          null, List.of(sources));
+      JavaCompiler.CompilationTask task =
+          compiler.getTask(
+              null,
+              files,
+              diagnostics,
+              List.of(
+                  "-d",
+                  classes.toString(),
+                  "-s",
+                  generated.toString(),
+                  "-classpath",
+                  System.getProperty("java.class.path")),
+              null,
+              List.of(sources));
       task.setProcessors(List.of(new SkipwireProcessor(), new NetworkIndexProcessor()));
       task.call();
     }

@@ -33,8 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>{@link #init()} must run before ND4J loads libnd4j. {@link BackendHook} makes sure it does:
  * ND4J constructs it, as a registered backend, just before it loads the native library, whatever
- * first touched ND4J. {@link Training}'s static initialiser and the command line's {@code main} call
- * it too. Called after ND4J has loaded, it changes nothing it cannot and says so in {@link
+ * first touched ND4J. {@link Training}'s static initialiser and the command line's {@code main}
+ * call it too. Called after ND4J has loaded, it changes nothing it cannot and says so in {@link
  * Choice#reason()}.
  */
 public final class Backend {
@@ -87,7 +87,10 @@ public final class Backend {
       boolean layerHelpers,
       int threads) {
 
-    /** One line, e.g. {@code CPU linux-x86_64-onednn-avx2, HAVE_ONEDNN, oneDNN layer helpers on, 2 threads (fast path)}. */
+    /**
+     * One line, e.g. {@code CPU linux-x86_64-onednn-avx2, HAVE_ONEDNN, oneDNN layer helpers on, 2
+     * threads (fast path)}.
+     */
     @Override
     public String toString() {
       return String.format(
@@ -195,10 +198,10 @@ public final class Backend {
   }
 
   /**
-   * The choice as it stands once JavaCPP is asked: if its Loader read its properties before
-   * {@link #init()} set them ({@code javacppExtension} differs), or libnd4j is already loaded, the
-   * build that loads or has loaded is not the one decided; say so. {@code javacppExtension} is
-   * null where JavaCPP had no extension set, and then loads the first build on the class path.
+   * The choice as it stands once JavaCPP is asked: if its Loader read its properties before {@link
+   * #init()} set them ({@code javacppExtension} differs), or libnd4j is already loaded, the build
+   * that loads or has loaded is not the one decided; say so. {@code javacppExtension} is null where
+   * JavaCPP had no extension set, and then loads the first build on the class path.
    */
   static Choice tooLate(Choice decided, String javacppExtension, String loadedLibrary) {
     String effective;
@@ -220,8 +223,11 @@ public final class Backend {
         helpers,
         "JavaCPP or ND4J was initialised before Backend.init(), so the native build is "
             + (effective.isEmpty() ? "the plain one" : effective)
-            + ", not " + (decided.extension().isEmpty() ? "the plain one" : decided.extension())
-            + "; call Backend.init() first in main, or pass -D" + EXTENSION_PROPERTY + "=...");
+            + ", not "
+            + (decided.extension().isEmpty() ? "the plain one" : decided.extension())
+            + "; call Backend.init() first in main, or pass -D"
+            + EXTENSION_PROPERTY
+            + "=...");
   }
 
   static boolean isOff(String setting) {

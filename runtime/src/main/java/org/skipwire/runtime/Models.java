@@ -40,7 +40,8 @@ public final class Models {
         int sj = j;
         while (i < a.length() && Character.isDigit(a.charAt(i))) i++;
         while (j < b.length() && Character.isDigit(b.charAt(j))) j++;
-        int c = Long.compare(Long.parseLong(a.substring(si, i)), Long.parseLong(b.substring(sj, j)));
+        int c =
+            Long.compare(Long.parseLong(a.substring(si, i)), Long.parseLong(b.substring(sj, j)));
         if (c != 0) return c;
       } else {
         if (ca != cb) return Character.compare(ca, cb);

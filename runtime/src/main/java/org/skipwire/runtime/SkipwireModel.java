@@ -5,9 +5,9 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
- * A network generated from a {@code @Network} declaration. The processor writes one
- * implementation per declaration ({@code ResNet18} gives {@code ResNet18Graph}) and registers it
- * as a service, so {@link Models} finds every generated network on the class path.
+ * A network generated from a {@code @Network} declaration. The processor writes one implementation
+ * per declaration ({@code ResNet18} gives {@code ResNet18Graph}) and registers it as a service, so
+ * {@link Models} finds every generated network on the class path.
  */
 public interface SkipwireModel {
 

@@ -11,11 +11,16 @@ import java.util.List;
  * @param inputs the names of the vertices it reads
  * @param shape its output shape for one example, channels first
  * @param params all parameters, as DL4J counts them ({@code numParams()})
- * @param trainableParams the parameters the optimiser updates (DL4J's count less the running
- *     mean and variance of batch norm)
+ * @param trainableParams the parameters the optimiser updates (DL4J's count less the running mean
+ *     and variance of batch norm)
  */
 public record VertexInfo(
-    String name, String kind, List<String> inputs, List<Integer> shape, long params, long trainableParams) {
+    String name,
+    String kind,
+    List<String> inputs,
+    List<Integer> shape,
+    long params,
+    long trainableParams) {
 
   public VertexInfo {
     inputs = List.copyOf(inputs);

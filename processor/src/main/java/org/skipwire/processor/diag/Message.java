@@ -10,10 +10,12 @@ import org.skipwire.processor.model.Origin;
  */
 public enum Message {
   IDENTITY_SHORTCUT(
-      "identity-shortcut", "%s: identity shortcut cannot carry %s to %s; use @Shortcut(PROJECTION) or ZERO_PAD"),
+      "identity-shortcut",
+      "%s: identity shortcut cannot carry %s to %s; use @Shortcut(PROJECTION) or ZERO_PAD"),
   ZERO_PAD_SHRINKS(
       "zero-pad-shrinks",
-      "%s: zero-pad shortcut cannot carry %s to %s: it cannot drop channels; use @Shortcut(PROJECTION)"),
+      "%s: zero-pad shortcut cannot carry %s to %s: it cannot drop channels; use"
+          + " @Shortcut(PROJECTION)"),
   ZERO_PAD_FLAT(
       "zero-pad-flat",
       "%s: zero-pad shortcut needs feature maps, not %s to %s; use @Shortcut(PROJECTION)"),
@@ -31,16 +33,21 @@ public enum Message {
   MISSING_SIZE("missing-size", "%s: @%s on the trunk needs %s = n"),
   NO_OUTPUT(
       "no-output", "network %s has no @Output step; end the trunk with @Dense(units = n) @Output"),
-  OUTPUT_NOT_LAST("output-not-last", "%s: @Output must be the last step of the trunk; %s follows it"),
+  OUTPUT_NOT_LAST(
+      "output-not-last", "%s: @Output must be the last step of the trunk; %s follows it"),
   OUTPUT_NEEDS_DENSE(
-      "output-needs-dense", "%s: @Output needs @Dense(units = n), or @Conv(filters = n) for per-pixel output, on the same field"),
-  OUTPUT_IN_BLOCK("output-in-block", "%s: @Output belongs on the network's last field, not in block %s"),
+      "output-needs-dense",
+      "%s: @Output needs @Dense(units = n), or @Conv(filters = n) for per-pixel output, on the same"
+          + " field"),
+  OUTPUT_IN_BLOCK(
+      "output-in-block", "%s: @Output belongs on the network's last field, not in block %s"),
   DENSE_SPATIAL(
       "dense-spatial",
       "%s: a dense unit must keep its input's height and width, but its branch maps %s to %s"),
   HIGHWAY_SHAPE(
       "highway-shape",
-      "%s: a highway body must keep its input's shape, but maps %s to %s; the gate mixes H(x) with x"),
+      "%s: a highway body must keep its input's shape, but maps %s to %s; the gate mixes H(x) with"
+          + " x"),
   TRANSITION_EMPTY(
       "transition-empty",
       "%s: compression %s keeps floor(%s x %d) = %d channels; a transition must keep at least one"),
@@ -49,25 +56,30 @@ public enum Message {
       "two-connections", "block %s has both @%s and @%s; a block connects its branch one way"),
   GROUPS(
       "groups",
-      "%s: a convolution from %s to %s cannot have %d groups: both channel counts must divide by it"),
+      "%s: a convolution from %s to %s cannot have %d groups: both channel counts must divide by"
+          + " it"),
   SE_REDUCTION(
-      "se-reduction", "%s: squeeze-excitation reduction %d leaves no channel of %s; use at most its channels"),
+      "se-reduction",
+      "%s: squeeze-excitation reduction %d leaves no channel of %s; use at most its channels"),
   CONCAT_SOURCE("concat-source", "%s: @Concat(from = \"%s\") names no earlier step%s"),
   CONCAT_LATER(
-      "concat-later", "%s: @Concat(from = \"%s\") names a step that comes later; only earlier outputs exist yet"),
-  CONCAT_SHAPE(
-      "concat-shape",
-      "%s: cannot concatenate %s from %s to %s: height and width differ"),
-  CONCAT_IN_BLOCK("concat-in-block", "%s: @Concat names trunk steps and belongs on a field of the network, not of block %s"),
+      "concat-later",
+      "%s: @Concat(from = \"%s\") names a step that comes later; only earlier outputs exist yet"),
+  CONCAT_SHAPE("concat-shape", "%s: cannot concatenate %s from %s to %s: height and width differ"),
+  CONCAT_IN_BLOCK(
+      "concat-in-block",
+      "%s: @Concat names trunk steps and belongs on a field of the network, not of block %s"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
   MISPLACED("misplaced", "%s"),
   NOT_A_STEP(
       "not-a-step",
-      "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block stage, or make it static"),
+      "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block"
+          + " stage, or make it static"),
   BLOCK_NEEDS_STAGE("block-needs-stage", "%s: a %s field needs @Stage(blocks = n, width = w)"),
   EMPTY_STEP(
       "empty-step",
-      "%s: a Layer field needs @Conv, @Dense, @MaxPool, @AvgPool, @GlobalAvgPool, @BatchNorm or @Activation"),
+      "%s: a Layer field needs @Conv, @Dense, @MaxPool, @AvgPool, @GlobalAvgPool, @BatchNorm or"
+          + " @Activation"),
   TWO_OPS("two-ops", "%s: one field holds one op, found @%s and @%s; split them into two fields"),
   EMPTY_BLOCK("empty-block", "block %s has no steps; its branch needs at least one layer"),
   EMPTY_NETWORK("empty-network", "network %s has no steps"),

@@ -30,13 +30,20 @@ public final class Reporter {
     ElementOrigin at = (ElementOrigin) problem.origin();
     String text = problem.text();
     TypeElement owner = topLevel(at.element());
-    if (owner != null && !sourceTypes.contains(owner.getQualifiedName().toString())
+    if (owner != null
+        && !sourceTypes.contains(owner.getQualifiedName().toString())
         && problem.site() instanceof ElementOrigin site) {
       text = text + " (in " + owner.getQualifiedName() + ")";
       at = site;
     }
-    String key = System.identityHashCode(at.element()) + "/" + System.identityHashCode(at.mirror())
-        + "/" + System.identityHashCode(at.value()) + "/" + problem.message();
+    String key =
+        System.identityHashCode(at.element())
+            + "/"
+            + System.identityHashCode(at.mirror())
+            + "/"
+            + System.identityHashCode(at.value())
+            + "/"
+            + problem.message();
     if (!reported.add(key)) {
       return;
     }

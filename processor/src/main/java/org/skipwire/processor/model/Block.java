@@ -9,7 +9,11 @@ import java.util.List;
  * @param origin the connection annotation on the class
  */
 public record Block(
-    String qualifiedName, String simpleName, Origin origin, Connection connection, List<Step> body) {
+    String qualifiedName,
+    String simpleName,
+    Origin origin,
+    Connection connection,
+    List<Step> body) {
 
   public Block {
     body = List.copyOf(body);

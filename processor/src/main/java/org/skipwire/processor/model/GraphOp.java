@@ -10,11 +10,25 @@ public sealed interface GraphOp {
   String describe();
 
   record Conv(
-      int kernel, int stride, int padding, int nIn, int nOut, int groups, boolean bias, Nonlinearity activation)
+      int kernel,
+      int stride,
+      int padding,
+      int nIn,
+      int nOut,
+      int groups,
+      boolean bias,
+      Nonlinearity activation)
       implements GraphOp {
 
     /** An ungrouped convolution. */
-    public Conv(int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation) {
+    public Conv(
+        int kernel,
+        int stride,
+        int padding,
+        int nIn,
+        int nOut,
+        boolean bias,
+        Nonlinearity activation) {
       this(kernel, stride, padding, nIn, nOut, 1, bias, activation);
     }
 
@@ -24,11 +38,17 @@ public sealed interface GraphOp {
 
     @Override
     public String describe() {
-      return "conv " + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride) + (groups == 1 ? "" : " g" + groups);
+      return "conv "
+          + kernel
+          + "x"
+          + kernel
+          + (stride == 1 ? "" : "/" + stride)
+          + (groups == 1 ? "" : " g" + groups);
     }
   }
 
-  record TransposedConv(int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation)
+  record TransposedConv(
+      int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation)
       implements GraphOp {
     @Override
     public String describe() {
@@ -116,7 +136,11 @@ public sealed interface GraphOp {
   record Pool(boolean max, int kernel, int stride, int padding) implements GraphOp {
     @Override
     public String describe() {
-      return (max ? "maxpool " : "avgpool ") + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride);
+      return (max ? "maxpool " : "avgpool ")
+          + kernel
+          + "x"
+          + kernel
+          + (stride == 1 ? "" : "/" + stride);
     }
   }
 
@@ -176,7 +200,9 @@ public sealed interface GraphOp {
       implements GraphOp {
     @Override
     public String describe() {
-      return "highway gate" + (conv ? " " + kernel + "x" + kernel : "") + (independentCarry ? " +carry" : "");
+      return "highway gate"
+          + (conv ? " " + kernel + "x" + kernel : "")
+          + (independentCarry ? " +carry" : "");
     }
   }
 }

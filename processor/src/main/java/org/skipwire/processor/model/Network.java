@@ -28,8 +28,14 @@ public record Network(
   }
 
   /** The same network without stochastic depth. */
-  public Network(String packageName, String simpleName, String name, Origin origin, Shape input,
-      Origin inputOrigin, List<Step> trunk) {
+  public Network(
+      String packageName,
+      String simpleName,
+      String name,
+      Origin origin,
+      Shape input,
+      Origin inputOrigin,
+      List<Step> trunk) {
     this(packageName, simpleName, name, origin, input, inputOrigin, trunk, null);
   }
 

@@ -5,8 +5,11 @@ public sealed interface Op {
 
   Origin origin();
 
-  /** {@code @Conv}. {@code stride} may be {@code Layer.STAGE}; 0 filters or width means "not given". */
-  record Conv(int kernel, int stride, int filters, int width, int padding, int groups, Origin origin)
+  /**
+   * {@code @Conv}. {@code stride} may be {@code Layer.STAGE}; 0 filters or width means "not given".
+   */
+  record Conv(
+      int kernel, int stride, int filters, int width, int padding, int groups, Origin origin)
       implements Op {}
 
   /** {@code @MaxPool} or {@code @AvgPool}; stride 0 means "same as kernel", padding -1 "auto". */

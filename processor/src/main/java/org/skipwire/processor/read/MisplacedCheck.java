@@ -6,7 +6,6 @@ import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.Modifier;
-import javax.lang.model.element.TypeElement;
 import org.skipwire.Network;
 import org.skipwire.ResidualBlock;
 import org.skipwire.Shortcut;
@@ -16,9 +15,9 @@ import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 
 /**
- * Finds DSL annotations where no network will ever read them: on fields of classes that are
- * neither a network nor a block, on static fields, and {@code @Shortcut} on a class that is not a
- * block. Annotations javac's {@code @Target} already rejects never get here.
+ * Finds DSL annotations where no network will ever read them: on fields of classes that are neither
+ * a network nor a block, on static fields, and {@code @Shortcut} on a class that is not a block.
+ * Annotations javac's {@code @Target} already rejects never get here.
  */
 public final class MisplacedCheck {
   private final List<Problem> problems;
@@ -32,33 +31,49 @@ public final class MisplacedCheck {
     fieldAnnotations.add(Stage.class);
     for (Class<?> annotation : fieldAnnotations) {
       @SuppressWarnings("unchecked")
-      Class<? extends java.lang.annotation.Annotation> a = (Class<? extends java.lang.annotation.Annotation>) annotation;
+      Class<? extends java.lang.annotation.Annotation> a =
+          (Class<? extends java.lang.annotation.Annotation>) annotation;
       for (Element e : round.getElementsAnnotatedWith(a)) {
         checkField(e, annotation);
       }
     }
     for (Class<?> option : NetworkReader.RESIDUAL_OPTIONS) {
       @SuppressWarnings("unchecked")
-      Class<? extends java.lang.annotation.Annotation> a = (Class<? extends java.lang.annotation.Annotation>) option;
+      Class<? extends java.lang.annotation.Annotation> a =
+          (Class<? extends java.lang.annotation.Annotation>) option;
       for (Element e : round.getElementsAnnotatedWith(a)) {
         if (!Annotations.has(e, ResidualBlock.class)) {
-          report(e, option, "@" + option.getSimpleName() + " applies to @ResidualBlock classes; "
-              + e.getSimpleName() + " is not a @ResidualBlock");
+          report(
+              e,
+              option,
+              "@"
+                  + option.getSimpleName()
+                  + " applies to @ResidualBlock classes; "
+                  + e.getSimpleName()
+                  + " is not a @ResidualBlock");
         }
       }
     }
     for (Element e : round.getElementsAnnotatedWith(StochasticDepth.class)) {
       if (!Annotations.has(e, Network.class)) {
-        report(e, StochasticDepth.class, "@StochasticDepth applies to @Network classes; "
-            + e.getSimpleName() + " is not a @Network");
+        report(
+            e,
+            StochasticDepth.class,
+            "@StochasticDepth applies to @Network classes; "
+                + e.getSimpleName()
+                + " is not a @Network");
       }
     }
     for (Element e : round.getElementsAnnotatedWith(Shortcut.class)) {
       if (e.getKind() == ElementKind.FIELD) {
         checkField(e, Shortcut.class);
       } else if (!Annotations.has(e, ResidualBlock.class)) {
-        report(e, Shortcut.class, "@Shortcut applies to @ResidualBlock classes and their stage fields; "
-            + e.getSimpleName() + " is not a @ResidualBlock");
+        report(
+            e,
+            Shortcut.class,
+            "@Shortcut applies to @ResidualBlock classes and their stage fields; "
+                + e.getSimpleName()
+                + " is not a @ResidualBlock");
       }
     }
   }
@@ -67,11 +82,21 @@ public final class MisplacedCheck {
     Element owner = field.getEnclosingElement();
     String at = "@" + annotation.getSimpleName();
     if (field.getModifiers().contains(Modifier.STATIC)) {
-      report(field, annotation, at + " applies to instance fields; static field " + field.getSimpleName()
-          + " is not a step");
+      report(
+          field,
+          annotation,
+          at
+              + " applies to instance fields; static field "
+              + field.getSimpleName()
+              + " is not a step");
     } else if (!Annotations.has(owner, Network.class) && !NetworkReader.isBlock(owner)) {
-      report(field, annotation, at + " applies to fields of a @Network or block class; "
-          + owner.getSimpleName() + " is neither");
+      report(
+          field,
+          annotation,
+          at
+              + " applies to fields of a @Network or block class; "
+              + owner.getSimpleName()
+              + " is neither");
     }
   }
 
@@ -79,5 +104,4 @@ public final class MisplacedCheck {
     AnnotationMirror mirror = Annotations.find(element, annotation).orElse(null);
     problems.add(Message.MISPLACED.at(new ElementOrigin(element, mirror, null), text));
   }
-
 }

@@ -26,30 +26,29 @@ import org.skipwire.AvgPool;
 import org.skipwire.BatchNorm;
 import org.skipwire.Concat;
 import org.skipwire.Conv;
-import org.skipwire.TransposedConv;
-import org.skipwire.Upsample;
+import org.skipwire.Dense;
+import org.skipwire.DenseConnect;
 import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
-import org.skipwire.ReZero;
-import org.skipwire.ShakeShake;
-import org.skipwire.SqueezeExcite;
-import org.skipwire.StochasticDepth;
-import org.skipwire.DenseConnect;
-import org.skipwire.HighwayGate;
-import org.skipwire.Transition;
-import org.skipwire.Dense;
 import org.skipwire.GlobalAvgPool;
-import org.skipwire.Input;
+import org.skipwire.HighwayGate;
 import org.skipwire.Layer;
 import org.skipwire.Loss;
 import org.skipwire.MaxPool;
 import org.skipwire.Network;
 import org.skipwire.Nonlinearity;
 import org.skipwire.Output;
+import org.skipwire.ReZero;
 import org.skipwire.ResidualBlock;
+import org.skipwire.ShakeShake;
 import org.skipwire.Shortcut;
 import org.skipwire.ShortcutKind;
+import org.skipwire.SqueezeExcite;
 import org.skipwire.Stage;
+import org.skipwire.StochasticDepth;
+import org.skipwire.Transition;
+import org.skipwire.TransposedConv;
+import org.skipwire.Upsample;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.BatchNormSpec;
@@ -63,9 +62,9 @@ import org.skipwire.processor.model.StageStep;
 import org.skipwire.processor.model.Step;
 
 /**
- * Reads {@code @Network} classes and the block classes they use into the model. The only place
- * that sees {@code javax.lang.model}; it records what it cannot read as problems and never throws
- * for a user's mistake.
+ * Reads {@code @Network} classes and the block classes they use into the model. The only place that
+ * sees {@code javax.lang.model}; it records what it cannot read as problems and never throws for a
+ * user's mistake.
  */
 public final class NetworkReader {
 
@@ -81,8 +80,16 @@ public final class NetworkReader {
 
   /** The layer annotations, each a weight or pooling op: a field holds at most one. */
   private static final List<Class<?>> OPS =
-      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class, Transition.class,
-          Concat.class, TransposedConv.class, Upsample.class);
+      List.of(
+          Conv.class,
+          Dense.class,
+          MaxPool.class,
+          AvgPool.class,
+          GlobalAvgPool.class,
+          Transition.class,
+          Concat.class,
+          TransposedConv.class,
+          Upsample.class);
 
   /** The annotations that make a class a block, each one way of joining branch and input. */
   static final List<Class<?>> CONNECTIONS =
@@ -90,12 +97,24 @@ public final class NetworkReader {
 
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
-      List.of(Conv.class, Dense.class, MaxPool.class, AvgPool.class, GlobalAvgPool.class,
-          Transition.class, Concat.class, TransposedConv.class, Upsample.class, BatchNorm.class,
-          Activation.class, Output.class, Dropout.class);
+      List.of(
+          Conv.class,
+          Dense.class,
+          MaxPool.class,
+          AvgPool.class,
+          GlobalAvgPool.class,
+          Transition.class,
+          Concat.class,
+          TransposedConv.class,
+          Upsample.class,
+          BatchNorm.class,
+          Activation.class,
+          Output.class,
+          Dropout.class);
 
   /** Annotations that refine a @ResidualBlock class. */
-  static final List<Class<?>> RESIDUAL_OPTIONS = List.of(SqueezeExcite.class, ReZero.class, GatedSkip.class);
+  static final List<Class<?>> RESIDUAL_OPTIONS =
+      List.of(SqueezeExcite.class, ReZero.class, GatedSkip.class);
 
   private final Annotations annotations;
   private final List<Problem> problems;
@@ -111,33 +130,52 @@ public final class NetworkReader {
   public Optional<org.skipwire.processor.model.Network> read(TypeElement type) {
     AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
     if (type.getKind() != ElementKind.CLASS) {
-      problems.add(Message.MISPLACED.at(ElementOrigin.of(type, network),
-          "@Network applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+      problems.add(
+          Message.MISPLACED.at(
+              ElementOrigin.of(type, network),
+              "@Network applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
       return Optional.empty();
     }
     int before = problems.size();
     AnnotationMirror input = annotations.annotationValue(network, "input");
     ElementOrigin inputOrigin = new ElementOrigin(type, input, null);
-    Shape shape = new Shape(annotations.intValue(input, "channels"),
-        annotations.intValue(input, "height"), annotations.intValue(input, "width"));
+    Shape shape =
+        new Shape(
+            annotations.intValue(input, "channels"),
+            annotations.intValue(input, "height"),
+            annotations.intValue(input, "width"));
     String name = annotations.stringValue(network, "name");
     if (name.isEmpty()) {
       name = type.getSimpleName().toString().toLowerCase(Locale.ROOT);
     } else if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
-      problems.add(Message.BAD_NAME.at(ElementOrigin.of(type, network).attribute("name"), name,
-          "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"));
+      problems.add(
+          Message.BAD_NAME.at(
+              ElementOrigin.of(type, network).attribute("name"),
+              name,
+              "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or"
+                  + " digit"));
     }
     List<Step> trunk = steps(type, false);
     if (problems.size() > before) {
       return Optional.empty();
     }
-    org.skipwire.processor.model.Network.StochasticDepthSpec depth = Annotations.find(type, StochasticDepth.class)
-        .map(m -> new org.skipwire.processor.model.Network.StochasticDepthSpec(
-            annotations.doubleValue(m, "finalSurvival"), ElementOrigin.of(type, m)))
-        .orElse(null);
-    return Optional.of(new org.skipwire.processor.model.Network(
-        packageOf(type), type.getSimpleName().toString(), name,
-        ElementOrigin.of(type, network), shape, inputOrigin, trunk, depth));
+    org.skipwire.processor.model.Network.StochasticDepthSpec depth =
+        Annotations.find(type, StochasticDepth.class)
+            .map(
+                m ->
+                    new org.skipwire.processor.model.Network.StochasticDepthSpec(
+                        annotations.doubleValue(m, "finalSurvival"), ElementOrigin.of(type, m)))
+            .orElse(null);
+    return Optional.of(
+        new org.skipwire.processor.model.Network(
+            packageOf(type),
+            type.getSimpleName().toString(),
+            name,
+            ElementOrigin.of(type, network),
+            shape,
+            inputOrigin,
+            trunk,
+            depth));
   }
 
   private List<Step> steps(TypeElement owner, boolean inBlock) {
@@ -156,16 +194,19 @@ public final class NetworkReader {
     if (type.getKind() == TypeKind.ERROR) {
       throw new UnresolvedType(type.toString());
     }
-    TypeElement typeElement = type.getKind() == TypeKind.DECLARED
-        ? (TypeElement) ((DeclaredType) type).asElement()
-        : null;
-    if (typeElement != null && typeElement.getQualifiedName().contentEquals(Layer.class.getCanonicalName())) {
+    TypeElement typeElement =
+        type.getKind() == TypeKind.DECLARED
+            ? (TypeElement) ((DeclaredType) type).asElement()
+            : null;
+    if (typeElement != null
+        && typeElement.getQualifiedName().contentEquals(Layer.class.getCanonicalName())) {
       return layer(field);
     }
     if (typeElement != null && isBlock(typeElement)) {
       return stage(field, typeElement);
     }
-    String typeName = typeElement != null ? typeElement.getSimpleName().toString() : type.toString();
+    String typeName =
+        typeElement != null ? typeElement.getSimpleName().toString() : type.toString();
     problems.add(Message.NOT_A_STEP.at(ElementOrigin.of(field), field.getSimpleName(), typeName));
     return Optional.empty();
   }
@@ -177,8 +218,14 @@ public final class NetworkReader {
     for (Class<?> misplaced : List.of(Stage.class, Shortcut.class)) {
       Optional<AnnotationMirror> m = Annotations.find(field, misplaced);
       if (m.isPresent()) {
-        problems.add(Message.MISPLACED.at(ElementOrigin.of(field, m.get()),
-            "@" + misplaced.getSimpleName() + " applies to block fields; " + name + " is a Layer"));
+        problems.add(
+            Message.MISPLACED.at(
+                ElementOrigin.of(field, m.get()),
+                "@"
+                    + misplaced.getSimpleName()
+                    + " applies to block fields; "
+                    + name
+                    + " is a Layer"));
         ok = false;
       }
     }
@@ -190,27 +237,48 @@ public final class NetworkReader {
       Annotations.find(field, op).ifPresent(ops::add);
     }
     if (ops.size() > 1) {
-      problems.add(Message.TWO_OPS.at(ElementOrigin.of(field, ops.get(1)), name,
-          simpleName(ops.get(0)), simpleName(ops.get(1))));
+      problems.add(
+          Message.TWO_OPS.at(
+              ElementOrigin.of(field, ops.get(1)),
+              name,
+              simpleName(ops.get(0)),
+              simpleName(ops.get(1))));
       return Optional.empty();
     }
     Op weight = ops.isEmpty() ? null : op(field, ops.get(0));
-    BatchNormSpec batchNorm = Annotations.find(field, BatchNorm.class)
-        .map(m -> new BatchNormSpec(annotations.doubleValue(m, "gammaInit"),
-            annotations.doubleValue(m, "epsilon"), ElementOrigin.of(field, m)))
-        .orElse(null);
+    BatchNormSpec batchNorm =
+        Annotations.find(field, BatchNorm.class)
+            .map(
+                m ->
+                    new BatchNormSpec(
+                        annotations.doubleValue(m, "gammaInit"),
+                        annotations.doubleValue(m, "epsilon"),
+                        ElementOrigin.of(field, m)))
+            .orElse(null);
     Optional<AnnotationMirror> activationMirror = Annotations.find(field, Activation.class);
-    Nonlinearity activation = activationMirror
-        .map(m -> annotations.enumValue(m, "value", Nonlinearity.class)).orElse(null);
-    OutputSpec output = Annotations.find(field, Output.class)
-        .map(m -> new OutputSpec(annotations.enumValue(m, "loss", Loss.class), ElementOrigin.of(field, m)))
-        .orElse(null);
-    LayerStep.DropoutSpec dropout = Annotations.find(field, Dropout.class)
-        .map(m -> new LayerStep.DropoutSpec(annotations.doubleValue(m, "value"), ElementOrigin.of(field, m)))
-        .orElse(null);
+    Nonlinearity activation =
+        activationMirror
+            .map(m -> annotations.enumValue(m, "value", Nonlinearity.class))
+            .orElse(null);
+    OutputSpec output =
+        Annotations.find(field, Output.class)
+            .map(
+                m ->
+                    new OutputSpec(
+                        annotations.enumValue(m, "loss", Loss.class), ElementOrigin.of(field, m)))
+            .orElse(null);
+    LayerStep.DropoutSpec dropout =
+        Annotations.find(field, Dropout.class)
+            .map(
+                m ->
+                    new LayerStep.DropoutSpec(
+                        annotations.doubleValue(m, "value"), ElementOrigin.of(field, m)))
+            .orElse(null);
     if (output != null && dropout != null) {
-      problems.add(Message.MISPLACED.at(dropout.origin(),
-          "@Dropout cannot share a field with @Output; put it on the field before"));
+      problems.add(
+          Message.MISPLACED.at(
+              dropout.origin(),
+              "@Dropout cannot share a field with @Output; put it on the field before"));
       return Optional.empty();
     }
     if (weight == null && batchNorm == null && activation == null && dropout == null) {
@@ -222,40 +290,71 @@ public final class NetworkReader {
       return Optional.empty();
     }
     if (output != null && batchNorm != null) {
-      problems.add(Message.MISPLACED.at(batchNorm.origin(),
-          "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"));
+      problems.add(
+          Message.MISPLACED.at(
+              batchNorm.origin(),
+              "@BatchNorm cannot share a field with @Output; the output layer is the network's last"
+                  + " op"));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
-      org.skipwire.processor.model.Origin extra = batchNorm != null
-          ? batchNorm.origin()
-          : ElementOrigin.of(field, activationMirror.get());
-      problems.add(Message.MISPLACED.at(extra,
-          "@Transition runs its own batch norm and ReLU; remove @" + (batchNorm != null ? "BatchNorm" : "Activation")
-              + " from " + name));
+      org.skipwire.processor.model.Origin extra =
+          batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
+      problems.add(
+          Message.MISPLACED.at(
+              extra,
+              "@Transition runs its own batch norm and ReLU; remove @"
+                  + (batchNorm != null ? "BatchNorm" : "Activation")
+                  + " from "
+                  + name));
       return Optional.empty();
     }
-    return Optional.of(new LayerStep(name, origin, weight, batchNorm, activation,
-        activationMirror.<org.skipwire.processor.model.Origin>map(m -> ElementOrigin.of(field, m)).orElse(origin),
-        output, dropout));
+    return Optional.of(
+        new LayerStep(
+            name,
+            origin,
+            weight,
+            batchNorm,
+            activation,
+            activationMirror
+                .<org.skipwire.processor.model.Origin>map(m -> ElementOrigin.of(field, m))
+                .orElse(origin),
+            output,
+            dropout));
   }
 
   private Op op(VariableElement field, AnnotationMirror m) {
     ElementOrigin at = ElementOrigin.of(field, m);
     return switch (simpleName(m)) {
-      case "Conv" -> new Op.Conv(annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
-          annotations.intValue(m, "filters"), annotations.intValue(m, "width"),
-          annotations.intValue(m, "padding"), annotations.intValue(m, "groups"), at);
-      case "Dense" -> new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
-      case "MaxPool", "AvgPool" -> new Op.Pool(simpleName(m).equals("MaxPool"),
-          annotations.intValue(m, "kernel"), annotations.intValue(m, "stride"),
-          annotations.intValue(m, "padding"), at);
+      case "Conv" ->
+          new Op.Conv(
+              annotations.intValue(m, "kernel"),
+              annotations.intValue(m, "stride"),
+              annotations.intValue(m, "filters"),
+              annotations.intValue(m, "width"),
+              annotations.intValue(m, "padding"),
+              annotations.intValue(m, "groups"),
+              at);
+      case "Dense" ->
+          new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
+      case "MaxPool", "AvgPool" ->
+          new Op.Pool(
+              simpleName(m).equals("MaxPool"),
+              annotations.intValue(m, "kernel"),
+              annotations.intValue(m, "stride"),
+              annotations.intValue(m, "padding"),
+              at);
       case "GlobalAvgPool" -> new Op.GlobalAvgPool(at);
       case "Transition" -> new Op.Transition(annotations.doubleValue(m, "compression"), at);
       case "Concat" -> new Op.Concat(annotations.stringValue(m, "from"), at);
-      case "TransposedConv" -> new Op.TransposedConv(annotations.intValue(m, "kernel"),
-          annotations.intValue(m, "stride"), annotations.intValue(m, "filters"), annotations.intValue(m, "width"),
-          annotations.intValue(m, "padding"), at);
+      case "TransposedConv" ->
+          new Op.TransposedConv(
+              annotations.intValue(m, "kernel"),
+              annotations.intValue(m, "stride"),
+              annotations.intValue(m, "filters"),
+              annotations.intValue(m, "width"),
+              annotations.intValue(m, "padding"),
+              at);
       case "Upsample" -> new Op.Upsample(annotations.intValue(m, "scale"), at);
       default -> throw new IllegalStateException("not an op: " + m);
     };
@@ -267,27 +366,45 @@ public final class NetworkReader {
     for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {
       Optional<AnnotationMirror> m = Annotations.find(field, layerAnnotation);
       if (m.isPresent()) {
-        problems.add(Message.MISPLACED.at(ElementOrigin.of(field, m.get()),
-            "@" + layerAnnotation.getSimpleName() + " applies to Layer fields; " + name + " is a "
-                + blockType.getSimpleName() + " stage"));
+        problems.add(
+            Message.MISPLACED.at(
+                ElementOrigin.of(field, m.get()),
+                "@"
+                    + layerAnnotation.getSimpleName()
+                    + " applies to Layer fields; "
+                    + name
+                    + " is a "
+                    + blockType.getSimpleName()
+                    + " stage"));
         ok = false;
       }
     }
     Optional<AnnotationMirror> stage = Annotations.find(field, Stage.class);
     if (stage.isEmpty()) {
-      problems.add(Message.BLOCK_NEEDS_STAGE.at(ElementOrigin.of(field), name, blockType.getSimpleName()));
+      problems.add(
+          Message.BLOCK_NEEDS_STAGE.at(ElementOrigin.of(field), name, blockType.getSimpleName()));
       return Optional.empty();
     }
     AnnotationMirror s = stage.get();
-    ShortcutKind shortcut = Annotations.find(field, Shortcut.class)
-        .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(null);
+    ShortcutKind shortcut =
+        Annotations.find(field, Shortcut.class)
+            .map(m -> annotations.enumValue(m, "value", ShortcutKind.class))
+            .orElse(null);
     Optional<Block> block = block(blockType, field);
     if (block.isEmpty() || !ok) {
       return Optional.empty();
     }
-    return Optional.of(new StageStep(name, ElementOrigin.of(field), ElementOrigin.of(field, s),
-        annotations.intValue(s, "blocks"), annotations.intValue(s, "width"),
-        annotations.intValue(s, "stride"), annotations.intValue(s, "widen"), shortcut, block.get()));
+    return Optional.of(
+        new StageStep(
+            name,
+            ElementOrigin.of(field),
+            ElementOrigin.of(field, s),
+            annotations.intValue(s, "blocks"),
+            annotations.intValue(s, "width"),
+            annotations.intValue(s, "stride"),
+            annotations.intValue(s, "widen"),
+            shortcut,
+            block.get()));
   }
 
   /** Reads a block class once; a block that contains itself is reported at the closing field. */
@@ -303,8 +420,9 @@ public final class NetworkReader {
         }
       }
       cycle.add(simpleOf(name));
-      problems.add(Message.BLOCK_CYCLE.at(ElementOrigin.of(usedAt), type.getSimpleName(),
-          String.join(" -> ", cycle)));
+      problems.add(
+          Message.BLOCK_CYCLE.at(
+              ElementOrigin.of(usedAt), type.getSimpleName(), String.join(" -> ", cycle)));
       return Optional.empty();
     }
     Optional<Block> cached = blocks.get(name);
@@ -320,25 +438,44 @@ public final class NetworkReader {
       }
       AnnotationMirror mirror = connections.get(0);
       if (connections.size() > 1) {
-        problems.add(Message.TWO_CONNECTIONS.at(ElementOrigin.of(type, connections.get(1)), type.getSimpleName(),
-            simpleName(connections.get(0)), simpleName(connections.get(1))));
+        problems.add(
+            Message.TWO_CONNECTIONS.at(
+                ElementOrigin.of(type, connections.get(1)),
+                type.getSimpleName(),
+                simpleName(connections.get(0)),
+                simpleName(connections.get(1))));
       }
       if (type.getKind() != ElementKind.CLASS) {
-        problems.add(Message.MISPLACED.at(ElementOrigin.of(type, mirror),
-            "@" + simpleName(mirror) + " applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+        problems.add(
+            Message.MISPLACED.at(
+                ElementOrigin.of(type, mirror),
+                "@"
+                    + simpleName(mirror)
+                    + " applies to classes; "
+                    + type.getSimpleName()
+                    + " is "
+                    + kindName(type)));
       }
       ElementOrigin origin = ElementOrigin.of(type, mirror);
-      Connection connection = switch (simpleName(mirror)) {
-        case "ResidualBlock" -> residual(type, mirror);
-        case "DenseConnect" -> new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
-        case "ShakeShake" -> new Connection.ShakeShake();
-        default -> new Connection.Highway(annotations.doubleValue(mirror, "gateBias"),
-            annotations.booleanValue(mirror, "independentCarry"), annotations.intValue(mirror, "gateKernel"), origin);
-      };
+      Connection connection =
+          switch (simpleName(mirror)) {
+            case "ResidualBlock" -> residual(type, mirror);
+            case "DenseConnect" ->
+                new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
+            case "ShakeShake" -> new Connection.ShakeShake();
+            default ->
+                new Connection.Highway(
+                    annotations.doubleValue(mirror, "gateBias"),
+                    annotations.booleanValue(mirror, "independentCarry"),
+                    annotations.intValue(mirror, "gateKernel"),
+                    origin);
+          };
       List<Step> body = steps(type, true);
-      Optional<Block> block = problems.size() > before
-          ? Optional.empty()
-          : Optional.of(new Block(name, type.getSimpleName().toString(), origin, connection, body));
+      Optional<Block> block =
+          problems.size() > before
+              ? Optional.empty()
+              : Optional.of(
+                  new Block(name, type.getSimpleName().toString(), origin, connection, body));
       blocks.put(name, block);
       return block;
     } finally {
@@ -347,24 +484,42 @@ public final class NetworkReader {
   }
 
   private Connection.Residual residual(TypeElement type, AnnotationMirror mirror) {
-    ShortcutKind shortcut = Annotations.find(type, Shortcut.class)
-        .map(m -> annotations.enumValue(m, "value", ShortcutKind.class)).orElse(ShortcutKind.AUTO);
-    Connection.SqueezeExciteSpec se = Annotations.find(type, SqueezeExcite.class)
-        .map(m -> new Connection.SqueezeExciteSpec(annotations.intValue(m, "reduction"), ElementOrigin.of(type, m)))
-        .orElse(null);
+    ShortcutKind shortcut =
+        Annotations.find(type, Shortcut.class)
+            .map(m -> annotations.enumValue(m, "value", ShortcutKind.class))
+            .orElse(ShortcutKind.AUTO);
+    Connection.SqueezeExciteSpec se =
+        Annotations.find(type, SqueezeExcite.class)
+            .map(
+                m ->
+                    new Connection.SqueezeExciteSpec(
+                        annotations.intValue(m, "reduction"), ElementOrigin.of(type, m)))
+            .orElse(null);
     Optional<AnnotationMirror> rezero = Annotations.find(type, ReZero.class);
     Optional<AnnotationMirror> gated = Annotations.find(type, GatedSkip.class);
     Connection.Mix mix = Connection.Mix.SUM;
     if (rezero.isPresent() && gated.isPresent()) {
-      problems.add(Message.MISPLACED.at(ElementOrigin.of(type, gated.get()),
-          "@GatedSkip and @ReZero both scale the branch of " + type.getSimpleName() + "; keep one"));
+      problems.add(
+          Message.MISPLACED.at(
+              ElementOrigin.of(type, gated.get()),
+              "@GatedSkip and @ReZero both scale the branch of "
+                  + type.getSimpleName()
+                  + "; keep one"));
     } else if (rezero.isPresent()) {
-      mix = new Connection.Mix(Connection.Mix.Kind.REZERO, 0.0, ElementOrigin.of(type, rezero.get()));
+      mix =
+          new Connection.Mix(Connection.Mix.Kind.REZERO, 0.0, ElementOrigin.of(type, rezero.get()));
     } else if (gated.isPresent()) {
-      mix = new Connection.Mix(Connection.Mix.Kind.GATED, annotations.doubleValue(gated.get(), "init"),
-          ElementOrigin.of(type, gated.get()));
+      mix =
+          new Connection.Mix(
+              Connection.Mix.Kind.GATED,
+              annotations.doubleValue(gated.get(), "init"),
+              ElementOrigin.of(type, gated.get()));
     }
-    return new Connection.Residual(annotations.booleanValue(mirror, "preActivation"), shortcut, se, mix,
+    return new Connection.Residual(
+        annotations.booleanValue(mirror, "preActivation"),
+        shortcut,
+        se,
+        mix,
         annotations.enumValue(mirror, "activation", Nonlinearity.class));
   }
 
@@ -399,6 +554,8 @@ public final class NetworkReader {
   }
 
   static String names(List<? extends Element> elements) {
-    return elements.stream().map(e -> e.getSimpleName().toString()).collect(Collectors.joining(", "));
+    return elements.stream()
+        .map(e -> e.getSimpleName().toString())
+        .collect(Collectors.joining(", "));
   }
 }

@@ -3,8 +3,8 @@ package org.skipwire.processor.shape;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import org.skipwire.Layer;
 import org.skipwire.Loss;
 import org.skipwire.Nonlinearity;
@@ -25,13 +25,13 @@ import org.skipwire.processor.model.Step;
 import org.skipwire.processor.model.Vertex;
 
 /**
- * Infers every vertex's shape and parameter count and lowers the declaration to a {@link Graph},
- * or explains why it cannot. Plain Java: it knows nothing of javac or of DL4J.
+ * Infers every vertex's shape and parameter count and lowers the declaration to a {@link Graph}, or
+ * explains why it cannot. Plain Java: it knows nothing of javac or of DL4J.
  *
- * <p>Vertex names are field paths: a trunk layer {@code stem} gives {@code stem}, {@code
- * stem.bn} and {@code stem.relu}; block {@code i} of stage {@code conv3} gives {@code
- * conv3.b<i>.<field>}, {@code conv3.b<i>.shortcut}, {@code conv3.b<i>.add}. They become DL4J
- * parameter keys, so renaming a field breaks checkpoints.
+ * <p>Vertex names are field paths: a trunk layer {@code stem} gives {@code stem}, {@code stem.bn}
+ * and {@code stem.relu}; block {@code i} of stage {@code conv3} gives {@code conv3.b<i>.<field>},
+ * {@code conv3.b<i>.shortcut}, {@code conv3.b<i>.add}. They become DL4J parameter keys, so renaming
+ * a field breaks checkpoints.
  */
 public final class GraphCheck {
 
@@ -48,7 +48,9 @@ public final class GraphCheck {
   /** What a block instance is built with. */
   /** The order a field runs its ops in, as its block decides. */
   private enum Order {
-    /** Weight, batch norm, activation (post-activation residual blocks, highway bodies, the trunk). */
+    /**
+     * Weight, batch norm, activation (post-activation residual blocks, highway bodies, the trunk).
+     */
     POST,
     /** Batch norm, activation, weight (pre-activation residual blocks, dense units). */
     PRE,
@@ -73,10 +75,15 @@ public final class GraphCheck {
 
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
-  /** Stochastic depth: survival of the last block (1 when off), blocks L, and blocks seen so far. */
+
+  /**
+   * Stochastic depth: survival of the last block (1 when off), blocks L, and blocks seen so far.
+   */
   private double finalSurvival = 1.0;
+
   /** Outputs of the trunk steps checked so far, for {@code @Concat}; and every trunk name. */
   private final Map<String, Flow> trunkOutputs = new HashMap<>();
+
   private final List<String> trunkNames = new ArrayList<>();
   private int residualBlocks;
   private int residualSeen;
@@ -135,8 +142,8 @@ public final class GraphCheck {
 
   /**
    * Removes the bias of every convolution whose output reaches a batch norm through nothing but
-   * sums and zero padding: the norm subtracts the mean, so such a bias could never matter. This
-   * is the rule the reference implementations follow (conv then BN, pre-activation units, a
+   * sums and zero padding: the norm subtracts the mean, so such a bias could never matter. This is
+   * the rule the reference implementations follow (conv then BN, pre-activation units, a
    * pre-activation stem feeding both a unit's BN and its identity shortcut).
    */
   private static List<Graph.Section> dropNormalisedBiases(List<Graph.Section> sections) {
@@ -165,14 +172,15 @@ public final class GraphCheck {
         }
         runs.add(new Graph.BlockRun(run.note(), vertices));
       }
-      result.add(new Graph.Section(section.step(), section.summary(), section.in(), section.out(), runs));
+      result.add(
+          new Graph.Section(section.step(), section.summary(), section.in(), section.out(), runs));
     }
     return result;
   }
 
   /**
-   * Ops that carry a per-channel constant through unchanged, up to where it came from. Dropout
-   * does so in expectation; the reference implementations (Wide ResNet) drop that bias too.
+   * Ops that carry a per-channel constant through unchanged, up to where it came from. Dropout does
+   * so in expectation; the reference implementations (Wide ResNet) drop that bias too.
    */
   private static boolean passesBiasThrough(GraphOp op) {
     return op instanceof GraphOp.Add
@@ -188,8 +196,9 @@ public final class GraphCheck {
       return false;
     }
     for (Vertex reader : readers) {
-      boolean ok = reader.op() instanceof GraphOp.BatchNorm
-          || (passesBiasThrough(reader.op()) && normalised(reader.name(), consumers));
+      boolean ok =
+          reader.op() instanceof GraphOp.BatchNorm
+              || (passesBiasThrough(reader.op()) && normalised(reader.name(), consumers));
       if (!ok) {
         return false;
       }
@@ -207,20 +216,23 @@ public final class GraphCheck {
     for (int i = 0; i < stage.blocks(); i++) {
       String blockPath = path + ".b" + i;
       int stride = i == 0 ? stage.stride() : 1;
-      int width = stage.widen() == 0
-          ? stage.width()
-          : (int) Math.round(stage.width() + (double) (i + 1) * stage.widen() / stage.blocks());
+      int width =
+          stage.widen() == 0
+              ? stage.width()
+              : (int) Math.round(stage.width() + (double) (i + 1) * stage.widen() / stage.blocks());
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
       String how;
       if (block.connection() instanceof Connection.Residual r) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
-        Context context = new Context(width, stride, r.preActivation() ? Order.PRE : Order.POST, site);
+        Context context =
+            new Context(width, stride, r.preActivation() ? Order.PRE : Order.POST, site);
         String[] used = new String[1];
         // Huang et al. 2016's linear decay: p_l = 1 - l / L * (1 - p_L), over the trunk's blocks.
-        double survival = notes && residualBlocks > 0
-            ? 1.0 - (double) ++residualSeen / residualBlocks * (1.0 - finalSurvival)
-            : 1.0;
+        double survival =
+            notes && residualBlocks > 0
+                ? 1.0 - (double) ++residualSeen / residualBlocks * (1.0 - finalSurvival)
+                : 1.0;
         flow = residual(block, blockPath, flow, context, kind, sink, used, survival);
         how = used[0] + " shortcut";
       } else if (block.connection() instanceof Connection.Dense d) {
@@ -230,24 +242,43 @@ public final class GraphCheck {
       } else if (block.connection() instanceof Connection.ShakeShake) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : ShortcutKind.PROJECTION;
         String[] used = new String[1];
-        flow = shakeShake(block, blockPath, flow, new Context(width, stride, Order.ACT_FIRST, site), kind, sink, used);
+        flow =
+            shakeShake(
+                block,
+                blockPath,
+                flow,
+                new Context(width, stride, Order.ACT_FIRST, site),
+                kind,
+                sink,
+                used);
         how = used[0] + " shortcut";
       } else {
         Connection.Highway h = (Connection.Highway) block.connection();
         int base = width > 0 ? width : flow.shape().channels();
-        flow = highway(block, h, blockPath, flow, new Context(base, stride, Order.POST, site), sink);
+        flow =
+            highway(block, h, blockPath, flow, new Context(base, stride, Order.POST, site), sink);
         how = "highway gate";
       }
-      String note = notes
-          ? blockPath + ": " + block.simpleName() + ", " + before.shape() + " -> " + flow.shape() + ", " + how
-          : null;
+      String note =
+          notes
+              ? blockPath
+                  + ": "
+                  + block.simpleName()
+                  + ", "
+                  + before.shape()
+                  + " -> "
+                  + flow.shape()
+                  + ", "
+                  + how
+              : null;
       runs.add(new Graph.BlockRun(note, sink));
     }
     return flow;
   }
 
   /** The block's fields in order, starting from {@code x}. */
-  private Flow branch(Block block, String path, Flow x, Context context, List<Vertex> sink, Flow[] preActivated)
+  private Flow branch(
+      Block block, String path, Flow x, Context context, List<Vertex> sink, Flow[] preActivated)
       throws ShapeUnknown {
     Flow flow = x;
     List<Step> body = block.body();
@@ -255,7 +286,9 @@ public final class GraphCheck {
       Step step = body.get(i);
       String stepPath = path + "." + step.name();
       if (step instanceof LayerStep layer) {
-        if (preActivated != null && i == 0 && (layer.batchNorm() != null || layer.activation() != null)) {
+        if (preActivated != null
+            && i == 0
+            && (layer.batchNorm() != null || layer.activation() != null)) {
           // The first unit's BN-ReLU is shared with a projection shortcut (He et al. 2016).
           flow = normAndActivation(layer, stepPath, flow, sink);
           preActivated[0] = flow;
@@ -274,8 +307,15 @@ public final class GraphCheck {
   }
 
   private Flow residual(
-      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used,
-      double survival) throws ShapeUnknown {
+      Block block,
+      String path,
+      Flow x,
+      Context context,
+      ShortcutKind kind,
+      List<Vertex> sink,
+      String[] used,
+      double survival)
+      throws ShapeUnknown {
     Connection.Residual residual = (Connection.Residual) block.connection();
     Flow[] preActivated = new Flow[1];
     Flow f = branch(block, path, x, context, sink, context.preActivation() ? preActivated : null);
@@ -284,7 +324,8 @@ public final class GraphCheck {
     }
     if (survival < 1.0) {
       String drop = path + ".droppath";
-      sink.add(new Vertex(drop, new GraphOp.DropPath(survival), List.of(f.vertex()), f.shape(), 0, 0));
+      sink.add(
+          new Vertex(drop, new GraphOp.DropPath(survival), List.of(f.vertex()), f.shape(), 0, 0));
       f = new Flow(drop, f.shape());
     }
     if (kind == ShortcutKind.NONE) {
@@ -293,22 +334,41 @@ public final class GraphCheck {
         return f;
       }
       String relu = path + ".relu";
-      sink.add(new Vertex(relu, new GraphOp.Activation(Nonlinearity.RELU), List.of(f.vertex()), f.shape(), 0, 0));
+      sink.add(
+          new Vertex(
+              relu,
+              new GraphOp.Activation(Nonlinearity.RELU),
+              List.of(f.vertex()),
+              f.shape(),
+              0,
+              0));
       return new Flow(relu, f.shape());
     }
-    Flow shortcut = shortcut(path, x, preActivated[0] == null ? x : preActivated[0], f, kind, context, sink, used);
+    Flow shortcut =
+        shortcut(
+            path, x, preActivated[0] == null ? x : preActivated[0], f, kind, context, sink, used);
     String add = path + ".add";
     switch (residual.mix().kind()) {
-      case SUM -> sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+      case SUM ->
+          sink.add(
+              new Vertex(
+                  add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
       case REZERO -> {
         String scale = path + ".rezero";
         sink.add(new Vertex(scale, new GraphOp.Scale(0.0), List.of(f.vertex()), f.shape(), 1, 1));
-        sink.add(new Vertex(add, new GraphOp.Add(), List.of(scale, shortcut.vertex()), f.shape(), 0, 0));
+        sink.add(
+            new Vertex(add, new GraphOp.Add(), List.of(scale, shortcut.vertex()), f.shape(), 0, 0));
       }
       case GATED -> {
         add = path + ".gate";
-        sink.add(new Vertex(add, new GraphOp.GatedSkip(residual.mix().init()),
-            List.of(shortcut.vertex(), f.vertex()), f.shape(), 1, 1));
+        sink.add(
+            new Vertex(
+                add,
+                new GraphOp.GatedSkip(residual.mix().init()),
+                List.of(shortcut.vertex(), f.vertex()),
+                f.shape(),
+                1,
+                1));
       }
     }
     if (context.preActivation() || residual.sumActivation() == Nonlinearity.IDENTITY) {
@@ -319,34 +379,48 @@ public final class GraphCheck {
 
   /** Two copies of the branch, mixed by a Shake-Shake vertex, plus the shortcut; nothing after. */
   private Flow shakeShake(
-      Block block, String path, Flow x, Context context, ShortcutKind kind, List<Vertex> sink, String[] used)
+      Block block,
+      String path,
+      Flow x,
+      Context context,
+      ShortcutKind kind,
+      List<Vertex> sink,
+      String[] used)
       throws ShapeUnknown {
     Flow a = branch(block, path + ".branch1", x, context, sink, null);
     Flow b = branch(block, path + ".branch2", x, context, sink, null);
     String shake = path + ".shake";
-    sink.add(new Vertex(shake, new GraphOp.ShakeShake(), List.of(a.vertex(), b.vertex()), a.shape(), 0, 0));
+    sink.add(
+        new Vertex(
+            shake, new GraphOp.ShakeShake(), List.of(a.vertex(), b.vertex()), a.shape(), 0, 0));
     Flow f = new Flow(shake, a.shape());
     if (kind == ShortcutKind.NONE) {
       used[0] = "no";
       return f;
     }
-    Context postNorm = new Context(context.baseWidth(), context.stageStride(), Order.POST, context.site());
+    Context postNorm =
+        new Context(context.baseWidth(), context.stageStride(), Order.POST, context.site());
     Flow shortcut = shortcut(path, x, x, f, kind, postNorm, sink, used);
     String add = path + ".add";
-    sink.add(new Vertex(add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
+    sink.add(
+        new Vertex(
+            add, new GraphOp.Add(), List.of(f.vertex(), shortcut.vertex()), f.shape(), 0, 0));
     return new Flow(add, f.shape());
   }
 
   /** Global pool, reduce, ReLU, expand, sigmoid, then the branch scaled channel by channel. */
-  private Flow squeezeExcite(String path, Flow f, Connection.SqueezeExciteSpec se, Context context, List<Vertex> sink)
+  private Flow squeezeExcite(
+      String path, Flow f, Connection.SqueezeExciteSpec se, Context context, List<Vertex> sink)
       throws ShapeUnknown {
     Shape shape = f.shape();
     int c = shape.channels();
     int hidden = c / se.reduction();
     if (shape.isFlat() || hidden < 1) {
-      report(shape.isFlat()
-          ? Message.NEEDS_FEATURE_MAP.at(se.origin(), path, "SqueezeExcite", shape)
-          : Message.SE_REDUCTION.at(se.origin().attribute("reduction"), path, se.reduction(), shape));
+      report(
+          shape.isFlat()
+              ? Message.NEEDS_FEATURE_MAP.at(se.origin(), path, "SqueezeExcite", shape)
+              : Message.SE_REDUCTION.at(
+                  se.origin().attribute("reduction"), path, se.reduction(), shape));
       throw new ShapeUnknown();
     }
     String pool = path + ".se.pool";
@@ -355,17 +429,32 @@ public final class GraphCheck {
     String scale = path + ".se.scale";
     long reduceParams = (long) c * hidden + hidden;
     long expandParams = (long) hidden * c + c;
-    sink.add(new Vertex(pool, new GraphOp.GlobalAvgPool(), List.of(f.vertex()), Shape.flat(c), 0, 0));
-    sink.add(new Vertex(reduce, new GraphOp.Dense(c, hidden, Nonlinearity.RELU), List.of(pool), Shape.flat(hidden),
-        reduceParams, reduceParams));
-    sink.add(new Vertex(expand, new GraphOp.Dense(hidden, c, Nonlinearity.SIGMOID), List.of(reduce), Shape.flat(c),
-        expandParams, expandParams));
-    sink.add(new Vertex(scale, new GraphOp.ChannelScale(), List.of(f.vertex(), expand), shape, 0, 0));
+    sink.add(
+        new Vertex(pool, new GraphOp.GlobalAvgPool(), List.of(f.vertex()), Shape.flat(c), 0, 0));
+    sink.add(
+        new Vertex(
+            reduce,
+            new GraphOp.Dense(c, hidden, Nonlinearity.RELU),
+            List.of(pool),
+            Shape.flat(hidden),
+            reduceParams,
+            reduceParams));
+    sink.add(
+        new Vertex(
+            expand,
+            new GraphOp.Dense(hidden, c, Nonlinearity.SIGMOID),
+            List.of(reduce),
+            Shape.flat(c),
+            expandParams,
+            expandParams));
+    sink.add(
+        new Vertex(scale, new GraphOp.ChannelScale(), List.of(f.vertex(), expand), shape, 0, 0));
     return new Flow(scale, shape);
   }
 
   /** A dense unit: {@code concat(x, F(x))}, F in pre-activation order. */
-  private Flow dense(Block block, String path, Flow x, Context context, List<Vertex> sink) throws ShapeUnknown {
+  private Flow dense(Block block, String path, Flow x, Context context, List<Vertex> sink)
+      throws ShapeUnknown {
     Flow f = branch(block, path, x, context, sink, null);
     Shape in = x.shape();
     Shape out = f.shape();
@@ -380,7 +469,8 @@ public final class GraphCheck {
   }
 
   /** A highway layer: {@code H(x) * T(x) + x * C(x)}, H in post-activation order. */
-  private Flow highway(Block block, Connection.Highway gate, String path, Flow x, Context context, List<Vertex> sink)
+  private Flow highway(
+      Block block, Connection.Highway gate, String path, Flow x, Context context, List<Vertex> sink)
       throws ShapeUnknown {
     Flow h = branch(block, path, x, context, sink, null);
     if (!h.shape().equals(x.shape())) {
@@ -393,14 +483,27 @@ public final class GraphCheck {
     long perGate = (long) kernel * kernel * shape.channels() * shape.channels() + shape.channels();
     long params = gate.independentCarry() ? 2 * perGate : perGate;
     String name = path + ".gate";
-    sink.add(new Vertex(name,
-        new GraphOp.HighwayGate(conv, shape.channels(), kernel, gate.gateBias(), gate.independentCarry()),
-        List.of(x.vertex(), h.vertex()), shape, params, params));
+    sink.add(
+        new Vertex(
+            name,
+            new GraphOp.HighwayGate(
+                conv, shape.channels(), kernel, gate.gateBias(), gate.independentCarry()),
+            List.of(x.vertex(), h.vertex()),
+            shape,
+            params,
+            params));
     return new Flow(name, shape);
   }
 
   private Flow shortcut(
-      String path, Flow x, Flow activated, Flow f, ShortcutKind kind, Context context, List<Vertex> sink, String[] used) {
+      String path,
+      Flow x,
+      Flow activated,
+      Flow f,
+      ShortcutKind kind,
+      Context context,
+      List<Vertex> sink,
+      String[] used) {
     Shape from = x.shape();
     Shape to = f.shape();
     if (from.equals(to)) {
@@ -430,8 +533,14 @@ public final class GraphCheck {
           return x;
         }
         String name = path + ".shortcut";
-        sink.add(new Vertex(name, new GraphOp.ZeroPad(stride, to.channels() - from.channels()),
-            List.of(x.vertex()), to, 0, 0));
+        sink.add(
+            new Vertex(
+                name,
+                new GraphOp.ZeroPad(stride, to.channels() - from.channels()),
+                List.of(x.vertex()),
+                to,
+                0,
+                0));
         return new Flow(name, to);
       }
       case NONE -> throw new AssertionError("a block without shortcut has no shortcut vertex");
@@ -442,8 +551,14 @@ public final class GraphCheck {
           int nIn = (int) activated.shape().size();
           int nOut = (int) to.size();
           long params = (long) nIn * nOut + nOut;
-          sink.add(new Vertex(name, new GraphOp.Dense(nIn, nOut, Nonlinearity.IDENTITY),
-              List.of(activated.vertex()), Shape.flat(nOut), params, params));
+          sink.add(
+              new Vertex(
+                  name,
+                  new GraphOp.Dense(nIn, nOut, Nonlinearity.IDENTITY),
+                  List.of(activated.vertex()),
+                  Shape.flat(nOut),
+                  params,
+                  params));
           return new Flow(name, to);
         }
         int stride = strideBetween(from, to);
@@ -452,11 +567,18 @@ public final class GraphCheck {
           return x;
         }
         long weights = (long) from.channels() * to.channels() + to.channels();
-        sink.add(new Vertex(name,
-            new GraphOp.Conv(1, stride, 0, from.channels(), to.channels(), true, Nonlinearity.IDENTITY),
-            List.of(activated.vertex()), to, weights, weights));
+        sink.add(
+            new Vertex(
+                name,
+                new GraphOp.Conv(
+                    1, stride, 0, from.channels(), to.channels(), true, Nonlinearity.IDENTITY),
+                List.of(activated.vertex()),
+                to,
+                weights,
+                weights));
         if (context.preActivation()) {
-          // He et al. 2016: the pre-activation projection is a bare 1x1 conv; the sum is normalised next.
+          // He et al. 2016: the pre-activation projection is a bare 1x1 conv; the sum is normalised
+          // next.
           return new Flow(name, to);
         }
         return batchNorm(name + ".bn", new Flow(name, to), 1e-5, 1.0, sink);
@@ -492,16 +614,25 @@ public final class GraphCheck {
       Flow flow = layer.activation() == null ? in : activation(path, in, layer.activation(), sink);
       flow = weight(layer, path, flow, context, sink, true);
       if (layer.batchNorm() != null) {
-        flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+        flow =
+            batchNorm(
+                path + ".bn",
+                flow,
+                layer.batchNorm().epsilon(),
+                layer.batchNorm().gammaInit(),
+                sink);
       }
       return dropout(layer, path, flow, sink);
     }
     boolean foldActivation = layer.batchNorm() == null;
     Flow flow = weight(layer, path, in, context, sink, !foldActivation);
     if (layer.batchNorm() != null) {
-      flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+      flow =
+          batchNorm(
+              path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
     }
-    if (layer.activation() != null && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
+    if (layer.activation() != null
+        && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
       flow = activation(path, flow, layer.activation(), sink);
     }
     return dropout(layer, path, flow, sink);
@@ -512,7 +643,14 @@ public final class GraphCheck {
       return in;
     }
     String name = path + ".dropout";
-    sink.add(new Vertex(name, new GraphOp.Dropout(layer.dropout().rate()), List.of(in.vertex()), in.shape(), 0, 0));
+    sink.add(
+        new Vertex(
+            name,
+            new GraphOp.Dropout(layer.dropout().rate()),
+            List.of(in.vertex()),
+            in.shape(),
+            0,
+            0));
     return new Flow(name, in.shape());
   }
 
@@ -524,7 +662,9 @@ public final class GraphCheck {
   private Flow normAndActivation(LayerStep layer, String path, Flow in, List<Vertex> sink) {
     Flow flow = in;
     if (layer.batchNorm() != null) {
-      flow = batchNorm(path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+      flow =
+          batchNorm(
+              path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
     }
     if (layer.activation() != null) {
       flow = activation(path, flow, layer.activation(), sink);
@@ -532,10 +672,17 @@ public final class GraphCheck {
     return flow;
   }
 
-  private Flow batchNorm(String name, Flow in, double epsilon, double gammaInit, List<Vertex> sink) {
+  private Flow batchNorm(
+      String name, Flow in, double epsilon, double gammaInit, List<Vertex> sink) {
     int c = in.shape().channels();
-    sink.add(new Vertex(name, new GraphOp.BatchNorm(c, epsilon, gammaInit), List.of(in.vertex()),
-        in.shape(), 4L * c, 2L * c));
+    sink.add(
+        new Vertex(
+            name,
+            new GraphOp.BatchNorm(c, epsilon, gammaInit),
+            List.of(in.vertex()),
+            in.shape(),
+            4L * c,
+            2L * c));
     return new Flow(name, in.shape());
   }
 
@@ -551,110 +698,179 @@ public final class GraphCheck {
    * @param activationElsewhere whether the field's activation gets its own vertex
    */
   private Flow weight(
-      LayerStep layer, String path, Flow in, Context context, List<Vertex> sink,
-      boolean activationElsewhere) throws ShapeUnknown {
+      LayerStep layer,
+      String path,
+      Flow in,
+      Context context,
+      List<Vertex> sink,
+      boolean activationElsewhere)
+      throws ShapeUnknown {
     Op op = layer.weight();
     if (op == null) {
       return in;
     }
     Shape shape = in.shape();
-    Nonlinearity folded = activationElsewhere || layer.activation() == null ? Nonlinearity.IDENTITY : layer.activation();
+    Nonlinearity folded =
+        activationElsewhere || layer.activation() == null
+            ? Nonlinearity.IDENTITY
+            : layer.activation();
     if (op instanceof Op.Conv c) {
-        requireFeatureMap(c.origin(), path, "Conv", shape);
-        int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
-        int padding = c.padding() == -1 ? (c.kernel() - 1) / 2 : c.padding();
-        Shape spatial = window(c.origin(), path, shape, c.kernel(), stride, padding);
-        int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
-        if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
-          report(Message.GROUPS.at(c.origin().attribute("groups"), path, shape, spatial.withChannels(nOut),
-              c.groups()));
-          throw new ShapeUnknown();
-        }
-        boolean bias = true; // until dropNormalisedBiases sees what reads it
-        long params = (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut + (bias ? nOut : 0);
-        Shape out = spatial.withChannels(nOut);
-        sink.add(new Vertex(path,
-            new GraphOp.Conv(c.kernel(), stride, padding, shape.channels(), nOut, c.groups(), bias,
-                layer.output() == null ? folded : Nonlinearity.IDENTITY),
-            List.of(in.vertex()), out, params, params));
-        if (layer.output() != null) {
-          String loss = path + ".loss";
-          sink.add(new Vertex(loss, new GraphOp.PixelOutput(nOut, outputActivation(layer), layer.output().loss()),
-              List.of(path), out, 0, 0));
-          return new Flow(loss, out);
-        }
-        return new Flow(path, out);
+      requireFeatureMap(c.origin(), path, "Conv", shape);
+      int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
+      int padding = c.padding() == -1 ? (c.kernel() - 1) / 2 : c.padding();
+      Shape spatial = window(c.origin(), path, shape, c.kernel(), stride, padding);
+      int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
+      if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
+        report(
+            Message.GROUPS.at(
+                c.origin().attribute("groups"),
+                path,
+                shape,
+                spatial.withChannels(nOut),
+                c.groups()));
+        throw new ShapeUnknown();
+      }
+      boolean bias = true; // until dropNormalisedBiases sees what reads it
+      long params =
+          (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut
+              + (bias ? nOut : 0);
+      Shape out = spatial.withChannels(nOut);
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.Conv(
+                  c.kernel(),
+                  stride,
+                  padding,
+                  shape.channels(),
+                  nOut,
+                  c.groups(),
+                  bias,
+                  layer.output() == null ? folded : Nonlinearity.IDENTITY),
+              List.of(in.vertex()),
+              out,
+              params,
+              params));
+      if (layer.output() != null) {
+        String loss = path + ".loss";
+        sink.add(
+            new Vertex(
+                loss,
+                new GraphOp.PixelOutput(nOut, outputActivation(layer), layer.output().loss()),
+                List.of(path),
+                out,
+                0,
+                0));
+        return new Flow(loss, out);
+      }
+      return new Flow(path, out);
     } else if (op instanceof Op.Pool p) {
-        requireFeatureMap(p.origin(), path, p.max() ? "MaxPool" : "AvgPool", shape);
-        int stride = p.stride() == Layer.STAGE ? context.stageStride() : p.stride() == 0 ? p.kernel() : p.stride();
-        int padding = p.padding() == -1 ? (p.kernel() - 1) / 2 : p.padding();
-        Shape out = window(p.origin(), path, shape, p.kernel(), stride, padding);
-        sink.add(new Vertex(path, new GraphOp.Pool(p.max(), p.kernel(), stride, padding), List.of(in.vertex()),
-            out, 0, 0));
-        return new Flow(path, out);
+      requireFeatureMap(p.origin(), path, p.max() ? "MaxPool" : "AvgPool", shape);
+      int stride =
+          p.stride() == Layer.STAGE
+              ? context.stageStride()
+              : p.stride() == 0 ? p.kernel() : p.stride();
+      int padding = p.padding() == -1 ? (p.kernel() - 1) / 2 : p.padding();
+      Shape out = window(p.origin(), path, shape, p.kernel(), stride, padding);
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.Pool(p.max(), p.kernel(), stride, padding),
+              List.of(in.vertex()),
+              out,
+              0,
+              0));
+      return new Flow(path, out);
     } else if (op instanceof Op.Concat c) {
-        Flow source = concatSource(c, path);
-        Shape other = source.shape();
-        if (shape.isFlat() || other.isFlat() || shape.height() != other.height() || shape.width() != other.width()) {
-          report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
-          throw new ShapeUnknown();
-        }
-        Shape out = shape.withChannels(shape.channels() + other.channels());
-        sink.add(new Vertex(path, new GraphOp.Merge(), List.of(in.vertex(), source.vertex()), out, 0, 0));
-        return new Flow(path, out);
+      Flow source = concatSource(c, path);
+      Shape other = source.shape();
+      if (shape.isFlat()
+          || other.isFlat()
+          || shape.height() != other.height()
+          || shape.width() != other.width()) {
+        report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
+        throw new ShapeUnknown();
+      }
+      Shape out = shape.withChannels(shape.channels() + other.channels());
+      sink.add(
+          new Vertex(path, new GraphOp.Merge(), List.of(in.vertex(), source.vertex()), out, 0, 0));
+      return new Flow(path, out);
     } else if (op instanceof Op.TransposedConv t) {
-        requireFeatureMap(t.origin(), path, "TransposedConv", shape);
-        int h = t.stride() * (shape.height() - 1) + t.kernel() - 2 * t.padding();
-        int w = t.stride() * (shape.width() - 1) + t.kernel() - 2 * t.padding();
-        if (h < 1 || w < 1) {
-          report(Message.KERNEL_TOO_LARGE.at(t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
-          throw new ShapeUnknown();
-        }
-        int nOut = t.filters() > 0 ? t.filters() : Math.max(t.width(), 1) * context.baseWidth();
-        long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
-        Shape out = Shape.image(nOut, h, w);
-        sink.add(new Vertex(path, new GraphOp.TransposedConv(t.kernel(), t.stride(), t.padding(), shape.channels(),
-            nOut, true, folded), List.of(in.vertex()), out, params, params));
-        return new Flow(path, out);
+      requireFeatureMap(t.origin(), path, "TransposedConv", shape);
+      int h = t.stride() * (shape.height() - 1) + t.kernel() - 2 * t.padding();
+      int w = t.stride() * (shape.width() - 1) + t.kernel() - 2 * t.padding();
+      if (h < 1 || w < 1) {
+        report(
+            Message.KERNEL_TOO_LARGE.at(
+                t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
+        throw new ShapeUnknown();
+      }
+      int nOut = t.filters() > 0 ? t.filters() : Math.max(t.width(), 1) * context.baseWidth();
+      long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
+      Shape out = Shape.image(nOut, h, w);
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.TransposedConv(
+                  t.kernel(), t.stride(), t.padding(), shape.channels(), nOut, true, folded),
+              List.of(in.vertex()),
+              out,
+              params,
+              params));
+      return new Flow(path, out);
     } else if (op instanceof Op.Upsample u) {
-        requireFeatureMap(u.origin(), path, "Upsample", shape);
-        Shape out = Shape.image(shape.channels(), shape.height() * u.scale(), shape.width() * u.scale());
-        sink.add(new Vertex(path, new GraphOp.Upsample(u.scale()), List.of(in.vertex()), out, 0, 0));
-        return new Flow(path, out);
+      requireFeatureMap(u.origin(), path, "Upsample", shape);
+      Shape out =
+          Shape.image(shape.channels(), shape.height() * u.scale(), shape.width() * u.scale());
+      sink.add(new Vertex(path, new GraphOp.Upsample(u.scale()), List.of(in.vertex()), out, 0, 0));
+      return new Flow(path, out);
     } else if (op instanceof Op.Transition t) {
-        requireFeatureMap(t.origin(), path, "Transition", shape);
-        int c = shape.channels();
-        int nOut = (int) Math.floor(t.compression() * c);
-        if (nOut < 1) {
-          report(Message.TRANSITION_EMPTY.at(t.origin().attribute("compression"), path, t.compression(),
-              t.compression(), c, nOut));
-          throw new ShapeUnknown();
-        }
-        Flow flow = batchNorm(path + ".bn", in, 1e-5, 1.0, sink);
-        flow = activation(path, flow, Nonlinearity.RELU, sink);
-        long params = (long) c * nOut + nOut;
-        Shape reduced = shape.withChannels(nOut);
-        sink.add(new Vertex(path, new GraphOp.Conv(1, 1, 0, c, nOut, true, Nonlinearity.IDENTITY),
-            List.of(flow.vertex()), reduced, params, params));
-        Shape pooled = window(t.origin(), path, reduced, 2, 2, 0);
-        String pool = path + ".pool";
-        sink.add(new Vertex(pool, new GraphOp.Pool(false, 2, 2, 0), List.of(path), pooled, 0, 0));
-        return new Flow(pool, pooled);
+      requireFeatureMap(t.origin(), path, "Transition", shape);
+      int c = shape.channels();
+      int nOut = (int) Math.floor(t.compression() * c);
+      if (nOut < 1) {
+        report(
+            Message.TRANSITION_EMPTY.at(
+                t.origin().attribute("compression"),
+                path,
+                t.compression(),
+                t.compression(),
+                c,
+                nOut));
+        throw new ShapeUnknown();
+      }
+      Flow flow = batchNorm(path + ".bn", in, 1e-5, 1.0, sink);
+      flow = activation(path, flow, Nonlinearity.RELU, sink);
+      long params = (long) c * nOut + nOut;
+      Shape reduced = shape.withChannels(nOut);
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.Conv(1, 1, 0, c, nOut, true, Nonlinearity.IDENTITY),
+              List.of(flow.vertex()),
+              reduced,
+              params,
+              params));
+      Shape pooled = window(t.origin(), path, reduced, 2, 2, 0);
+      String pool = path + ".pool";
+      sink.add(new Vertex(pool, new GraphOp.Pool(false, 2, 2, 0), List.of(path), pooled, 0, 0));
+      return new Flow(pool, pooled);
     } else if (op instanceof Op.GlobalAvgPool g) {
-        requireFeatureMap(g.origin(), path, "GlobalAvgPool", shape);
-        Shape out = Shape.flat(shape.channels());
-        sink.add(new Vertex(path, new GraphOp.GlobalAvgPool(), List.of(in.vertex()), out, 0, 0));
-        return new Flow(path, out);
+      requireFeatureMap(g.origin(), path, "GlobalAvgPool", shape);
+      Shape out = Shape.flat(shape.channels());
+      sink.add(new Vertex(path, new GraphOp.GlobalAvgPool(), List.of(in.vertex()), out, 0, 0));
+      return new Flow(path, out);
     } else if (op instanceof Op.Dense d) {
-        int nIn = (int) shape.size();
-        int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
-        long params = (long) nIn * nOut + nOut;
-        Shape out = Shape.flat(nOut);
-        GraphOp graphOp = layer.output() == null
-            ? new GraphOp.Dense(nIn, nOut, folded)
-            : new GraphOp.Output(nIn, nOut, outputActivation(layer), layer.output().loss());
-        sink.add(new Vertex(path, graphOp, List.of(in.vertex()), out, params, params));
-        return new Flow(path, out);
+      int nIn = (int) shape.size();
+      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      long params = (long) nIn * nOut + nOut;
+      Shape out = Shape.flat(nOut);
+      GraphOp graphOp =
+          layer.output() == null
+              ? new GraphOp.Dense(nIn, nOut, folded)
+              : new GraphOp.Output(nIn, nOut, outputActivation(layer), layer.output().loss());
+      sink.add(new Vertex(path, graphOp, List.of(in.vertex()), out, params, params));
+      return new Flow(path, out);
     }
     throw new AssertionError(op);
   }
@@ -668,11 +884,14 @@ public final class GraphCheck {
     if (trunkNames.contains(c.from())) {
       report(Message.CONCAT_LATER.at(c.origin().attribute("from"), path, c.from()));
     } else {
-      String hint = trunkOutputs.keySet().stream()
-          .min(java.util.Comparator.comparingInt((String n) -> editDistance(n, c.from())).thenComparing(n -> n))
-          .filter(n -> editDistance(n, c.from()) <= Math.max(2, c.from().length() / 3))
-          .map(n -> "; did you mean \"" + n + "\"?")
-          .orElse("");
+      String hint =
+          trunkOutputs.keySet().stream()
+              .min(
+                  java.util.Comparator.comparingInt((String n) -> editDistance(n, c.from()))
+                      .thenComparing(n -> n))
+              .filter(n -> editDistance(n, c.from()) <= Math.max(2, c.from().length() / 3))
+              .map(n -> "; did you mean \"" + n + "\"?")
+              .orElse("");
       report(Message.CONCAT_SOURCE.at(c.origin().attribute("from"), path, c.from(), hint));
     }
     throw new ShapeUnknown();
@@ -709,7 +928,8 @@ public final class GraphCheck {
     };
   }
 
-  private void requireFeatureMap(Origin at, String path, String annotation, Shape shape) throws ShapeUnknown {
+  private void requireFeatureMap(Origin at, String path, String annotation, Shape shape)
+      throws ShapeUnknown {
     if (shape.isFlat()) {
       report(Message.NEEDS_FEATURE_MAP.at(at, path, annotation, shape));
       throw new ShapeUnknown();
@@ -739,7 +959,10 @@ public final class GraphCheck {
       if (op instanceof Op.Conv c) {
         s.append("conv ").append(c.kernel()).append("x").append(c.kernel());
       } else if (op instanceof Op.Pool p) {
-        s.append(p.max() ? "maxpool " : "avgpool ").append(p.kernel()).append("x").append(p.kernel());
+        s.append(p.max() ? "maxpool " : "avgpool ")
+            .append(p.kernel())
+            .append("x")
+            .append(p.kernel());
       } else if (op instanceof Op.GlobalAvgPool) {
         s.append("global avgpool");
       } else if (op instanceof Op.Concat c) {

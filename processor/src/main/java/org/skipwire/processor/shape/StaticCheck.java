@@ -34,7 +34,12 @@ final class StaticCheck {
     }
     Origin input = network.inputOrigin();
     if (network.input().channels() < 1) {
-      outOfRange(input.attribute("channels"), "@Input", "channels", network.input().channels(), "must be at least 1");
+      outOfRange(
+          input.attribute("channels"),
+          "@Input",
+          "channels",
+          network.input().channels(),
+          "must be at least 1");
     }
     boolean flat = network.input().height() == 0 && network.input().width() == 0;
     if (!flat && (network.input().height() < 1 || network.input().width() < 1)) {
@@ -49,8 +54,12 @@ final class StaticCheck {
     if (network.stochasticDepth() != null) {
       double p = network.stochasticDepth().finalSurvival();
       if (!(p > 0 && p <= 1)) {
-        outOfRange(network.stochasticDepth().origin().attribute("finalSurvival"), "@StochasticDepth",
-            "finalSurvival", p, "must be in (0, 1]: it is the probability that the last block survives");
+        outOfRange(
+            network.stochasticDepth().origin().attribute("finalSurvival"),
+            "@StochasticDepth",
+            "finalSurvival",
+            p,
+            "must be in (0, 1]: it is the probability that the last block survives");
       }
     }
     for (Step step : network.trunk()) {
@@ -73,8 +82,10 @@ final class StaticCheck {
       problems.add(Message.NO_OUTPUT.at(network.origin(), network.simpleName()));
     }
     for (Step step : trunk) {
-      if (step instanceof LayerStep l && l.output() != null
-          && !(l.weight() instanceof Op.Dense) && !(l.weight() instanceof Op.Conv)) {
+      if (step instanceof LayerStep l
+          && l.output() != null
+          && !(l.weight() instanceof Op.Dense)
+          && !(l.weight() instanceof Op.Conv)) {
         problems.add(Message.OUTPUT_NEEDS_DENSE.at(l.output().origin(), l.name()));
       }
     }
@@ -91,20 +102,23 @@ final class StaticCheck {
   private void checkStage(StageStep stage) {
     Origin at = stage.stageOrigin();
     if (stage.blocks() < 1) {
-      outOfRange(at.attribute("blocks"), stage.name(), "blocks", stage.blocks(), "must be at least 1");
+      outOfRange(
+          at.attribute("blocks"), stage.name(), "blocks", stage.blocks(), "must be at least 1");
     }
     Block block = stage.block();
     if (stage.width() < 0) {
       outOfRange(at.attribute("width"), stage.name(), "width", stage.width(), "must be at least 1");
     } else if (stage.width() == 0
-        && (block.connection() instanceof Connection.Residual || block.connection() instanceof Connection.ShakeShake)) {
+        && (block.connection() instanceof Connection.Residual
+            || block.connection() instanceof Connection.ShakeShake)) {
       problems.add(Message.MISSING_WIDTH.at(at, stage.name(), block.simpleName()));
     }
     if (stage.widen() < 0) {
       outOfRange(at.attribute("widen"), stage.name(), "widen", stage.widen(), "must be 0 or more");
     }
     if (stage.stride() < 1) {
-      outOfRange(at.attribute("stride"), stage.name(), "stride", stage.stride(), "must be at least 1");
+      outOfRange(
+          at.attribute("stride"), stage.name(), "stride", stage.stride(), "must be at least 1");
     }
     if (checkedBlocks.add(block.qualifiedName())) {
       checkConnection(block);
@@ -113,7 +127,8 @@ final class StaticCheck {
       }
       for (Step inner : block.body()) {
         if (inner instanceof LayerStep l && l.output() != null) {
-          problems.add(Message.OUTPUT_IN_BLOCK.at(l.output().origin(), l.name(), block.simpleName()));
+          problems.add(
+              Message.OUTPUT_IN_BLOCK.at(l.output().origin(), l.name(), block.simpleName()));
         }
         if (inner instanceof LayerStep l && l.weight() instanceof Op.Concat c) {
           problems.add(Message.CONCAT_IN_BLOCK.at(c.origin(), l.name(), block.simpleName()));
@@ -127,21 +142,36 @@ final class StaticCheck {
     String name = block.simpleName();
     if (block.connection() instanceof Connection.Residual r) {
       if (r.squeezeExcite() != null && r.squeezeExcite().reduction() < 1) {
-        outOfRange(r.squeezeExcite().origin().attribute("reduction"), name, "reduction",
-            r.squeezeExcite().reduction(), "must be at least 1");
+        outOfRange(
+            r.squeezeExcite().origin().attribute("reduction"),
+            name,
+            "reduction",
+            r.squeezeExcite().reduction(),
+            "must be at least 1");
       }
       if (r.mix().kind() == Connection.Mix.Kind.GATED && !Double.isFinite(r.mix().init())) {
-        outOfRange(r.mix().origin().attribute("init"), name, "init", r.mix().init(), "must be finite");
+        outOfRange(
+            r.mix().origin().attribute("init"), name, "init", r.mix().init(), "must be finite");
       }
     }
     if (block.connection() instanceof Connection.Dense d && d.growthRate() < 1) {
-      outOfRange(d.origin().attribute("growthRate"), name, "growthRate", d.growthRate(), "must be at least 1");
+      outOfRange(
+          d.origin().attribute("growthRate"),
+          name,
+          "growthRate",
+          d.growthRate(),
+          "must be at least 1");
     } else if (block.connection() instanceof Connection.Highway h) {
       if (!Double.isFinite(h.gateBias())) {
-        outOfRange(h.origin().attribute("gateBias"), name, "gateBias", h.gateBias(), "must be finite");
+        outOfRange(
+            h.origin().attribute("gateBias"), name, "gateBias", h.gateBias(), "must be finite");
       }
       if (h.gateKernel() < 1 || h.gateKernel() % 2 == 0) {
-        outOfRange(h.origin().attribute("gateKernel"), name, "gateKernel", h.gateKernel(),
+        outOfRange(
+            h.origin().attribute("gateKernel"),
+            name,
+            "gateKernel",
+            h.gateKernel(),
             "must be odd and at least 1, so the gate keeps the height and width");
       }
     }
@@ -152,7 +182,12 @@ final class StaticCheck {
     if (layer.dropout() != null) {
       double rate = layer.dropout().rate();
       if (!(rate >= 0 && rate < 1)) {
-        outOfRange(layer.dropout().origin().attribute("value"), name, "dropout", rate, "must be in [0, 1)");
+        outOfRange(
+            layer.dropout().origin().attribute("value"),
+            name,
+            "dropout",
+            rate,
+            "must be in [0, 1)");
       }
     }
     if (layer.batchNorm() != null) {
@@ -171,24 +206,30 @@ final class StaticCheck {
     }
     Op op = layer.weight();
     if (op instanceof Op.Conv c) {
-        Origin at = c.origin();
-        atLeast(at, name, "kernel", c.kernel(), 1);
-        checkStride(at, name, c.stride(), inBlock, false);
-        if (c.padding() < -1) {
-          outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
-        }
-        checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
-        atLeast(at, name, "groups", c.groups(), 1);
+      Origin at = c.origin();
+      atLeast(at, name, "kernel", c.kernel(), 1);
+      checkStride(at, name, c.stride(), inBlock, false);
+      if (c.padding() < -1) {
+        outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
+      }
+      checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
+      atLeast(at, name, "groups", c.groups(), 1);
     } else if (op instanceof Op.Pool p) {
-        Origin at = p.origin();
-        atLeast(at, name, "kernel", p.kernel(), 1);
-        checkStride(at, name, p.stride(), inBlock, true);
-        if (p.padding() < -1) {
-          outOfRange(at.attribute("padding"), name, "padding", p.padding(), "must be at least 0");
-        } else if (p.padding() > 0 && p.padding() * 2 >= p.kernel() + 1) {
-          outOfRange(at.attribute("padding"), name, "padding", p.padding(),
-              "must be at most half the kernel (" + p.kernel() + "): a window may not lie in the padding");
-        }
+      Origin at = p.origin();
+      atLeast(at, name, "kernel", p.kernel(), 1);
+      checkStride(at, name, p.stride(), inBlock, true);
+      if (p.padding() < -1) {
+        outOfRange(at.attribute("padding"), name, "padding", p.padding(), "must be at least 0");
+      } else if (p.padding() > 0 && p.padding() * 2 >= p.kernel() + 1) {
+        outOfRange(
+            at.attribute("padding"),
+            name,
+            "padding",
+            p.padding(),
+            "must be at most half the kernel ("
+                + p.kernel()
+                + "): a window may not lie in the padding");
+      }
     } else if (op instanceof Op.Dense d) {
       checkSize(d.origin(), name, "Dense", "units", d.units(), d.width(), inBlock);
     } else if (op instanceof Op.TransposedConv t) {
@@ -200,12 +241,18 @@ final class StaticCheck {
       atLeast(u.origin(), name, "scale", u.scale(), 1);
     } else if (op instanceof Op.Transition t) {
       if (!(t.compression() > 0 && t.compression() <= 1)) {
-        outOfRange(t.origin().attribute("compression"), name, "compression", t.compression(), "must be in (0, 1]");
+        outOfRange(
+            t.origin().attribute("compression"),
+            name,
+            "compression",
+            t.compression(),
+            "must be in (0, 1]");
       }
     }
   }
 
-  private void checkStride(Origin at, String name, int stride, boolean inBlock, boolean zeroAllowed) {
+  private void checkStride(
+      Origin at, String name, int stride, boolean inBlock, boolean zeroAllowed) {
     if (stride == Layer.STAGE) {
       if (!inBlock) {
         problems.add(Message.STAGE_STRIDE_OUTSIDE_BLOCK.at(at.attribute("stride"), name));
@@ -216,7 +263,13 @@ final class StaticCheck {
   }
 
   private void checkSize(
-      Origin at, String name, String annotation, String absolute, int size, int width, boolean inBlock) {
+      Origin at,
+      String name,
+      String annotation,
+      String absolute,
+      int size,
+      int width,
+      boolean inBlock) {
     if (size < 0) {
       outOfRange(at.attribute(absolute), name, absolute, size, "must be at least 1");
     }
@@ -224,7 +277,9 @@ final class StaticCheck {
       outOfRange(at.attribute("width"), name, "width", width, "must be at least 1");
     }
     if (size > 0 && width > 0) {
-      problems.add(Message.WIDTH_AND_FILTERS.at(at.attribute("width"), name, annotation, width, absolute, size));
+      problems.add(
+          Message.WIDTH_AND_FILTERS.at(
+              at.attribute("width"), name, annotation, width, absolute, size));
     } else if (!inBlock && width > 0) {
       problems.add(Message.WIDTH_OUTSIDE_BLOCK.at(at.attribute("width"), name, width, absolute));
     } else if (!inBlock && size == 0) {

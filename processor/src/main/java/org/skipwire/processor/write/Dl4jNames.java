@@ -3,8 +3,8 @@ package org.skipwire.processor.write;
 import com.palantir.javapoet.ClassName;
 
 /**
- * The DL4J and runtime types the generated code names. Built from strings: the processor must
- * not depend on DL4J, it only writes code that calls it.
+ * The DL4J and runtime types the generated code names. Built from strings: the processor must not
+ * depend on DL4J, it only writes code that calls it.
  */
 final class Dl4jNames {
   private Dl4jNames() {}
@@ -37,14 +37,18 @@ final class Dl4jNames {
   static final ClassName SKIPWIRE_MODEL = ClassName.get(RUNTIME, "SkipwireModel");
   static final ClassName TRAINING = ClassName.get(RUNTIME, "Training");
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
-  static final ClassName ZERO_PAD_CHANNELS_VERTEX = ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
-  static final ClassName HIGHWAY_GATE_VERTEX = ClassName.get(RUNTIME + ".conf", "HighwayGateVertex");
+  static final ClassName ZERO_PAD_CHANNELS_VERTEX =
+      ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
+  static final ClassName HIGHWAY_GATE_VERTEX =
+      ClassName.get(RUNTIME + ".conf", "HighwayGateVertex");
   static final ClassName SHAKE_SHAKE_VERTEX = ClassName.get(RUNTIME + ".conf", "ShakeShakeVertex");
   static final ClassName DROP_PATH_VERTEX = ClassName.get(RUNTIME + ".conf", "DropPathVertex");
-  static final ClassName CHANNEL_SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ChannelScaleVertex");
+  static final ClassName CHANNEL_SCALE_VERTEX =
+      ClassName.get(RUNTIME + ".conf", "ChannelScaleVertex");
   static final ClassName SCALE_VERTEX = ClassName.get(RUNTIME + ".conf", "ScaleVertex");
   static final ClassName GATED_SKIP_VERTEX = ClassName.get(RUNTIME + ".conf", "GatedSkipVertex");
-  static final ClassName GROUPED_CONVOLUTION_LAYER = ClassName.get(RUNTIME + ".conf", "GroupedConvolutionLayer");
+  static final ClassName GROUPED_CONVOLUTION_LAYER =
+      ClassName.get(RUNTIME + ".conf", "GroupedConvolutionLayer");
   static final ClassName DROPOUT_LAYER = ClassName.get(LAYERS, "DropoutLayer");
 
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");

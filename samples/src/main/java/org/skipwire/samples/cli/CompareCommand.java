@@ -16,27 +16,37 @@ import org.skipwire.runtime.train.TrainResult;
 import org.skipwire.runtime.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * The degradation experiment of He et al.: trains two networks (typically a residual network and
  * its plain twin) with the same data, budget and seed, then prints their curves side by side and
  * plots their loss, accuracy and gradient norms together.
  */
-@Command(name = "compare", mixinStandardHelpOptions = true,
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
     description = "Train two networks with the same budget and compare their training curves.")
 final class CompareCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME",
-      description = "a network to train; give it twice, e.g. --model fashion-resnet --model fashion-plain")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME",
+      description =
+          "a network to train; give it twice, e.g. --model fashion-resnet --model fashion-plain")
   List<String> models;
 
   @Mixin TrainOptions options;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "where each run's checkpoints and the comparison plots go (default: runs/compare)")
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description =
+          "where each run's checkpoints and the comparison plots go (default: runs/compare)")
   Path outDir = Path.of("runs", "compare");
 
   @Override
@@ -58,8 +68,13 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
     Plots.loss(outDir.resolve("loss.png"), runs);
     Plots.accuracy(outDir.resolve("accuracy.png"), runs);
     Plots.gradientFlowComparison(outDir.resolve("gradient-flow.png"), runs);
-    out.println("plots: " + outDir.resolve("loss.png") + ", " + outDir.resolve("accuracy.png") + ", "
-        + outDir.resolve("gradient-flow.png"));
+    out.println(
+        "plots: "
+            + outDir.resolve("loss.png")
+            + ", "
+            + outDir.resolve("accuracy.png")
+            + ", "
+            + outDir.resolve("gradient-flow.png"));
     out.flush();
     return 0;
   }
@@ -77,8 +92,13 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
       for (List<EpochMetrics> history : runs.values()) {
         if (e < history.size()) {
           EpochMetrics m = history.get(e);
-          s.append(String.format(Locale.ROOT, "  | %8.4f  %7.2f%%  %7.2f%%        ", m.trainLoss(),
-              100 * m.trainAccuracy(), 100 * m.testAccuracy()));
+          s.append(
+              String.format(
+                  Locale.ROOT,
+                  "  | %8.4f  %7.2f%%  %7.2f%%        ",
+                  m.trainLoss(),
+                  100 * m.trainAccuracy(),
+                  100 * m.testAccuracy()));
         } else {
           s.append(String.format(Locale.ROOT, "  | %-32s", ""));
         }

@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Deep networks with skip connections, declared in Java and checked by javac.",
-    subcommands = {ModelsCommand.class, SummaryCommand.class, TrainCommand.class, CompareCommand.class})
+    subcommands = {
+      ModelsCommand.class,
+      SummaryCommand.class,
+      TrainCommand.class,
+      CompareCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Exit status for a usage or input error. */
@@ -31,23 +36,26 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setParameterExceptionHandler((e, a) -> {
-      String command = e.getCommandLine() == cli ? "" : " " + e.getCommandLine().getCommandName();
-      err.println("skipwire: " + e.getMessage() + " (see 'skipwire" + command + " --help')");
-      return USAGE;
-    });
-    cli.setExecutionExceptionHandler((e, c, p) -> {
-      if (e instanceof UserError u) {
-        err.println("skipwire: " + u.getMessage());
-        return USAGE;
-      }
-      if (e instanceof Failure f) {
-        err.println("skipwire: " + f.getMessage());
-        return 1;
-      }
-      err.println("skipwire: internal error: " + e);
-      return 1;
-    });
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          String command =
+              e.getCommandLine() == cli ? "" : " " + e.getCommandLine().getCommandName();
+          err.println("skipwire: " + e.getMessage() + " (see 'skipwire" + command + " --help')");
+          return USAGE;
+        });
+    cli.setExecutionExceptionHandler(
+        (e, c, p) -> {
+          if (e instanceof UserError u) {
+            err.println("skipwire: " + u.getMessage());
+            return USAGE;
+          }
+          if (e instanceof Failure f) {
+            err.println("skipwire: " + f.getMessage());
+            return 1;
+          }
+          err.println("skipwire: internal error: " + e);
+          return 1;
+        });
     return cli.execute(args);
   }
 
@@ -73,22 +81,25 @@ public final class Main implements Runnable {
   /** The command's standard output as a print stream, for the trainer. */
   static PrintStream stdout(CommandLine.Model.CommandSpec spec) {
     PrintWriter writer = spec.commandLine().getOut();
-    return new PrintStream(new java.io.OutputStream() {
-      @Override
-      public void write(int b) {
-        writer.write(b);
-      }
+    return new PrintStream(
+        new java.io.OutputStream() {
+          @Override
+          public void write(int b) {
+            writer.write(b);
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        writer.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
-      }
+          @Override
+          public void write(byte[] b, int off, int len) {
+            writer.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+          }
 
-      @Override
-      public void flush() {
-        writer.flush();
-      }
-    }, true, java.nio.charset.StandardCharsets.UTF_8);
+          @Override
+          public void flush() {
+            writer.flush();
+          }
+        },
+        true,
+        java.nio.charset.StandardCharsets.UTF_8);
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -8,16 +8,18 @@ import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.VertexInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Prints a network's vertex table and parameter totals, as the processor computed them while
  * compiling the declaration.
  */
-@Command(name = "summary", mixinStandardHelpOptions = true,
+@Command(
+    name = "summary",
+    mixinStandardHelpOptions = true,
     description = "Print a network's layers, shapes and parameter counts.")
 final class SummaryCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -37,8 +39,15 @@ final class SummaryCommand implements Runnable {
   }
 
   static SkipwireModel find(String name) {
-    return Models.find(name).orElseThrow(() -> new Main.UserError(
-        "unknown model '" + name + "'; 'skipwire models' lists the " + Models.all().size() + " there are"));
+    return Models.find(name)
+        .orElseThrow(
+            () ->
+                new Main.UserError(
+                    "unknown model '"
+                        + name
+                        + "'; 'skipwire models' lists the "
+                        + Models.all().size()
+                        + " there are"));
   }
 
   static String table(SkipwireModel m) {
@@ -55,18 +64,37 @@ final class SummaryCommand implements Runnable {
       w[3] = Math.max(w[3], v.shapeText().length());
       w[4] = Math.max(w[4], String.format(Locale.ROOT, "%,d", v.params()).length());
     }
-    String row = "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s%n";
+    String row =
+        "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %-" + w[3] + "s  %" + w[4] + "s%n";
     StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "%s: %s -> %s, declared in %s%n%n",
-        m.name(), m.inputShape(), m.outputShape(), m.declaration()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%s: %s -> %s, declared in %s%n%n",
+            m.name(),
+            m.inputShape(),
+            m.outputShape(),
+            m.declaration()));
     s.append(String.format(Locale.ROOT, row, (Object[]) head));
     for (VertexInfo v : vertices) {
-      s.append(String.format(Locale.ROOT, row, v.name(), v.kind(), String.join(", ", v.inputs()),
-          v.shapeText(), v.params() == 0 ? "" : String.format(Locale.ROOT, "%,d", v.params())));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              row,
+              v.name(),
+              v.kind(),
+              String.join(", ", v.inputs()),
+              v.shapeText(),
+              v.params() == 0 ? "" : String.format(Locale.ROOT, "%,d", v.params())));
     }
-    s.append(String.format(Locale.ROOT, "%n%d vertices%ntrainable parameters  %,d%n"
-            + "total parameters      %,d (with batch-norm running mean and variance)%n",
-        vertices.size(), m.trainableParams(), m.totalParams()));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "%n%d vertices%ntrainable parameters  %,d%n"
+                + "total parameters      %,d (with batch-norm running mean and variance)%n",
+            vertices.size(),
+            m.trainableParams(),
+            m.totalParams()));
     return s.toString();
   }
 
@@ -79,12 +107,27 @@ final class SummaryCommand implements Runnable {
     s.append(",\"trainableParams\":").append(m.trainableParams());
     s.append(",\"totalParams\":").append(m.totalParams());
     s.append(",\"vertices\":[");
-    s.append(m.vertices().stream().map(v -> "{\"name\":" + quote(v.name())
-        + ",\"kind\":" + quote(v.kind())
-        + ",\"inputs\":[" + v.inputs().stream().map(SummaryCommand::quote).collect(Collectors.joining(",")) + "]"
-        + ",\"shape\":" + v.shape().toString().replace(" ", "")
-        + ",\"params\":" + v.params()
-        + ",\"trainableParams\":" + v.trainableParams() + "}").collect(Collectors.joining(",")));
+    s.append(
+        m.vertices().stream()
+            .map(
+                v ->
+                    "{\"name\":"
+                        + quote(v.name())
+                        + ",\"kind\":"
+                        + quote(v.kind())
+                        + ",\"inputs\":["
+                        + v.inputs().stream()
+                            .map(SummaryCommand::quote)
+                            .collect(Collectors.joining(","))
+                        + "]"
+                        + ",\"shape\":"
+                        + v.shape().toString().replace(" ", "")
+                        + ",\"params\":"
+                        + v.params()
+                        + ",\"trainableParams\":"
+                        + v.trainableParams()
+                        + "}")
+            .collect(Collectors.joining(",")));
     return s.append("]}\n").toString();
   }
 

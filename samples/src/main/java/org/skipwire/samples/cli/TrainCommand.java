@@ -12,29 +12,39 @@ import org.skipwire.runtime.train.Trainer;
 import org.skipwire.runtime.train.TrainingDivergedException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Trains a generated network: progress per epoch, a checkpoint and plots after each, and the test
  * accuracy at the end.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
     description = "Train a network on the embedded Fashion-MNIST subset or on data you have.")
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "a name from 'skipwire models'")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME",
+      description = "a name from 'skipwire models'")
   String model;
 
   @Mixin TrainOptions options;
 
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+  @Option(
+      names = "--checkpoint-dir",
+      paramLabel = "DIR",
       description = "where checkpoints and plots go (default: runs/<model>)")
   Path checkpointDir;
 
-  @Option(names = "--resume", description = "continue from the checkpoint in the checkpoint directory")
+  @Option(
+      names = "--resume",
+      description = "continue from the checkpoint in the checkpoint directory")
   boolean resume;
 
   @Override

@@ -8,30 +8,56 @@ import picocli.CommandLine.Option;
 
 /** The options {@code train} and {@code compare} share: data, budget and optimiser. */
 final class TrainOptions {
-  @Option(names = "--data", paramLabel = "DIR",
-      description = "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries (default: the embedded Fashion-MNIST subset)")
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description =
+          "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries (default: the"
+              + " embedded Fashion-MNIST subset)")
   Path data;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "passes over the training set (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      description = "passes over the training set (default: ${DEFAULT-VALUE})")
   int epochs = 10;
 
-  @Option(names = "--batch", paramLabel = "N", description = "images per update (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      description = "images per update (default: ${DEFAULT-VALUE})")
   int batch = 128;
 
-  @Option(names = "--lr", paramLabel = "X", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--lr",
+      paramLabel = "X",
+      description = "peak learning rate (default: ${DEFAULT-VALUE})")
   double learningRate = 0.1;
 
-  @Option(names = "--schedule", paramLabel = "NAME",
-      description = "step (x0.1 at 50%% and 75%%), cosine, warmup-cosine or constant (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--schedule",
+      paramLabel = "NAME",
+      description =
+          "step (x0.1 at 50%% and 75%%), cosine, warmup-cosine or constant (default:"
+              + " ${DEFAULT-VALUE})")
   String schedule = "step";
 
-  @Option(names = "--limit", paramLabel = "N", description = "train on the first N images only (default: all)")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "train on the first N images only (default: all)")
   int limit;
 
-  @Option(names = "--augment", description = "random 4-pixel shifts and horizontal flips (CIFAR-style)")
+  @Option(
+      names = "--augment",
+      description = "random 4-pixel shifts and horizontal flips (CIFAR-style)")
   boolean augment;
 
-  @Option(names = "--seed", paramLabel = "N", description = "seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description =
+          "seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
   @Option(names = "--quiet", description = "no progress bar: one line per epoch")
@@ -47,7 +73,9 @@ final class TrainOptions {
     }
     require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
     require(batch >= 1, "--batch must be at least 1, got " + batch);
-    require(learningRate > 0 && Double.isFinite(learningRate), "--lr must be positive, got " + learningRate);
+    require(
+        learningRate > 0 && Double.isFinite(learningRate),
+        "--lr must be positive, got " + learningRate);
     require(limit >= 0, "--limit must be 0 (all) or more, got " + limit);
     return TrainingPlan.builder()
         .epochs(epochs)

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,9 +44,15 @@ class MainTest {
     String json = r.out().strip();
     assertTrue(json.startsWith("{\"model\":\"resnet18\""), json.substring(0, 40));
     assertTrue(json.contains("\"trainableParams\":11689512,"), "trainable");
-    assertTrue(json.contains("\"totalParams\":" + Models.find("resnet18").orElseThrow().totalParams() + ","));
-    assertTrue(json.contains("{\"name\":\"conv3.b0.shortcut\",\"kind\":\"conv 1x1/2\",\"inputs\":[\"conv2.b1.relu\"],"
-        + "\"shape\":[128,28,28],\"params\":8192,\"trainableParams\":8192}"), "shortcut vertex");
+    assertTrue(
+        json.contains(
+            "\"totalParams\":" + Models.find("resnet18").orElseThrow().totalParams() + ","));
+    assertTrue(
+        json.contains(
+            "{\"name\":\"conv3.b0.shortcut\",\"kind\":\"conv"
+                + " 1x1/2\",\"inputs\":[\"conv2.b1.relu\"],"
+                + "\"shape\":[128,28,28],\"params\":8192,\"trainableParams\":8192}"),
+        "shortcut vertex");
     assertEquals(1, json.lines().count());
   }
 
@@ -63,15 +69,21 @@ class MainTest {
     Run r = run("summary", "resnet19");
     assertEquals(2, r.status());
     assertEquals("", r.out());
-    assertEquals(List.of("skipwire: unknown model 'resnet19'; 'skipwire models' lists the "
-        + Models.all().size() + " there are"), r.err().lines().toList());
+    assertEquals(
+        List.of(
+            "skipwire: unknown model 'resnet19'; 'skipwire models' lists the "
+                + Models.all().size()
+                + " there are"),
+        r.err().lines().toList());
   }
 
   @Test
   void badFlagIsOneLineOnStderr() {
     Run r = run("summary", "resnet18", "--jsn");
     assertEquals(2, r.status());
-    assertEquals(List.of("skipwire: Unknown option: '--jsn' (see 'skipwire summary --help')"), r.err().lines().toList());
+    assertEquals(
+        List.of("skipwire: Unknown option: '--jsn' (see 'skipwire summary --help')"),
+        r.err().lines().toList());
   }
 
   @Test
@@ -84,46 +96,95 @@ class MainTest {
 
   @Test
   void trainRunsAnEpochWritesACheckpointAndPrintsTheTestAccuracy(@TempDir Path dir) {
-    Run r = run("train", "--model", "highway-mlp", "--epochs", "1", "--limit", "512", "--quiet",
-        "--checkpoint-dir", dir.toString());
+    Run r =
+        run(
+            "train",
+            "--model",
+            "highway-mlp",
+            "--epochs",
+            "1",
+            "--limit",
+            "512",
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString());
     assertEquals(0, r.status(), r.err());
     List<String> lines = r.out().lines().toList();
-    assertTrue(lines.get(0).startsWith("training highway-mlp on fashion-mnist (embedded subset): 512 images"),
+    assertTrue(
+        lines
+            .get(0)
+            .startsWith("training highway-mlp on fashion-mnist (embedded subset): 512 images"),
         lines.get(0));
-    assertTrue(lines.get(lines.size() - 1).matches("test accuracy \\d+\\.\\d\\d% on 1000 images after 1 epochs "
-        + "\\(highway-mlp\\)"), lines.get(lines.size() - 1));
+    assertTrue(
+        lines
+            .get(lines.size() - 1)
+            .matches(
+                "test accuracy \\d+\\.\\d\\d% on 1000 images after 1 epochs "
+                    + "\\(highway-mlp\\)"),
+        lines.get(lines.size() - 1));
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.zip")), "checkpoint");
     assertTrue(Files.isRegularFile(dir.resolve("loss.png")), "loss plot");
     assertTrue(Files.isRegularFile(dir.resolve("gradient-flow.png")), "gradient-flow plot");
 
-    Run resumed = run("train", "--model", "highway-mlp", "--epochs", "2", "--limit", "512", "--quiet",
-        "--checkpoint-dir", dir.toString(), "--resume");
+    Run resumed =
+        run(
+            "train",
+            "--model",
+            "highway-mlp",
+            "--epochs",
+            "2",
+            "--limit",
+            "512",
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString(),
+            "--resume");
     assertEquals(0, resumed.status(), resumed.err());
     assertTrue(resumed.out().contains("after 2 epochs"), resumed.out());
-    assertEquals(1, resumed.out().lines().filter(l -> l.startsWith("epoch ")).count(), "only the second epoch ran");
+    assertEquals(
+        1,
+        resumed.out().lines().filter(l -> l.startsWith("epoch ")).count(),
+        "only the second epoch ran");
   }
 
   @Test
   void trainOnAModelThatDoesNotFitTheDataIsOneLine() {
     Run r = run("train", "--model", "resnet18", "--epochs", "1");
     assertEquals(2, r.status());
-    assertEquals(List.of("skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but the "
-        + "network expects input [3, 224, 224]; choose a network declared for [1, 28, 28]"), r.err().lines().toList());
+    assertEquals(
+        List.of(
+            "skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but"
+                + " the network expects input [3, 224, 224]; choose a network declared for [1, 28,"
+                + " 28]"),
+        r.err().lines().toList());
   }
 
   @Test
   void trainOnAMissingDirectoryIsOneLine(@TempDir Path dir) {
     Run r = run("train", "--model", "fashion-resnet", "--data", dir.resolve("nowhere").toString());
     assertEquals(2, r.status());
-    assertEquals(List.of("skipwire: " + dir.resolve("nowhere") + ": no such directory"), r.err().lines().toList());
+    assertEquals(
+        List.of("skipwire: " + dir.resolve("nowhere") + ": no such directory"),
+        r.err().lines().toList());
   }
 
   @Test
   void trainWithACorruptCheckpointIsOneLineAndLeavesTheFile(@TempDir Path dir) throws Exception {
     Path zip = dir.resolve("checkpoint.zip");
     Files.writeString(zip, "not a zip");
-    Run r = run("train", "--model", "highway-mlp", "--epochs", "1", "--limit", "128", "--quiet",
-        "--checkpoint-dir", dir.toString(), "--resume");
+    Run r =
+        run(
+            "train",
+            "--model",
+            "highway-mlp",
+            "--epochs",
+            "1",
+            "--limit",
+            "128",
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString(),
+            "--resume");
     assertEquals(2, r.status(), r.out());
     assertEquals(1, r.err().lines().count(), r.err());
     assertTrue(r.err().startsWith("skipwire: " + zip), r.err());
@@ -139,8 +200,20 @@ class MainTest {
 
   @Test
   void compareTrainsBothAndPlotsThemTogether(@TempDir Path dir) {
-    Run r = run("compare", "--model", "highway-mlp", "--model", "highway-mlp", "--epochs", "1", "--limit", "256",
-        "--quiet", "--out", dir.toString());
+    Run r =
+        run(
+            "compare",
+            "--model",
+            "highway-mlp",
+            "--model",
+            "highway-mlp",
+            "--epochs",
+            "1",
+            "--limit",
+            "256",
+            "--quiet",
+            "--out",
+            dir.toString());
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("epoch  | highway-mlp: loss, train acc, test acc"), r.out());
     assertTrue(Files.isRegularFile(dir.resolve("loss.png")));
@@ -152,6 +225,8 @@ class MainTest {
   void compareNeedsTwoModels() {
     Run r = run("compare", "--model", "highway-mlp");
     assertEquals(2, r.status());
-    assertEquals(List.of("skipwire: compare needs exactly two --model options, got 1"), r.err().lines().toList());
+    assertEquals(
+        List.of("skipwire: compare needs exactly two --model options, got 1"),
+        r.err().lines().toList());
   }
 }

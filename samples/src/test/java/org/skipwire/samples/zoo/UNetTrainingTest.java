@@ -16,7 +16,8 @@ class UNetTrainingTest {
 
   @Test
   void lossFallsOnASyntheticSegmentationTask() {
-    ComputationGraph unet = new UNetGraph().create(Training.defaults().withUpdater(new Adam(1e-3)).withSeed(7));
+    ComputationGraph unet =
+        new UNetGraph().create(Training.defaults().withUpdater(new Adam(1e-3)).withSeed(7));
     Nd4j.getRandom().setSeed(7);
     // Bright pixels are class 1, dark ones class 0: a task a U-Net can learn from a few batches.
     INDArray images = Nd4j.rand(DataType.FLOAT, 4, 1, 64, 64);

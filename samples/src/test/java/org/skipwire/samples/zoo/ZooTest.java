@@ -1,7 +1,6 @@
 package org.skipwire.samples.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,43 +25,44 @@ class ZooTest {
 
   /**
    * Trainable parameters of the reference implementations: torchvision's resnet18..152 (its
-   * documented counts), and He et al. 2015's CIFAR architecture (6n+2 layers), computed below
-   * from the paper, not from our declarations.
+   * documented counts), and He et al. 2015's CIFAR architecture (6n+2 layers), computed below from
+   * the paper, not from our declarations.
    */
-  static final Map<String, Long> REFERENCE = Map.ofEntries(
-      Map.entry("resnet18", 11_689_512L),
-      Map.entry("resnet34", 21_797_672L),
-      Map.entry("resnet50", 25_557_032L),
-      Map.entry("resnet101", 44_549_160L),
-      Map.entry("resnet152", 60_192_808L),
-      Map.entry("cifar-resnet20", cifar(20, false)),
-      Map.entry("cifar-resnet32", cifar(32, false)),
-      Map.entry("cifar-resnet44", cifar(44, false)),
-      Map.entry("cifar-resnet56", cifar(56, false)),
-      Map.entry("cifar-resnet110", cifar(110, false)),
-      Map.entry("cifar-resnet20-b", cifar(20, true)),
-      Map.entry("cifar-resnet32-b", cifar(32, true)),
-      Map.entry("cifar-resnet44-b", cifar(44, true)),
-      Map.entry("cifar-resnet56-b", cifar(56, true)),
-      Map.entry("cifar-resnet110-b", cifar(110, true)),
-      Map.entry("densenet121", 7_978_856L),
-      Map.entry("densenet169", 14_149_480L),
-      Map.entry("densenet201", 20_013_928L),
-      Map.entry("densenet-bc-100-12", densenetBC(100, 12)),
-      Map.entry("highway-mlp", highwayMlp()),
-      Map.entry("highway-conv", highwayConv()),
-      Map.entry("unet", unet(1, 2, 16, 32, 64, 128)),
-      Map.entry("fashion-resnet", cifarLayout(1, 1, true)),
-      Map.entry("fashion-plain", cifarLayout(1, 1, false)),
-      Map.entry("wrn-28-10", 36_479_194L),
-      Map.entry("wrn-16-8", wideResNet(16, 8)),
-      Map.entry("wide-resnet50-2", 68_883_240L),
-      Map.entry("se-resnet50", 28_088_024L),
-      Map.entry("resnext50-32x4d", 25_028_904L),
-      Map.entry("stochastic-depth-resnet110", cifar(110, false)),
-      Map.entry("rezero-resnet20", cifar(20, false) + 9),
-      Map.entry("shake-shake-26-2x32d", shakeShake(26, 32)),
-      Map.entry("pyramidnet-110-a48", pyramidNet(110, 48)));
+  static final Map<String, Long> REFERENCE =
+      Map.ofEntries(
+          Map.entry("resnet18", 11_689_512L),
+          Map.entry("resnet34", 21_797_672L),
+          Map.entry("resnet50", 25_557_032L),
+          Map.entry("resnet101", 44_549_160L),
+          Map.entry("resnet152", 60_192_808L),
+          Map.entry("cifar-resnet20", cifar(20, false)),
+          Map.entry("cifar-resnet32", cifar(32, false)),
+          Map.entry("cifar-resnet44", cifar(44, false)),
+          Map.entry("cifar-resnet56", cifar(56, false)),
+          Map.entry("cifar-resnet110", cifar(110, false)),
+          Map.entry("cifar-resnet20-b", cifar(20, true)),
+          Map.entry("cifar-resnet32-b", cifar(32, true)),
+          Map.entry("cifar-resnet44-b", cifar(44, true)),
+          Map.entry("cifar-resnet56-b", cifar(56, true)),
+          Map.entry("cifar-resnet110-b", cifar(110, true)),
+          Map.entry("densenet121", 7_978_856L),
+          Map.entry("densenet169", 14_149_480L),
+          Map.entry("densenet201", 20_013_928L),
+          Map.entry("densenet-bc-100-12", densenetBC(100, 12)),
+          Map.entry("highway-mlp", highwayMlp()),
+          Map.entry("highway-conv", highwayConv()),
+          Map.entry("unet", unet(1, 2, 16, 32, 64, 128)),
+          Map.entry("fashion-resnet", cifarLayout(1, 1, true)),
+          Map.entry("fashion-plain", cifarLayout(1, 1, false)),
+          Map.entry("wrn-28-10", 36_479_194L),
+          Map.entry("wrn-16-8", wideResNet(16, 8)),
+          Map.entry("wide-resnet50-2", 68_883_240L),
+          Map.entry("se-resnet50", 28_088_024L),
+          Map.entry("resnext50-32x4d", 25_028_904L),
+          Map.entry("stochastic-depth-resnet110", cifar(110, false)),
+          Map.entry("rezero-resnet20", cifar(20, false) + 9),
+          Map.entry("shake-shake-26-2x32d", shakeShake(26, 32)),
+          Map.entry("pyramidnet-110-a48", pyramidNet(110, 48)));
 
   /**
    * Shake-Shake-d 2xwd (Gastaldi 2017): a 3x3 conv to 16 with BN; three stages of (d - 2) / 6
@@ -86,8 +86,8 @@ class ZooTest {
   }
 
   /**
-   * PyramidNet-d with widening alpha (Han et al. 2017), as the official code builds it: a 3x3
-   * conv to 16 with BN; (d - 2) / 2 basic blocks (BN, 3x3 conv, BN, 3x3 conv, BN) whose width is
+   * PyramidNet-d with widening alpha (Han et al. 2017), as the official code builds it: a 3x3 conv
+   * to 16 with BN; (d - 2) / 2 basic blocks (BN, 3x3 conv, BN, 3x3 conv, BN) whose width is
    * round(16 + k alpha / blocks) for block k = 1, 2, ...; parameter-free shortcuts; a final BN and
    * a 10-way classifier.
    */
@@ -107,9 +107,9 @@ class ZooTest {
 
   /**
    * WRN-d-k (Zagoruyko and Komodakis 2016): a 3x3 conv to 16 channels; three groups of (d - 4) / 6
-   * pre-activation blocks (BN, 3x3 conv, BN, 3x3 conv; no conv biases) at 16k, 32k, 64k channels,
-   * a bare 1x1 projection where the width changes; a final BN and a 10-way classifier. The
-   * official code's count for WRN-28-10 is 36,479,194.
+   * pre-activation blocks (BN, 3x3 conv, BN, 3x3 conv; no conv biases) at 16k, 32k, 64k channels, a
+   * bare 1x1 projection where the width changes; a final BN and a 10-way classifier. The official
+   * code's count for WRN-28-10 is 36,479,194.
    */
   static long wideResNet(int depth, int k) {
     int n = (depth - 4) / 6;
@@ -178,8 +178,8 @@ class ZooTest {
   }
 
   /**
-   * Conv 3x3 to 32 (+BN), three highway layers (H: 3x3 conv + BN; gate: 3x3 conv with bias),
-   * conv 3x3 to 64 (+BN), three more at 64, global pooling, -> 10.
+   * Conv 3x3 to 32 (+BN), three highway layers (H: 3x3 conv + BN; gate: 3x3 conv with bias), conv
+   * 3x3 to 64 (+BN), three more at 64, global pooling, -> 10.
    */
   static long highwayConv() {
     long params = 9 * 32 + 2 * 32;
@@ -191,10 +191,9 @@ class ZooTest {
 
   /**
    * The CIFAR ResNet of He et al. 2015, section 4.2: a 3x3 conv to 16 channels, then three stages
-   * of n basic blocks (two 3x3 convs each) at 16, 32 and 64 channels, global average pooling and
-   * a 10-way fully connected layer; every conv without bias and followed by batch norm (gamma,
-   * beta). Option A shortcuts have no parameters; option B adds a 1x1 conv + BN where the width
-   * doubles.
+   * of n basic blocks (two 3x3 convs each) at 16, 32 and 64 channels, global average pooling and a
+   * 10-way fully connected layer; every conv without bias and followed by batch norm (gamma, beta).
+   * Option A shortcuts have no parameters; option B adds a 1x1 conv + BN where the width doubles.
    */
   static long cifar(int depth, boolean projection) {
     return cifarLayout(3, (depth - 2) / 6, projection);
@@ -259,9 +258,10 @@ class ZooTest {
     SkipwireModel model = model(name);
     ComputationGraphConfiguration conf = model.configuration();
     List<Integer> in = model.inputShape();
-    InputType input = in.size() == 1
-        ? InputType.feedForward(in.get(0))
-        : InputType.convolutional(in.get(1), in.get(2), in.get(0));
+    InputType input =
+        in.size() == 1
+            ? InputType.feedForward(in.get(0))
+            : InputType.convolutional(in.get(1), in.get(2), in.get(0));
     Map<String, InputType> dl4j = conf.getLayerActivationTypes(input);
     for (VertexInfo v : model.vertices()) {
       assertEquals(v.shape(), dims(dl4j.get(v.name())), v.name());
@@ -273,8 +273,10 @@ class ZooTest {
   void createdGraphMatchesItsConstantsAndRunsForward(String name) {
     SkipwireModel model = model(name);
     ComputationGraph graph = model.create();
-    assertEquals(model.totalParams(), graph.params().length(), "parameters in the flattened vector");
-    if (java.util.Arrays.stream(graph.getVertices()).noneMatch(v -> !v.hasLayer() && v.numParams() > 0)) {
+    assertEquals(
+        model.totalParams(), graph.params().length(), "parameters in the flattened vector");
+    if (java.util.Arrays.stream(graph.getVertices())
+        .noneMatch(v -> !v.hasLayer() && v.numParams() > 0)) {
       // DL4J's numParams() sums layers only and misses parametrised vertices such as the gate.
       assertEquals(model.totalParams(), graph.numParams(), "numParams");
     }
@@ -292,13 +294,20 @@ class ZooTest {
     for (int i = 0; i < in.size(); i++) {
       shape[i + 1] = in.get(i);
     }
-    INDArray out = graph.outputSingle(false, Nd4j.rand(graph.getConfiguration().getDataType(), shape));
+    INDArray out =
+        graph.outputSingle(false, Nd4j.rand(graph.getConfiguration().getDataType(), shape));
     List<Long> expected = new ArrayList<>(List.of(2L));
     model.outputShape().forEach(d -> expected.add((long) d));
-    assertEquals(expected, Stream.of(out.shape()).flatMapToLong(java.util.Arrays::stream).boxed().toList());
-    long positions = model.outputShape().stream().skip(1).mapToLong(Integer::longValue).reduce(1, (a, b) -> a * b);
+    assertEquals(
+        expected, Stream.of(out.shape()).flatMapToLong(java.util.Arrays::stream).boxed().toList());
+    long positions =
+        model.outputShape().stream()
+            .skip(1)
+            .mapToLong(Integer::longValue)
+            .reduce(1, (a, b) -> a * b);
     double sum = out.sumNumber().doubleValue();
-    assertEquals(2.0 * positions, sum, 1e-3 * positions, "softmax over the classes sums to 1 per position");
+    assertEquals(
+        2.0 * positions, sum, 1e-3 * positions, "softmax over the classes sums to 1 per position");
   }
 
   private static List<Integer> dims(InputType type) {
