@@ -73,6 +73,7 @@ public final class SkipwireProcessor extends AbstractProcessor {
           ReZero.class,
           GatedSkip.class,
           org.skipwire.Dropout.class,
+          org.skipwire.LayerNorm.class,
           org.skipwire.Concat.class,
           org.skipwire.TransposedConv.class,
           org.skipwire.Upsample.class,

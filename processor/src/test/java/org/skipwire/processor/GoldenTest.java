@@ -203,6 +203,30 @@ class GoldenTest {
   }
 
   @Test
+  void preNormResidualNetwork(TestInfo test) throws IOException {
+    Compilation c =
+        compile(
+            source(
+                "TinyPreNorm",
+                """
+                /** Pre-norm residual blocks as in a transformer: x + F(LN(x)), then a final LN. */
+                @Network(input = @Input(channels = 32))
+                public class TinyPreNorm {
+                  @Stage(blocks = 2, width = 32) PreNorm blocks;
+                  @LayerNorm Layer norm;
+                  @Dense(units = 4) @Output Layer out;
+                }
+
+                @ResidualBlock(preActivation = true)
+                class PreNorm {
+                  @LayerNorm @Dense(width = 2) Layer expand;
+                  @Activation(RELU) @Dense(width = 1) Layer contract;
+                }
+                """));
+    assertGolden(c, test, "demo.TinyPreNormGraph");
+  }
+
+  @Test
   void everyGeneratedGraphIsRegisteredAsAService() throws IOException {
     Compilation c =
         compile(

@@ -126,6 +126,14 @@ public sealed interface GraphOp {
     }
   }
 
+  /** Layer normalisation over the channels at each position. */
+  record LayerNorm(int channels, double epsilon) implements GraphOp {
+    @Override
+    public String describe() {
+      return "layernorm";
+    }
+  }
+
   record Activation(Nonlinearity fn) implements GraphOp {
     @Override
     public String describe() {

@@ -33,6 +33,7 @@ import org.skipwire.GatedSkip;
 import org.skipwire.GlobalAvgPool;
 import org.skipwire.HighwayGate;
 import org.skipwire.Layer;
+import org.skipwire.LayerNorm;
 import org.skipwire.Loss;
 import org.skipwire.MaxPool;
 import org.skipwire.Network;
@@ -108,6 +109,7 @@ public final class NetworkReader {
           TransposedConv.class,
           Upsample.class,
           BatchNorm.class,
+          LayerNorm.class,
           Activation.class,
           Output.class,
           Dropout.class);
@@ -255,6 +257,22 @@ public final class NetworkReader {
                         annotations.doubleValue(m, "epsilon"),
                         ElementOrigin.of(field, m)))
             .orElse(null);
+    Optional<AnnotationMirror> layerNorm = Annotations.find(field, LayerNorm.class);
+    if (layerNorm.isPresent()) {
+      if (batchNorm != null) {
+        problems.add(
+            Message.MISPLACED.at(
+                ElementOrigin.of(field, layerNorm.get()),
+                "@LayerNorm and @BatchNorm both normalise " + name + "; keep one"));
+        return Optional.empty();
+      }
+      batchNorm =
+          new BatchNormSpec(
+              1.0,
+              annotations.doubleValue(layerNorm.get(), "epsilon"),
+              ElementOrigin.of(field, layerNorm.get()),
+              true);
+    }
     Optional<AnnotationMirror> activationMirror = Annotations.find(field, Activation.class);
     Nonlinearity activation =
         activationMirror

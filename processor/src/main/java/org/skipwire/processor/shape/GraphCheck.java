@@ -11,6 +11,7 @@ import org.skipwire.Nonlinearity;
 import org.skipwire.ShortcutKind;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
+import org.skipwire.processor.model.BatchNormSpec;
 import org.skipwire.processor.model.Block;
 import org.skipwire.processor.model.Connection;
 import org.skipwire.processor.model.Graph;
@@ -615,12 +616,7 @@ public final class GraphCheck {
       flow = weight(layer, path, flow, context, sink, true);
       if (layer.batchNorm() != null) {
         flow =
-            batchNorm(
-                path + ".bn",
-                flow,
-                layer.batchNorm().epsilon(),
-                layer.batchNorm().gammaInit(),
-                sink);
+            norm(path, flow, layer.batchNorm(), sink);
       }
       return dropout(layer, path, flow, sink);
     }
@@ -628,8 +624,7 @@ public final class GraphCheck {
     Flow flow = weight(layer, path, in, context, sink, !foldActivation);
     if (layer.batchNorm() != null) {
       flow =
-          batchNorm(
-              path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+          norm(path, flow, layer.batchNorm(), sink);
     }
     if (layer.activation() != null
         && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
@@ -663,13 +658,30 @@ public final class GraphCheck {
     Flow flow = in;
     if (layer.batchNorm() != null) {
       flow =
-          batchNorm(
-              path + ".bn", flow, layer.batchNorm().epsilon(), layer.batchNorm().gammaInit(), sink);
+          norm(path, flow, layer.batchNorm(), sink);
     }
     if (layer.activation() != null) {
       flow = activation(path, flow, layer.activation(), sink);
     }
     return flow;
+  }
+
+  /** The field's batch or layer norm. */
+  private Flow norm(String path, Flow in, BatchNormSpec spec, List<Vertex> sink) {
+    if (!spec.layer()) {
+      return batchNorm(path + ".bn", in, spec.epsilon(), spec.gammaInit(), sink);
+    }
+    int c = in.shape().channels();
+    String name = path + ".ln";
+    sink.add(
+        new Vertex(
+            name,
+            new GraphOp.LayerNorm(c, spec.epsilon()),
+            List.of(in.vertex()),
+            in.shape(),
+            2L * c,
+            2L * c));
+    return new Flow(name, in.shape());
   }
 
   private Flow batchNorm(

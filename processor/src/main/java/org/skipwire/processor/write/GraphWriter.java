@@ -325,6 +325,14 @@ public final class GraphWriter {
           ACTIVATION,
           o.activation().name());
     }
+    if (op instanceof GraphOp.LayerNorm l) {
+      return CodeBlock.of(
+          "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.eps($L)$Z.build()",
+          Dl4jNames.LAYER_NORMALIZATION,
+          l.channels(),
+          l.channels(),
+          literal(l.epsilon()));
+    }
     if (op instanceof GraphOp.Dropout d) {
       // DL4J's dropout takes the probability of keeping a value.
       return CodeBlock.of(
