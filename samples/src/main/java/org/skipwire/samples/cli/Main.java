@@ -1,11 +1,12 @@
 package org.skipwire.samples.cli;
 
 import java.io.PrintWriter;
+import org.skipwire.runtime.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The skipwire command line: {@code models}, {@code summary}. A mistake on the command line or in
+ * The skipwire command line: {@code models}, {@code summary}, {@code bench}. A mistake on the command line or in
  * its inputs prints one line on stderr and exits with status 2; nothing prints a stack trace.
  */
 @Command(
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Deep networks with skip connections, declared in Java and checked by javac.",
-    subcommands = {ModelsCommand.class, SummaryCommand.class})
+    subcommands = {ModelsCommand.class, SummaryCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   /** Exit status for a usage or input error. */
@@ -22,6 +23,8 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before anything can load ND4J: pick the native build and the layer helpers.
+    Backend.init();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
