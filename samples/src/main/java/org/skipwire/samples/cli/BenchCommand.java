@@ -44,8 +44,11 @@ final class BenchCommand implements Runnable {
   @Option(names = "--no-hand", description = "measure the generated network only")
   boolean noHand;
 
-  @Option(names = "--no-train", description = "measure inference only")
+  @Option(names = "--no-train", description = "skip training")
   boolean noTrain;
+
+  @Option(names = "--no-infer", description = "skip inference")
+  boolean noInfer;
 
   @Override
   public void run() {
@@ -72,7 +75,7 @@ final class BenchCommand implements Runnable {
       long[] shape = in.stream().mapToLong(Integer::longValue).toArray();
       int classes = model.outputShape().get(0);
       List<Benchmark.Result> results = Benchmark.run(
-          graphs, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, true));
+          graphs, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
       for (Benchmark.Result r : results) {
         out.printf(Locale.ROOT, "%-20s %-10s %6d %,12d %13.1f %13.1f%n",
             name, r.wiring(), b, r.params(), r.trainPerSecond(), r.inferPerSecond());
