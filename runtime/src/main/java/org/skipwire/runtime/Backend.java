@@ -55,6 +55,13 @@ public final class Backend {
 
   static final String PLATFORM = "linux-x86_64";
 
+  /** nd4j-native's backend: present on the class path unless the cuda profile replaced it. */
+  static final String CPU_BACKEND_CLASS = "org/nd4j/linalg/cpu/nativecpu/CpuBackend.class";
+
+  /** The JNI library of the -onednn-avx2 classifier jar. */
+  static final String ONEDNN_LIBRARY =
+      "org/nd4j/linalg/cpu/nativecpu/bindings/" + PLATFORM + ONEDNN_AVX2 + "/libjnind4jcpu.so";
+
   private static Choice choice;
 
   private Backend() {}
@@ -63,7 +70,8 @@ public final class Backend {
    * What {@link #init()} decided.
    *
    * @param fastPath whether the fast path is on (not turned off by the user)
-   * @param extension the native build's classifier suffix to load, "" for the plain build
+   * @param extension the native build's classifier suffix to load, "" for the plain build, null
+   *     where there is no nd4j-native and JavaCPP is left to choose
    * @param helpers whether DL4J's layer helpers are switched on
    * @param reason one line on why
    */
@@ -123,11 +131,12 @@ public final class Backend {
                 System.getProperty(HELPERS_DISABLE_PROPERTY),
                 platform(),
                 cpuFlags(),
-                onednnJarPresent()));
+                resource(CPU_BACKEND_CLASS),
+                resource(ONEDNN_LIBRARY)));
     // Set even for the plain build (""): without the property, JavaCPP loads the first build
     // that nd4j-native's preset lists and the class path holds, -onednn-avx2 before the plain
     // one, whether or not the CPU has AVX2.
-    if (System.getProperty(EXTENSION_PROPERTY) == null) {
+    if (System.getProperty(EXTENSION_PROPERTY) == null && decided.extension() != null) {
       System.setProperty(EXTENSION_PROPERTY, decided.extension());
     }
     choice = tooLate(decided, javacppExtension(decided.extension()), loadedNd4j());
@@ -157,10 +166,19 @@ public final class Backend {
       String userHelpersDisable,
       String platform,
       Set<String> cpuFlags,
+      boolean cpuBackendPresent,
       boolean onednnJarPresent) {}
 
   /** The decision itself, free of side effects so it can be tested. */
   static Choice decide(Inputs in) {
+    if (!in.cpuBackendPresent()) {
+      // nd4j-cuda (the cuda profile): its builds and helpers are JavaCPP's and DL4J's business.
+      return new Choice(
+          !isOff(in.fastPathSetting()),
+          in.userExtension(),
+          "false".equalsIgnoreCase(in.userHelpersDisable()),
+          "no nd4j-native on the class path: native build and helpers left as they are");
+    }
     if (isOff(in.fastPathSetting())) {
       return new Choice(
           false,
@@ -204,6 +222,9 @@ public final class Backend {
    * JavaCPP had no extension set, and then loads the first build on the class path.
    */
   static Choice tooLate(Choice decided, String javacppExtension, String loadedLibrary) {
+    if (decided.extension() == null) {
+      return decided;
+    }
     String effective;
     if (loadedLibrary != null) {
       String build = nativeBuild(loadedLibrary);
@@ -273,11 +294,9 @@ public final class Backend {
         .orElse(Set.of());
   }
 
-  private static boolean onednnJarPresent() {
-    String lib =
-        "org/nd4j/linalg/cpu/nativecpu/bindings/" + PLATFORM + ONEDNN_AVX2 + "/libjnind4jcpu.so";
+  private static boolean resource(String name) {
     ClassLoader loader = Backend.class.getClassLoader();
-    return loader != null && loader.getResource(lib) != null;
+    return loader != null && loader.getResource(name) != null;
   }
 
   /**

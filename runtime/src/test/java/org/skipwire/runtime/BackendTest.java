@@ -17,7 +17,7 @@ class BackendTest {
 
   private static Backend.Inputs inputs(
       String fastPath, String extension, String helpers, Set<String> flags, boolean jar) {
-    return new Backend.Inputs(fastPath, extension, helpers, Backend.PLATFORM, flags, jar);
+    return new Backend.Inputs(fastPath, extension, helpers, Backend.PLATFORM, flags, true, jar);
   }
 
   @Test
@@ -44,7 +44,7 @@ class BackendTest {
   @Test
   void otherPlatformsGetThePlainBuild() {
     Backend.Choice c =
-        Backend.decide(new Backend.Inputs(null, null, null, "macosx-arm64", AVX2, true));
+        Backend.decide(new Backend.Inputs(null, null, null, "macosx-arm64", AVX2, true, true));
     assertEquals("", c.extension());
     assertFalse(c.helpers());
   }
@@ -60,6 +60,16 @@ class BackendTest {
   @CsvSource({"true", "1", "yes", "''"})
   void anyOtherSettingLeavesTheFastPathOn(String setting) {
     assertTrue(Backend.decide(inputs(setting, null, null, AVX2, true)).fastPath());
+  }
+
+  @Test
+  void withoutNd4jNativeNothingIsTouched() {
+    // The cuda profile: JavaCPP keeps choosing among nd4j-cuda's builds (-cudnn or not).
+    Backend.Choice c =
+        Backend.decide(new Backend.Inputs(null, null, null, Backend.PLATFORM, AVX2, false, false));
+    assertEquals(null, c.extension());
+    assertFalse(c.helpers());
+    assertSame(c, Backend.tooLate(c, null, null));
   }
 
   @Test

@@ -2,11 +2,12 @@ package org.skipwire.samples.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import org.skipwire.runtime.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The skipwire command line: {@code models}, {@code summary}. A mistake on the command line or in
+ * The skipwire command line: {@code models}, {@code summary}, {@code bench}. A mistake on the command line or in
  * its inputs prints one line on stderr and exits with status 2; nothing prints a stack trace.
  */
 @Command(
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       SummaryCommand.class,
       TrainCommand.class,
-      CompareCommand.class
+      CompareCommand.class,
+      BenchCommand.class
     })
 public final class Main implements Runnable {
 
@@ -28,6 +30,8 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before anything can load ND4J: pick the native build and the layer helpers.
+    Backend.init();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -1,0 +1,92 @@
+package org.skipwire.samples.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Training and inference throughput of one or more graphs on the same random batch. The graphs
+ * take turns, one step each, so that a change in machine load during the run hits them alike and
+ * their ratio stays fair; each reports the median over its timed steps, after warm-up steps.
+ */
+public final class Benchmark {
+  private Benchmark() {}
+
+  /** Images per second, median over the timed steps. */
+  public record Result(String wiring, long params, double trainPerSecond, double inferPerSecond) {}
+
+  /** What to measure: batch size, warm-up and timed steps, and whether to train. */
+  public record Plan(int batch, int warmup, int steps, boolean train, boolean infer) {}
+
+  /**
+   * Measures every graph in {@code graphs} (name to graph, all with the same input shape and class
+   * count) and returns their results in the same order.
+   */
+  public static List<Result> run(
+      Map<String, ComputationGraph> graphs, long[] inputShape, int classes, Plan plan) {
+    long[] shape = new long[inputShape.length + 1];
+    shape[0] = plan.batch();
+    System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
+    Nd4j.getRandom().setSeed(7);
+    INDArray x = Nd4j.rand(DataType.FLOAT, shape);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, plan.batch(), classes);
+    Random random = new Random(7);
+    for (int i = 0; i < plan.batch(); i++) {
+      y.putScalar(i, random.nextInt(classes), 1.0);
+    }
+    DataSet data = new DataSet(x, y);
+
+    Map<String, double[]> train = new LinkedHashMap<>();
+    Map<String, double[]> infer = new LinkedHashMap<>();
+    graphs.keySet().forEach(k -> {
+      train.put(k, new double[plan.steps()]);
+      infer.put(k, new double[plan.steps()]);
+    });
+    for (int step = -plan.warmup(); step < plan.steps(); step++) {
+      for (Map.Entry<String, ComputationGraph> e : graphs.entrySet()) {
+        ComputationGraph graph = e.getValue();
+        if (plan.train()) {
+          long t0 = System.nanoTime();
+          graph.fit(data);
+          long t1 = System.nanoTime();
+          if (step >= 0) {
+            train.get(e.getKey())[step] = (t1 - t0) / 1e9;
+          }
+        }
+        if (plan.infer()) {
+          long t0 = System.nanoTime();
+          INDArray out = graph.outputSingle(false, x);
+          long t1 = System.nanoTime();
+          out.close();
+          if (step >= 0) {
+            infer.get(e.getKey())[step] = (t1 - t0) / 1e9;
+          }
+        }
+      }
+    }
+    List<Result> results = new ArrayList<>();
+    for (Map.Entry<String, ComputationGraph> e : graphs.entrySet()) {
+      results.add(new Result(
+          e.getKey(),
+          e.getValue().params().length(),
+          plan.train() ? plan.batch() / median(train.get(e.getKey())) : Double.NaN,
+          plan.infer() ? plan.batch() / median(infer.get(e.getKey())) : Double.NaN));
+    }
+    return results;
+  }
+
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    int n = v.length;
+    return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  }
+}

@@ -1,0 +1,265 @@
+package org.skipwire.samples.zoo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.skipwire.runtime.Backend;
+import org.skipwire.runtime.Models;
+import org.skipwire.runtime.SkipwireModel;
+
+/**
+ * The fast path (oneDNN build, DL4J's oneDNN layer helpers) computes what the reference path
+ * computes. The native build cannot be swapped inside one JVM, so the reference is DL4J's own
+ * layer code on the same build: helpers off, which is DL4J as shipped (im2col, OpenBLAS).
+ */
+class FastPathTest {
+  static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+  @BeforeAll
+  static void chooseBackend() {
+    // Before withHelpers touches the switch: Backend.init() leaves a switch it finds set alone.
+    Backend.init();
+  }
+
+  /** DL4J reads the helper switch when a layer is constructed: build each graph under its own. */
+  private static ComputationGraph withHelpers(boolean on, Supplier<ComputationGraph> graph) {
+    String before = System.getProperty(HELPERS_DISABLE);
+    System.setProperty(HELPERS_DISABLE, Boolean.toString(!on));
+    try {
+      return graph.get();
+    } finally {
+      if (before == null) {
+        System.clearProperty(HELPERS_DISABLE);
+      } else {
+        System.setProperty(HELPERS_DISABLE, before);
+      }
+    }
+  }
+
+  private static void assumeFastPath() {
+    Backend.Active active = Backend.active();
+    assumeTrue(active.layerHelpers(), "no oneDNN layer helpers on this machine: " + active);
+  }
+
+  /** Largest |a - b| / max(|a|, |b|, floor) over all elements. */
+  private static double maxRelative(INDArray a, INDArray b, double floor) {
+    INDArray diff = Nd4j.math().abs(a.sub(b));
+    INDArray scale = Nd4j.math().max(Nd4j.math().abs(a), Nd4j.math().abs(b));
+    scale = Nd4j.math().max(scale, Nd4j.valueArrayOf(scale.shape(), floor, scale.dataType()));
+    return diff.div(scale).maxNumber().doubleValue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"cifar-resnet20-b", "densenet-bc-100-12"})
+  void fastPathComputesWhatTheReferenceComputes(String name) {
+    assumeFastPath();
+    SkipwireModel model = Models.find(name).orElseThrow();
+    ComputationGraph fast = withHelpers(true, model::create);
+    ComputationGraph reference = withHelpers(false, model::create);
+    assertEquals(reference.params(), fast.params(), "same seed, same parameters");
+
+    // Every convolution and batch norm of the fast graph runs on oneDNN, none of the reference's.
+    for (Layer layer : fast.getLayers()) {
+      if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer c) {
+        assertTrue(c.getHelper() instanceof MKLDNNConvHelper, layer.getConfig().getLayerName());
+      }
+      if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
+        assertTrue(bn.getHelper() instanceof MKLDNNBatchNormHelper, layer.getConfig().getLayerName());
+      }
+    }
+    for (Layer layer : reference.getLayers()) {
+      if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer c) {
+        assertNull(c.getHelper(), layer.getConfig().getLayerName());
+      }
+    }
+
+    Nd4j.getRandom().setSeed(11);
+    INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 32, 32);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 10);
+    for (int i = 0; i < 4; i++) {
+      y.putScalar(i, i % 10, 1.0);
+    }
+
+    // Inference (running statistics) and training mode (batch statistics): softmax outputs.
+    for (boolean train : new boolean[] {false, true}) {
+      INDArray a = fast.outputSingle(train, x);
+      INDArray b = reference.outputSingle(train, x);
+      double rel = maxRelative(a, b, 1e-6);
+      assertTrue(rel < 1e-4, (train ? "training" : "inference") + " outputs differ by " + rel);
+    }
+    DataSet batch = new DataSet(x, y);
+    double loss = reference.score(batch);
+    assertEquals(loss, fast.score(batch), 1e-4 * loss, "loss");
+
+    // Backward, layer by layer: every conv and batch norm gets the same input (the reference's
+    // activations) and the same epsilon on both paths. Comparing whole-network gradients instead
+    // would mostly measure ReLU kinks: an activation within float rounding of zero can switch
+    // sides between the paths and move the gradients of every layer below it.
+    Map<String, INDArray> activations = reference.feedForward(new INDArray[] {x}, true, false);
+    Map<String, List<String>> inputs = fast.getConfiguration().getVertexInputs();
+    fast.initGradientsView();
+    reference.initGradientsView();
+    Set<String> seen = new HashSet<>();
+    int compared = 0;
+    for (Layer layer : fast.getLayers()) {
+      String vertex = layer.getConfig().getLayerName();
+      INDArray in = activations.get(inputs.get(vertex).get(0));
+      // One layer per configuration and input shape: the others run the very same code.
+      String signature = layer.getConfig().toString().replace(vertex, "") + Arrays.toString(in.shape());
+      if (layer.getHelper() == null || !seen.add(signature)) {
+        continue;
+      }
+      Nd4j.getRandom().setSeed(13);
+      INDArray epsilon = Nd4j.randn(DataType.FLOAT, activations.get(vertex).shape());
+      Pass a = pass(layer, in, epsilon);
+      Pass b = pass(reference.getLayer(vertex), in, epsilon);
+      assertClose(vertex + " forward", a.out(), b.out());
+      assertClose(vertex + " epsilon", a.epsilon(), b.epsilon());
+      for (String key : b.gradients().keySet()) {
+        assertClose(vertex + " " + key, a.gradients().get(key), b.gradients().get(key));
+      }
+      compared++;
+    }
+    assertTrue(compared >= 10, "compared " + compared + " layers");
+  }
+
+  private record Pass(INDArray out, INDArray epsilon, Map<String, INDArray> gradients) {}
+
+  /** One training-mode forward and backward pass of a single layer, outside any workspace. */
+  private static Pass pass(Layer layer, INDArray in, INDArray epsilon) {
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    layer.setInput(in.dup(), mgr);
+    INDArray out = layer.activate(true, mgr).dup();
+    Pair<Gradient, INDArray> back = layer.backpropGradient(epsilon.dup(), mgr);
+    Map<String, INDArray> gradients = new TreeMap<>();
+    back.getFirst().gradientForVariable().forEach((k, v) -> gradients.put(k, v.dup()));
+    return new Pass(out, back.getSecond().dup(), gradients);
+  }
+
+  /** Equal within 1e-4 of the reference's largest magnitude, element by element. */
+  private static void assertClose(String what, INDArray actual, INDArray expected) {
+    double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+    double diff = actual.sub(expected).amaxNumber().doubleValue();
+    assertTrue(diff <= 1e-4 * scale, what + " differs by " + diff / scale + " of its largest value");
+  }
+
+  /**
+   * stem conv-BN, conv-BN-act, conv-BN, add, act, pool: the parts of the generated graphs, with
+   * tanh for ReLU so that no finite difference straddles a kink. Every parametrised vertex is on
+   * one chain: GradientCheckUtil names parameters in parameter-table order, which differs from
+   * the flattened layout where a branch has parameters, and then excludes the wrong ones.
+   */
+  private static ComputationGraph tinyResidual(PoolingType pool) {
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+        .seed(3)
+        .dataType(DataType.DOUBLE)
+        .updater(new NoOp())
+        .weightInit(WeightInit.XAVIER)
+        .convolutionMode(ConvolutionMode.Truncate)
+        .graphBuilder()
+        .addInputs("in")
+        .setInputTypes(InputType.convolutional(6, 6, 2))
+        .addLayer("c0", conv(1, 3), "in")
+        .addLayer("bn0", new BatchNormalization.Builder().eps(1e-5).build(), "c0")
+        .addLayer("a0", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn0")
+        .addLayer("c1", conv(3, 3), "a0")
+        .addLayer("bn1", new BatchNormalization.Builder().eps(1e-5).build(), "c1")
+        .addLayer("a1", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn1")
+        .addLayer("c2", conv(3, 3), "a1")
+        .addLayer("bn2", new BatchNormalization.Builder().eps(1e-5).build(), "c2")
+        .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "a0")
+        .addLayer("a2", new ActivationLayer.Builder().activation(Activation.TANH).build(), "add")
+        .addLayer("pool", new SubsamplingLayer.Builder(pool).kernelSize(2, 2).stride(2, 2).build(),
+            "a2")
+        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "pool")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+            .activation(Activation.SOFTMAX).build(), "gap")
+        .setOutputs("out")
+        .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    return graph;
+  }
+
+  private static ConvolutionLayer conv(int kernel, int nOut) {
+    return new ConvolutionLayer.Builder(kernel, kernel).padding(kernel / 2, kernel / 2).nOut(nOut)
+        .hasBias(false).activation(Activation.IDENTITY).build();
+  }
+
+  @ParameterizedTest(name = "{0} pooling")
+  @EnumSource(value = PoolingType.class, names = {"MAX", "AVG"})
+  void gradientChecksPassWithHelpersOn(PoolingType pool) {
+    // The conv and batch-norm helpers decline double precision and hand back to DL4J's own code;
+    // the pooling helper runs libnd4j's op. The float comparison above exercises all of them.
+    ComputationGraph graph = withHelpers(true, () -> tinyResidual(pool));
+    Nd4j.getRandom().setSeed(5);
+    INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 2, 6, 6);
+    INDArray y = Nd4j.zeros(DataType.DOUBLE, 3, 3);
+    for (int i = 0; i < 3; i++) {
+      y.putScalar(i, i, 1.0);
+    }
+    DataType before = Nd4j.dataType();
+    DataType beforeFloat = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    try {
+      assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+          .net(graph)
+          .inputs(new INDArray[] {x})
+          .labels(new INDArray[] {y})
+          .excludeParams(Set.of("bn0_mean", "bn0_log10stdev", "bn1_mean", "bn1_log10stdev",
+              "bn2_mean", "bn2_log10stdev"))
+          .epsilon(1e-6)
+          .maxRelError(1e-3)
+          .minAbsoluteError(1e-8)
+          .exitOnFirstError(true)));
+    } finally {
+      Nd4j.setDefaultDataTypes(before, beforeFloat);
+    }
+    if (Backend.active().layerHelpers()) {
+      assertNotNull(graph.getLayer("c1").getHelper(), "helpers were on");
+      assertNotNull(graph.getLayer("pool").getHelper(), "helpers were on");
+    }
+  }
+}
