@@ -20,21 +20,26 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.skipwire.runtime.conf.GroupedConvolutionLayer;
 
 /**
- * Runs {@link GroupedConvolutionLayer} as one im2col and one batched matrix product over the
- * groups, the way DL4J's own ConvolutionLayer runs an ungrouped one.
+ * Runs {@link GroupedConvolutionLayer} as one im2col and one batched matrix product, with the
+ * weights shared across the batch.
  *
- * <p>im2col writes the patches of all {@code C = G Cg} input channels into an array laid out as
- * {@code [G, Cg kH kW, N H' W']}; as the channels of a group are consecutive, group {@code g}'s
- * patches are the g-th matrix of that batch. With the weights viewed as {@code [G, Og, Cg kH kW]},
- * one batched product gives {@code z} as {@code [G, Og, N H' W'] = [nOut, N, H', W']}, returned as
- * a permuted view {@code [N, nOut, H', W']} as DL4J's convolution does. Backward runs the same
- * products transposed:
+ * <p>im2col writes the patches of all {@code C = G Cg} input channels as {@code [N, C, kH, kW, H',
+ * W']}, its natural layout, which is {@code [N, G, Cg kH kW, P]} with {@code P = H' W'} since the
+ * channels of a group are consecutive. With the weights viewed as {@code [G, Og, Cg kH kW]} and
+ * repeated over the N examples (a copy of the small weight array, not of the patches), one product
+ * batched over {@code (n, g)} gives {@code z} as {@code [N, G, Og, P] = [N, nOut, H', W']}, already
+ * NCHW. Backward:
  *
  * <pre>
- *   dW[g]   = delta[g] cols[g]'         [Og, Cg kH kW]
- *   dcols[g] = W[g]' delta[g]           [Cg kH kW, N H' W'], then col2im sums it into dL/dx
- *   db      = delta summed over N, H', W'
+ *   dW[g]       = sum over n of delta[n, g] cols[n, g]'      [Og, Cg kH kW]
+ *   dcols[n, g] = W[g]' delta[n, g]                          [Cg kH kW, P], col2im sums it into dL/dx
+ *   db          = delta summed over N, H', W'
  * </pre>
+ *
+ * <p>Why this layout: in DL4J M2.1 on CPU, im2col into its natural layout runs several times faster
+ * than into the permuted layout DL4J's ConvolutionLayer uses, and im2col dominates the cost of a
+ * grouped convolution, whose products are small (measured with {@code
+ * GroupedConvolutionBenchmark}). Per-group libnd4j {@code conv2d} calls were slower still.
  */
 public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLayer> {
 
@@ -96,36 +101,40 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
         l.outputSize(x.size(3), 1));
   }
 
-  /** im2col of x into {@code [G, Cg kH kW, N H' W']}, in the current (working-memory) workspace. */
+  /** im2col of x as {@code [N, G, Cg kH kW, P]}, in the current (working-memory) workspace. */
   private INDArray columns(INDArray x, Shape s) {
     GroupedConvolutionLayer l = layerConf();
     int[] st = l.getStride();
     int[] p = l.getPadding();
-    // Allocated as [C, kH, kW, N, H', W'] and handed to im2col as the [N, C, kH, kW, H', W'] view
-    // it writes, so the batched layout needs no copy.
-    INDArray col = Nd4j.createUninitialized(x.dataType(), s.c, s.kh, s.kw, s.n, s.oh, s.ow);
-    Convolution.im2col(
-        x, s.kh, s.kw, st[0], st[1], p[0], p[1], 1, 1, false, col.permute(3, 0, 1, 2, 4, 5));
-    return col.reshape('c', s.g, s.patch(), s.positions());
+    INDArray col = Nd4j.createUninitialized(x.dataType(), s.n, s.c, s.kh, s.kw, s.oh, s.ow);
+    Convolution.im2col(x, s.kh, s.kw, st[0], st[1], p[0], p[1], 1, 1, false, col);
+    return col.reshape('c', s.n, s.g, s.patch(), s.oh * s.ow);
   }
 
-  /**
-   * z as {@code [N, nOut, H', W']} (a permuted view of {@code [nOut, N, H', W']}) and the columns.
-   */
+  /** The weights as {@code [N, G, Og, Cg kH kW]}, or transposed {@code [N, G, Cg kH kW, Og]}. */
+  private static INDArray perExample(INDArray w, Shape s, boolean transpose) {
+    INDArray w3 = w.reshape('c', s.g, s.og, s.patch());
+    if (transpose) {
+      w3 = w3.permute(0, 2, 1).dup('c');
+    }
+    long[] one = {1, w3.size(0), w3.size(1), w3.size(2)};
+    return w3.reshape('c', one).broadcast(s.n, one[1], one[2], one[3]);
+  }
+
+  /** z as {@code [N, nOut, H', W']} and the columns it was made from. */
   private Pair<INDArray, INDArray> preOutput(
       INDArray x, Shape s, boolean training, LayerWorkspaceMgr workspaceMgr) {
     INDArray w = getParamWithNoise(WEIGHT_KEY, training, workspaceMgr);
     INDArray cols = columns(x, s);
     INDArray z =
         workspaceMgr.createUninitialized(
-            ArrayType.ACTIVATIONS, x.dataType(), s.g, s.og, s.positions());
-    Nd4j.matmul(w.reshape('c', s.g, s.og, s.patch()), cols, z);
-    INDArray z4 = z.reshape('c', s.g * s.og, s.n, s.oh, s.ow).permute(1, 0, 2, 3);
+            ArrayType.ACTIVATIONS, x.dataType(), s.n, s.g * s.og, s.oh, s.ow);
+    Nd4j.matmul(perExample(w, s, false), cols, z.reshape('c', s.n, s.g, s.og, s.oh * s.ow));
     if (hasBias()) {
       INDArray b = getParamWithNoise(BIAS_KEY, training, workspaceMgr);
-      Nd4j.getExecutioner().exec(new BroadcastAddOp(z4, b, z4, 1));
+      Nd4j.getExecutioner().exec(new BroadcastAddOp(z, b, z, 1));
     }
-    return new Pair<>(z4, cols);
+    return new Pair<>(z, cols);
   }
 
   @Override
@@ -143,25 +152,27 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
     assertInputSet(true);
     INDArray x = input.castTo(dataType);
     Shape s = shape(x);
+    long positions = s.oh * s.ow;
     Pair<INDArray, INDArray> zc = preOutput(x, s, true, workspaceMgr);
     INDArray cols = zc.getSecond();
     INDArray delta =
         layerConf().getActivationFn().backprop(zc.getFirst(), epsilon.castTo(dataType)).getFirst();
-    // [nOut, N, H', W'] in c order; free when delta is the permuted view z came as.
-    INDArray delta3 = delta.permute(1, 0, 2, 3).reshape('c', s.g, s.og, s.positions());
+    INDArray delta4 = delta.reshape('c', s.n, s.g, s.og, positions);
 
+    // dW: the product for every (n, g) at once, then the sum over n; the temporary is N times the
+    // weights' size. (A loop over n of G-batched products was as fast at best and erratic.)
     INDArray dw = gradientViews.get(WEIGHT_KEY);
-    Nd4j.matmul(delta3, cols, dw.reshape('c', s.g, s.og, s.patch()), false, true, false);
+    Nd4j.matmul(delta4, cols, false, true, false).sum(dw.reshape('c', s.g, s.og, s.patch()), 0);
     Gradient gradient = new DefaultGradient(gradientsFlattened);
     gradient.setGradientFor(WEIGHT_KEY, dw, 'c');
     if (hasBias()) {
       INDArray db = gradientViews.get(BIAS_KEY);
-      delta3.reshape('c', s.g * s.og, s.positions()).sum(db, 1);
+      delta.reshape('c', s.n, s.g * s.og, positions).sum(db, 0, 2);
       gradient.setGradientFor(BIAS_KEY, db);
     }
 
     INDArray w = getParamWithNoise(WEIGHT_KEY, true, workspaceMgr);
-    INDArray dcols = Nd4j.matmul(w.reshape('c', s.g, s.og, s.patch()), delta3, true, false, false);
+    INDArray dcols = Nd4j.matmul(perExample(w, s, true), delta4);
     INDArray dx =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, x.dataType(), s.n, s.c, s.h, s.w);
@@ -169,7 +180,7 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
     int[] st = l.getStride();
     int[] p = l.getPadding();
     Convolution.col2im(
-        dcols.reshape('c', s.c, s.kh, s.kw, s.n, s.oh, s.ow).permute(3, 0, 1, 2, 4, 5),
+        dcols.reshape('c', s.n, s.c, s.kh, s.kw, s.oh, s.ow),
         dx,
         st[0],
         st[1],

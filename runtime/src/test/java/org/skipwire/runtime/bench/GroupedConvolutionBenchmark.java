@@ -1,0 +1,201 @@
+package org.skipwire.runtime.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.SubsetVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.skipwire.runtime.conf.GroupedConvolutionLayer;
+
+/**
+ * Times {@link GroupedConvolutionLayer} against the stock DL4J route to a grouped convolution
+ * (SubsetVertex per group, ConvolutionLayer per group, MergeVertex), and against one ungrouped
+ * ConvolutionLayer of the same size for scale, on a ResNeXt-like 3x3 convolution.
+ *
+ * <p>Each graph is {@code input -> conv -> per-pixel MSE loss}; "forward" is {@code output} in
+ * inference mode, "forward+backward" is {@code computeGradientAndScore}. Reports the median and the
+ * fastest of the timed repetitions, in milliseconds, after warm-up.
+ *
+ * <p>Arguments (all optional): channels, groups, size, batch, repetitions; defaults 128 32 28 16
+ * 20. A main, not a test; from the repository root:
+ *
+ * <pre>
+ * mvn -B -q -pl runtime -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
+ * java -cp runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/bench.cp) \
+ *     org.skipwire.runtime.bench.GroupedConvolutionBenchmark
+ * </pre>
+ *
+ * <p>The last row, the loss layer on the input alone, is the share of "forward+backward" that is
+ * not the convolution.
+ */
+public final class GroupedConvolutionBenchmark {
+
+  private GroupedConvolutionBenchmark() {}
+
+  public static void main(String[] args) {
+    int channels = arg(args, 0, 128);
+    int groups = arg(args, 1, 32);
+    int size = arg(args, 2, 28);
+    int batch = arg(args, 3, 16);
+    int reps = arg(args, 4, 20);
+    Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    INDArray x = Nd4j.rand(DataType.FLOAT, batch, channels, size, size);
+    INDArray y = Nd4j.rand(DataType.FLOAT, batch, channels, size, size);
+
+    System.out.printf(
+        "3x3 conv, pad 1, %d -> %d channels, %d groups, %dx%d, batch %d, fp32; %s; %d cores"
+            + " (OMP_NUM_THREADS=%s)%n",
+        channels,
+        channels,
+        groups,
+        size,
+        size,
+        batch,
+        Nd4j.getExecutioner().getClass().getSimpleName(),
+        Runtime.getRuntime().availableProcessors(),
+        System.getenv("OMP_NUM_THREADS"));
+    System.out.printf(
+        "%-34s %10s %10s %12s %12s%n", "", "fwd med", "fwd min", "fwd+bwd med", "fwd+bwd min");
+    run("GroupedConvolutionLayer", () -> grouped(channels, groups, size), x, y, reps);
+    run(
+        "Subset -> 32 x Conv -> Merge".replace("32", String.valueOf(groups)),
+        () -> split(channels, groups, size),
+        x,
+        y,
+        reps);
+    run("ungrouped ConvolutionLayer", () -> ungrouped(channels, size), x, y, reps);
+    run("(loss layer alone)", GroupedConvolutionBenchmark::lossOnly, x, y, reps);
+  }
+
+  private static int arg(String[] args, int i, int otherwise) {
+    return args.length > i ? Integer.parseInt(args[i]) : otherwise;
+  }
+
+  private static void run(
+      String name, Supplier<ComputationGraph> graphs, INDArray x, INDArray y, int reps) {
+    ComputationGraph graph = graphs.get();
+    double[] fwd = time(reps, () -> graph.output(false, x));
+    graph.setInputs(x);
+    graph.setLabels(y);
+    double[] both = time(reps, graph::computeGradientAndScore);
+    System.out.printf(
+        "%-34s %10.1f %10.1f %12.1f %12.1f%n",
+        name, median(fwd), min(fwd), median(both), min(both));
+  }
+
+  /** Milliseconds of each of {@code reps} runs, after {@code max(3, reps / 4)} warm-up runs. */
+  private static double[] time(int reps, Runnable r) {
+    for (int i = 0; i < Math.max(3, reps / 4); i++) {
+      r.run();
+    }
+    double[] ms = new double[reps];
+    for (int i = 0; i < reps; i++) {
+      long t = System.nanoTime();
+      r.run();
+      // Native work is synchronous on CPU, so the clock stops when the pass is done.
+      ms[i] = (System.nanoTime() - t) / 1e6;
+    }
+    return ms;
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+
+  private static double min(double[] v) {
+    return Arrays.stream(v).min().orElse(Double.NaN);
+  }
+
+  private static GraphBuilder base() {
+    return new NeuralNetConfiguration.Builder()
+        .seed(1)
+        .dataType(DataType.FLOAT)
+        .updater(new NoOp())
+        .weightInit(WeightInit.RELU)
+        .graphBuilder()
+        .addInputs("in");
+  }
+
+  private static CnnLossLayer loss() {
+    return new CnnLossLayer.Builder(LossFunction.MSE).activation(Activation.IDENTITY).build();
+  }
+
+  private static ComputationGraph init(GraphBuilder b) {
+    ComputationGraph g =
+        new ComputationGraph(b.addLayer("loss", loss(), "conv").setOutputs("loss").build());
+    g.init();
+    return g;
+  }
+
+  static ComputationGraph grouped(int c, int groups, int size) {
+    return init(
+        base()
+            .addLayer(
+                "conv",
+                new GroupedConvolutionLayer.Builder(3, 3)
+                    .padding(1, 1)
+                    .nIn(c)
+                    .nOut(c)
+                    .groups(groups)
+                    .hasBias(false)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in"));
+  }
+
+  /** No input types: in DL4J M2.1 they make SubsetVertex's miscount of map channels fatal. */
+  static ComputationGraph split(int c, int groups, int size) {
+    GraphBuilder b = base();
+    int cg = c / groups;
+    List<String> convs = new ArrayList<>();
+    for (int g = 0; g < groups; g++) {
+      b.addVertex("slice" + g, new SubsetVertex(g * cg, (g + 1) * cg - 1), "in");
+      b.addLayer("conv" + g, conv(cg, cg), "slice" + g);
+      convs.add("conv" + g);
+    }
+    b.addVertex("conv", new MergeVertex(), convs.toArray(String[]::new));
+    return init(b);
+  }
+
+  static ComputationGraph lossOnly() {
+    return init(
+        base()
+            .addLayer(
+                "conv",
+                new ActivationLayer.Builder().activation(Activation.IDENTITY).build(),
+                "in"));
+  }
+
+  static ComputationGraph ungrouped(int c, int size) {
+    return init(base().addLayer("conv", conv(c, c), "in"));
+  }
+
+  private static ConvolutionLayer conv(int in, int out) {
+    return new ConvolutionLayer.Builder(3, 3)
+        .padding(1, 1)
+        .convolutionMode(ConvolutionMode.Truncate)
+        .nIn(in)
+        .nOut(out)
+        .hasBias(false)
+        .activation(Activation.IDENTITY)
+        .build();
+  }
+}
