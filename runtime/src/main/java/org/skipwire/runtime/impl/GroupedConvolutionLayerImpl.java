@@ -12,23 +12,29 @@ import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 import org.skipwire.runtime.conf.GroupedConvolutionLayer;
 
 /**
- * Runs {@link GroupedConvolutionLayer} as one im2col and one batched matrix product, with the
- * weights shared across the batch.
+ * Runs {@link GroupedConvolutionLayer}, one of two ways ({@link Algorithm}), chosen when the layer
+ * is created: where libnd4j was built with oneDNN (the fast path {@code Backend} picks on AVX2
+ * machines), one libnd4j {@code conv2d} per group, which oneDNN runs; elsewhere, one im2col and one
+ * batched matrix product for all groups. The system property {@value #ALGORITHM_PROPERTY} ({@code
+ * im2col}, {@code per-group}, {@code auto}) overrides the choice.
  *
- * <p>im2col writes the patches of all {@code C = G Cg} input channels as {@code [N, C, kH, kW, H',
- * W']}, its natural layout, which is {@code [N, G, Cg kH kW, P]} with {@code P = H' W'} since the
- * channels of a group are consecutive. With the weights viewed as {@code [G, Og, Cg kH kW]} and
- * repeated over the N examples (a copy of the small weight array, not of the patches), one product
- * batched over {@code (n, g)} gives {@code z} as {@code [N, G, Og, P] = [N, nOut, H', W']}, already
- * NCHW. Backward:
+ * <p>The im2col way: im2col writes the patches of all {@code C = G Cg} input channels as {@code [N,
+ * C, kH, kW, H', W']}, its natural layout, which is {@code [N, G, Cg kH kW, P]} with {@code P = H'
+ * W'} since the channels of a group are consecutive. With the weights viewed as {@code [G, Og, Cg
+ * kH kW]} and repeated over the N examples (a copy of the small weight array, not of the patches),
+ * one product batched over {@code (n, g)} gives {@code z} as {@code [N, G, Og, P] = [N, nOut, H',
+ * W']}, already NCHW. Backward:
  *
  * <pre>
  *   dW[g]       = sum over n of delta[n, g] cols[n, g]'      [Og, Cg kH kW]
@@ -36,15 +42,61 @@ import org.skipwire.runtime.conf.GroupedConvolutionLayer;
  *   db          = delta summed over N, H', W'
  * </pre>
  *
- * <p>Why this layout: in DL4J M2.1 on CPU, im2col into its natural layout runs several times faster
- * than into the permuted layout DL4J's ConvolutionLayer uses, and im2col dominates the cost of a
- * grouped convolution, whose products are small (measured with {@code
- * GroupedConvolutionBenchmark}). Per-group libnd4j {@code conv2d} calls were slower still.
+ * <p>Why two ways, measured with {@code GroupedConvolutionBenchmark} (ResNeXt's 3x3, 128 channels
+ * in 32 groups, 28x28, batch 16, 2 cores): on the plain CPU build, im2col into its natural layout
+ * is several times faster than into the permuted layout DL4J's ConvolutionLayer uses, and per-group
+ * {@code conv2d} calls are an order of magnitude slower than this; with oneDNN, per-group calls
+ * win. With the identity activation (a grouped convolution followed by batch norm) backward needs
+ * no {@code z} and does not recompute the convolution.
  */
 public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLayer> {
 
+  /** System property choosing how to run: {@code im2col}, {@code per-group} or {@code auto}. */
+  public static final String ALGORITHM_PROPERTY = "skipwire.groupedconv";
+
+  /** How the convolution runs; both give the same numbers. */
+  public enum Algorithm {
+    /** One im2col and batched products (class comment); fastest on ND4J's plain CPU build. */
+    IM2COL,
+    /**
+     * Split the channels into groups with libnd4j's {@code split}, one libnd4j {@code conv2d} (and
+     * {@code conv2d_bp}) per group, {@code concat} the results: where libnd4j runs convolutions
+     * through oneDNN, much the fastest.
+     */
+    PER_GROUP;
+
+    /** {@link #PER_GROUP} where libnd4j has oneDNN and may use it, else {@link #IM2COL}. */
+    static Algorithm auto() {
+      boolean oneDnn =
+          Nd4j.getBackend().buildInfo().contains("HAVE_ONEDNN")
+              && Nd4j.getEnvironment().helpersAllowed();
+      return oneDnn ? PER_GROUP : IM2COL;
+    }
+
+    static Algorithm of(String setting) {
+      if (setting == null || setting.equals("auto")) {
+        return auto();
+      }
+      return switch (setting) {
+        case "im2col" -> IM2COL;
+        case "per-group" -> PER_GROUP;
+        default ->
+            throw new IllegalArgumentException(
+                ALGORITHM_PROPERTY + " must be im2col, per-group or auto, got " + setting);
+      };
+    }
+  }
+
+  private final Algorithm algorithm;
+
   public GroupedConvolutionLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
+    this.algorithm = Algorithm.of(System.getProperty(ALGORITHM_PROPERTY));
+  }
+
+  /** How this layer runs. */
+  public Algorithm algorithm() {
+    return algorithm;
   }
 
   @Override
@@ -121,20 +173,88 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
     return w3.reshape('c', one).broadcast(s.n, one[1], one[2], one[3]);
   }
 
-  /** z as {@code [N, nOut, H', W']} and the columns it was made from. */
+  /**
+   * z as {@code [N, nOut, H', W']}, and for {@link Algorithm#IM2COL} the columns it was made from.
+   */
   private Pair<INDArray, INDArray> preOutput(
       INDArray x, Shape s, boolean training, LayerWorkspaceMgr workspaceMgr) {
     INDArray w = getParamWithNoise(WEIGHT_KEY, training, workspaceMgr);
+    if (algorithm == Algorithm.PER_GROUP) {
+      INDArray[] xs = split(x, s.g, 1);
+      INDArray[] ws = split(w, s.g, 0);
+      INDArray[] zs = new INDArray[(int) s.g];
+      for (int g = 0; g < s.g; g++) {
+        zs[g] = Nd4j.createUninitialized(x.dataType(), s.n, s.og, s.oh, s.ow);
+        Nd4j.exec(
+            DynamicCustomOp.builder("conv2d")
+                .addInputs(xs[g], ws[g])
+                .addOutputs(zs[g])
+                .addIntegerArguments(convArgs(s))
+                .build());
+      }
+      INDArray z =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATIONS, x.dataType(), s.n, s.g * s.og, s.oh, s.ow);
+      concat(zs, 1, z);
+      addBias(z, training, workspaceMgr);
+      return new Pair<>(z, null);
+    }
     INDArray cols = columns(x, s);
     INDArray z =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATIONS, x.dataType(), s.n, s.g * s.og, s.oh, s.ow);
     Nd4j.matmul(perExample(w, s, false), cols, z.reshape('c', s.n, s.g, s.og, s.oh * s.ow));
+    addBias(z, training, workspaceMgr);
+    return new Pair<>(z, cols);
+  }
+
+  private void addBias(INDArray z, boolean training, LayerWorkspaceMgr workspaceMgr) {
     if (hasBias()) {
       INDArray b = getParamWithNoise(BIAS_KEY, training, workspaceMgr);
       Nd4j.getExecutioner().exec(new BroadcastAddOp(z, b, z, 1));
     }
-    return new Pair<>(z, cols);
+  }
+
+  /**
+   * libnd4j conv2d arguments: kernel, stride, explicit padding, no dilation, no "same" mode, NCHW,
+   * weights {@code [out, in, kH, kW]}.
+   */
+  private int[] convArgs(Shape s) {
+    int[] st = layerConf().getStride();
+    int[] p = layerConf().getPadding();
+    return new int[] {s.kh, s.kw, st[0], st[1], p[0], p[1], 1, 1, 0, 0, 1};
+  }
+
+  /**
+   * {@code a} cut into {@code parts} equal, new, contiguous arrays along {@code dim}. By libnd4j's
+   * split rather than ND4J views: in M2.1, indexing a view that starts at an offset and has a
+   * size-1 dimension can return an empty array for the last slice.
+   */
+  private static INDArray[] split(INDArray a, long parts, int dim) {
+    // A copy: INDArray.shape() may hand out the array's own shape.
+    long[] shape = a.shape().clone();
+    shape[dim] /= parts;
+    INDArray[] out = new INDArray[(int) parts];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = Nd4j.createUninitialized(a.dataType(), shape);
+    }
+    Nd4j.exec(
+        DynamicCustomOp.builder("split")
+            .addInputs(a)
+            .addOutputs(out)
+            .addIntegerArguments((int) parts, dim)
+            .build());
+    return out;
+  }
+
+  /** Writes {@code parts} joined along {@code dim} into {@code out}. */
+  private static void concat(INDArray[] parts, int dim, INDArray out) {
+    Nd4j.exec(
+        DynamicCustomOp.builder("concat")
+            .addInputs(parts)
+            .addOutputs(out)
+            .addIntegerArguments(dim)
+            .build());
   }
 
   @Override
@@ -153,29 +273,65 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
     INDArray x = input.castTo(dataType);
     Shape s = shape(x);
     long positions = s.oh * s.ow;
-    Pair<INDArray, INDArray> zc = preOutput(x, s, true, workspaceMgr);
-    INDArray cols = zc.getSecond();
-    INDArray delta =
-        layerConf().getActivationFn().backprop(zc.getFirst(), epsilon.castTo(dataType)).getFirst();
-    INDArray delta4 = delta.reshape('c', s.n, s.g, s.og, positions);
-
-    // dW: the product for every (n, g) at once, then the sum over n; the temporary is N times the
-    // weights' size. (A loop over n of G-batched products was as fast at best and erratic.)
-    INDArray dw = gradientViews.get(WEIGHT_KEY);
-    Nd4j.matmul(delta4, cols, false, true, false).sum(dw.reshape('c', s.g, s.og, s.patch()), 0);
+    IActivation activation = layerConf().getActivationFn();
+    INDArray cols;
+    INDArray delta;
+    if (activation instanceof ActivationIdentity) {
+      // dL/dz = dL/dy needs no z: skip recomputing the convolution (the usual case, a grouped
+      // convolution followed by batch norm).
+      delta = epsilon.castTo(dataType);
+      cols = algorithm == Algorithm.IM2COL ? columns(x, s) : null;
+    } else {
+      Pair<INDArray, INDArray> zc = preOutput(x, s, true, workspaceMgr);
+      cols = zc.getSecond();
+      delta = activation.backprop(zc.getFirst(), epsilon.castTo(dataType)).getFirst();
+    }
     Gradient gradient = new DefaultGradient(gradientsFlattened);
+    INDArray dw = gradientViews.get(WEIGHT_KEY);
     gradient.setGradientFor(WEIGHT_KEY, dw, 'c');
     if (hasBias()) {
       INDArray db = gradientViews.get(BIAS_KEY);
       delta.reshape('c', s.n, s.g * s.og, positions).sum(db, 0, 2);
       gradient.setGradientFor(BIAS_KEY, db);
     }
-
     INDArray w = getParamWithNoise(WEIGHT_KEY, true, workspaceMgr);
-    INDArray dcols = Nd4j.matmul(perExample(w, s, true), delta4);
     INDArray dx =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, x.dataType(), s.n, s.c, s.h, s.w);
+    if (algorithm == Algorithm.PER_GROUP) {
+      INDArray[] xs = split(x, s.g, 1);
+      INDArray[] ws = split(w, s.g, 0);
+      INDArray[] ds = split(delta, s.g, 1);
+      INDArray[] dxs = new INDArray[(int) s.g];
+      INDArray[] dws = new INDArray[(int) s.g];
+      for (int g = 0; g < s.g; g++) {
+        dxs[g] = Nd4j.createUninitialized(x.dataType(), xs[g].shape());
+        dws[g] = Nd4j.createUninitialized(x.dataType(), ws[g].shape());
+        Nd4j.exec(
+            DynamicCustomOp.builder("conv2d_bp")
+                .addInputs(xs[g], ws[g], ds[g])
+                .addOutputs(dxs[g], dws[g])
+                .addIntegerArguments(convArgs(s))
+                .build());
+      }
+      concat(dxs, 1, dx);
+      concat(dws, 0, dw);
+    } else {
+      backpropIm2col(s, cols, delta, w, dw, dx);
+    }
+    weightNoiseParams.clear();
+    return new Pair<>(gradient, backpropDropOutIfPresent(dx));
+  }
+
+  private void backpropIm2col(
+      Shape s, INDArray cols, INDArray delta, INDArray w, INDArray dw, INDArray dx) {
+    long positions = s.oh * s.ow;
+    INDArray delta4 = delta.reshape('c', s.n, s.g, s.og, positions);
+
+    // dW: the product for every (n, g) at once, then the sum over n; the temporary is N times the
+    // weights' size. (A loop over n of G-batched products was as fast at best and erratic.)
+    Nd4j.matmul(delta4, cols, false, true, false).sum(dw.reshape('c', s.g, s.og, s.patch()), 0);
+    INDArray dcols = Nd4j.matmul(perExample(w, s, true), delta4);
     GroupedConvolutionLayer l = layerConf();
     int[] st = l.getStride();
     int[] p = l.getPadding();
@@ -190,7 +346,5 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
         (int) s.w,
         1,
         1);
-    weightNoiseParams.clear();
-    return new Pair<>(gradient, backpropDropOutIfPresent(dx));
   }
 }

@@ -21,9 +21,11 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 import org.skipwire.runtime.conf.GroupedConvolutionLayer;
+import org.skipwire.runtime.impl.GroupedConvolutionLayerImpl;
 
 /**
- * Times {@link GroupedConvolutionLayer} against the stock DL4J route to a grouped convolution
+ * Times {@link GroupedConvolutionLayer}, run both ways it can ({@link
+ * GroupedConvolutionLayerImpl.Algorithm}), against the stock DL4J route to a grouped convolution
  * (SubsetVertex per group, ConvolutionLayer per group, MergeVertex), and against one ungrouped
  * ConvolutionLayer of the same size for scale, on a ResNeXt-like 3x3 convolution.
  *
@@ -60,7 +62,7 @@ public final class GroupedConvolutionBenchmark {
 
     System.out.printf(
         "3x3 conv, pad 1, %d -> %d channels, %d groups, %dx%d, batch %d, fp32; %s; %d cores"
-            + " (OMP_NUM_THREADS=%s)%n",
+            + " (OMP_NUM_THREADS=%s); libnd4j with oneDNN: %s; load average %s%n",
         channels,
         channels,
         groups,
@@ -69,10 +71,26 @@ public final class GroupedConvolutionBenchmark {
         batch,
         Nd4j.getExecutioner().getClass().getSimpleName(),
         Runtime.getRuntime().availableProcessors(),
-        System.getenv("OMP_NUM_THREADS"));
+        System.getenv("OMP_NUM_THREADS"),
+        Nd4j.getBackend().buildInfo().contains("HAVE_ONEDNN"),
+        loadAverage());
     System.out.printf(
         "%-34s %10s %10s %12s %12s%n", "", "fwd med", "fwd min", "fwd+bwd med", "fwd+bwd min");
-    run("GroupedConvolutionLayer", () -> grouped(channels, groups, size), x, y, reps);
+    for (String algorithm : new String[] {"im2col", "per-group"}) {
+      run(
+          "GroupedConvolutionLayer, " + algorithm,
+          () -> {
+            System.setProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY, algorithm);
+            try {
+              return grouped(channels, groups, size);
+            } finally {
+              System.clearProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY);
+            }
+          },
+          x,
+          y,
+          reps);
+    }
     run(
         "Subset -> 32 x Conv -> Merge".replace("32", String.valueOf(groups)),
         () -> split(channels, groups, size),
@@ -81,6 +99,15 @@ public final class GroupedConvolutionBenchmark {
         reps);
     run("ungrouped ConvolutionLayer", () -> ungrouped(channels, size), x, y, reps);
     run("(loss layer alone)", GroupedConvolutionBenchmark::lossOnly, x, y, reps);
+  }
+
+  /** The 1-minute load average, or "?": on a shared machine, the context of every number. */
+  private static String loadAverage() {
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
   }
 
   private static int arg(String[] args, int i, int otherwise) {
