@@ -17,7 +17,10 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
 import org.nd4j.linalg.convolution.Convolution;
 import org.nd4j.linalg.factory.Nd4j;
 import org.skipwire.runtime.conf.GroupedConvolutionLayer;
@@ -88,6 +91,8 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
   }
 
   private final Algorithm algorithm;
+  private transient OpContext convContext;
+  private transient OpContext convBpContext;
 
   public GroupedConvolutionLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -183,14 +188,13 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
       INDArray[] xs = split(x, s.g, 1);
       INDArray[] ws = split(w, s.g, 0);
       INDArray[] zs = new INDArray[(int) s.g];
+      OpContext context = context(false);
       for (int g = 0; g < s.g; g++) {
         zs[g] = Nd4j.createUninitialized(x.dataType(), s.n, s.og, s.oh, s.ow);
-        Nd4j.exec(
-            DynamicCustomOp.builder("conv2d")
-                .addInputs(xs[g], ws[g])
-                .addOutputs(zs[g])
-                .addIntegerArguments(convArgs(s))
-                .build());
+        context.purge();
+        context.setInputArrays(xs[g], ws[g]);
+        context.setOutputArrays(zs[g]);
+        Nd4j.exec(new Conv2D(), context);
       }
       INDArray z =
           workspaceMgr.createUninitialized(
@@ -216,13 +220,27 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
   }
 
   /**
-   * libnd4j conv2d arguments: kernel, stride, explicit padding, no dilation, no "same" mode, NCHW,
-   * weights {@code [out, in, kH, kW]}.
+   * The op context of libnd4j's conv2d (or conv2d_bp), made once and reused as DL4J's oneDNN helper
+   * does: building an op per group and pass costs more than a small oneDNN convolution. Arguments:
+   * kernel, stride, explicit padding, no dilation, no "same" mode, NCHW, weights {@code [out, in,
+   * kH, kW]}.
    */
-  private int[] convArgs(Shape s) {
-    int[] st = layerConf().getStride();
-    int[] p = layerConf().getPadding();
-    return new int[] {s.kh, s.kw, st[0], st[1], p[0], p[1], 1, 1, 0, 0, 1};
+  private OpContext context(boolean backward) {
+    OpContext c = backward ? convBpContext : convContext;
+    if (c == null) {
+      GroupedConvolutionLayer l = layerConf();
+      int[] k = l.getKernelSize();
+      int[] st = l.getStride();
+      int[] p = l.getPadding();
+      c = Nd4j.getExecutioner().buildContext();
+      c.setIArguments(k[0], k[1], st[0], st[1], p[0], p[1], 1, 1, 0, 0, 1);
+      if (backward) {
+        convBpContext = c;
+      } else {
+        convContext = c;
+      }
+    }
+    return c;
   }
 
   /**
@@ -304,15 +322,14 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
       INDArray[] ds = split(delta, s.g, 1);
       INDArray[] dxs = new INDArray[(int) s.g];
       INDArray[] dws = new INDArray[(int) s.g];
+      OpContext context = context(true);
       for (int g = 0; g < s.g; g++) {
         dxs[g] = Nd4j.createUninitialized(x.dataType(), xs[g].shape());
         dws[g] = Nd4j.createUninitialized(x.dataType(), ws[g].shape());
-        Nd4j.exec(
-            DynamicCustomOp.builder("conv2d_bp")
-                .addInputs(xs[g], ws[g], ds[g])
-                .addOutputs(dxs[g], dws[g])
-                .addIntegerArguments(convArgs(s))
-                .build());
+        context.purge();
+        context.setInputArrays(xs[g], ws[g], ds[g]);
+        context.setOutputArrays(dxs[g], dws[g]);
+        Nd4j.exec(new Conv2DDerivative(), context);
       }
       concat(dxs, 1, dx);
       concat(dws, 0, dw);
