@@ -3,7 +3,6 @@ package org.skipwire.runtime.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -31,7 +30,8 @@ import org.skipwire.runtime.impl.GroupedConvolutionLayerImpl;
  *
  * <p>Each graph is {@code input -> conv -> per-pixel MSE loss}; "forward" is {@code output} in
  * inference mode, "forward+backward" is {@code computeGradientAndScore}. Reports the median and the
- * fastest of the timed repetitions, in milliseconds, after warm-up.
+ * fastest of the timed repetitions, in milliseconds, after warm-up; the variants take turns, one
+ * repetition each, so that the load of a shared machine weighs on all alike.
  *
  * <p>Arguments (all optional): channels, groups, size, batch, repetitions; defaults 128 32 28 16
  * 20. A main, not a test; from the repository root:
@@ -74,31 +74,67 @@ public final class GroupedConvolutionBenchmark {
         System.getenv("OMP_NUM_THREADS"),
         Nd4j.getBackend().buildInfo().contains("HAVE_ONEDNN"),
         loadAverage());
+    List<String> names = new ArrayList<>();
+    List<ComputationGraph> graphs = new ArrayList<>();
+    for (String algorithm : new String[] {"im2col", "per-group"}) {
+      System.setProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY, algorithm);
+      try {
+        graphs.add(grouped(channels, groups, size));
+      } finally {
+        System.clearProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY);
+      }
+      names.add("GroupedConvolutionLayer, " + algorithm);
+    }
+    graphs.add(split(channels, groups, size));
+    names.add("Subset -> " + groups + " x Conv -> Merge");
+    graphs.add(ungrouped(channels, size));
+    names.add("ungrouped ConvolutionLayer");
+    graphs.add(lossOnly());
+    names.add("(loss layer alone)");
+
+    List<Runnable> forward = new ArrayList<>();
+    List<Runnable> both = new ArrayList<>();
+    for (ComputationGraph g : graphs) {
+      forward.add(() -> g.output(false, x));
+      both.add(
+          () -> {
+            g.setInputs(x);
+            g.setLabels(y);
+            g.computeGradientAndScore();
+          });
+    }
+    double[][] fwd = interleaved(forward, reps);
+    double[][] fwdBwd = interleaved(both, reps);
     System.out.printf(
         "%-34s %10s %10s %12s %12s%n", "", "fwd med", "fwd min", "fwd+bwd med", "fwd+bwd min");
-    for (String algorithm : new String[] {"im2col", "per-group"}) {
-      run(
-          "GroupedConvolutionLayer, " + algorithm,
-          () -> {
-            System.setProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY, algorithm);
-            try {
-              return grouped(channels, groups, size);
-            } finally {
-              System.clearProperty(GroupedConvolutionLayerImpl.ALGORITHM_PROPERTY);
-            }
-          },
-          x,
-          y,
-          reps);
+    for (int i = 0; i < graphs.size(); i++) {
+      System.out.printf(
+          "%-34s %10.1f %10.1f %12.1f %12.1f%n",
+          names.get(i), median(fwd[i]), min(fwd[i]), median(fwdBwd[i]), min(fwdBwd[i]));
     }
-    run(
-        "Subset -> 32 x Conv -> Merge".replace("32", String.valueOf(groups)),
-        () -> split(channels, groups, size),
-        x,
-        y,
-        reps);
-    run("ungrouped ConvolutionLayer", () -> ungrouped(channels, size), x, y, reps);
-    run("(loss layer alone)", GroupedConvolutionBenchmark::lossOnly, x, y, reps);
+    System.out.println("load average after: " + loadAverage());
+  }
+
+  /**
+   * Milliseconds of {@code reps} runs of each task, after warm-up, taking the tasks in turn so that
+   * a shared machine's changing load falls on all of them alike.
+   */
+  private static double[][] interleaved(List<Runnable> tasks, int reps) {
+    for (Runnable r : tasks) {
+      for (int i = 0; i < Math.max(3, reps / 4); i++) {
+        r.run();
+      }
+    }
+    double[][] ms = new double[tasks.size()][reps];
+    for (int i = 0; i < reps; i++) {
+      for (int t = 0; t < tasks.size(); t++) {
+        long start = System.nanoTime();
+        tasks.get(t).run();
+        // Native work is synchronous on CPU, so the clock stops when the pass is done.
+        ms[t][i] = (System.nanoTime() - start) / 1e6;
+      }
+    }
+    return ms;
   }
 
   /** The 1-minute load average, or "?": on a shared machine, the context of every number. */
@@ -112,33 +148,6 @@ public final class GroupedConvolutionBenchmark {
 
   private static int arg(String[] args, int i, int otherwise) {
     return args.length > i ? Integer.parseInt(args[i]) : otherwise;
-  }
-
-  private static void run(
-      String name, Supplier<ComputationGraph> graphs, INDArray x, INDArray y, int reps) {
-    ComputationGraph graph = graphs.get();
-    double[] fwd = time(reps, () -> graph.output(false, x));
-    graph.setInputs(x);
-    graph.setLabels(y);
-    double[] both = time(reps, graph::computeGradientAndScore);
-    System.out.printf(
-        "%-34s %10.1f %10.1f %12.1f %12.1f%n",
-        name, median(fwd), min(fwd), median(both), min(both));
-  }
-
-  /** Milliseconds of each of {@code reps} runs, after {@code max(3, reps / 4)} warm-up runs. */
-  private static double[] time(int reps, Runnable r) {
-    for (int i = 0; i < Math.max(3, reps / 4); i++) {
-      r.run();
-    }
-    double[] ms = new double[reps];
-    for (int i = 0; i < reps; i++) {
-      long t = System.nanoTime();
-      r.run();
-      // Native work is synchronous on CPU, so the clock stops when the pass is done.
-      ms[i] = (System.nanoTime() - t) / 1e6;
-    }
-    return ms;
   }
 
   private static double median(double[] v) {
