@@ -16,7 +16,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -62,9 +61,8 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
     /** One im2col and batched products (class comment); fastest on ND4J's plain CPU build. */
     IM2COL,
     /**
-     * Split the channels into groups with libnd4j's {@code split}, one libnd4j {@code conv2d} (and
-     * {@code conv2d_bp}) per group, {@code concat} the results: where libnd4j runs convolutions
-     * through oneDNN, much the fastest.
+     * One libnd4j {@code conv2d} (and {@code conv2d_bp}) per group, on the input regrouped into one
+     * contiguous block per group: where libnd4j runs convolutions through oneDNN, the faster.
      */
     PER_GROUP;
 
@@ -185,21 +183,22 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
       INDArray x, Shape s, boolean training, LayerWorkspaceMgr workspaceMgr) {
     INDArray w = getParamWithNoise(WEIGHT_KEY, training, workspaceMgr);
     if (algorithm == Algorithm.PER_GROUP) {
-      INDArray[] xs = split(x, s.g, 1);
-      INDArray[] ws = split(w, s.g, 0);
-      INDArray[] zs = new INDArray[(int) s.g];
+      INDArray xs = byGroup(x, s.g);
+      INDArray ws = w.reshape('c', s.g, s.og * s.patch());
+      INDArray zs = Nd4j.createUninitialized(x.dataType(), s.g, s.n * s.og * s.oh * s.ow);
       OpContext context = context(false);
       for (int g = 0; g < s.g; g++) {
-        zs[g] = Nd4j.createUninitialized(x.dataType(), s.n, s.og, s.oh, s.ow);
         context.purge();
-        context.setInputArrays(xs[g], ws[g]);
-        context.setOutputArrays(zs[g]);
+        context.setInputArrays(
+            xs.getRow(g).reshape('c', s.n, s.cg, s.h, s.w),
+            ws.getRow(g).reshape('c', s.og, s.cg, s.kh, s.kw));
+        context.setOutputArrays(zs.getRow(g).reshape('c', s.n, s.og, s.oh, s.ow));
         Nd4j.exec(new Conv2D(), context);
       }
       INDArray z =
           workspaceMgr.createUninitialized(
               ArrayType.ACTIVATIONS, x.dataType(), s.n, s.g * s.og, s.oh, s.ow);
-      concat(zs, 1, z);
+      fromGroups(zs, z, s.g);
       addBias(z, training, workspaceMgr);
       return new Pair<>(z, null);
     }
@@ -244,35 +243,31 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
   }
 
   /**
-   * {@code a} cut into {@code parts} equal, new, contiguous arrays along {@code dim}. By libnd4j's
-   * split rather than ND4J views: in M2.1, indexing a view that starts at an offset and has a
-   * size-1 dimension can return an empty array for the last slice.
+   * {@code a [N, G Cg, H, W]} regrouped as a contiguous {@code [G, N Cg H W]}: row g holds group
+   * g's channels of every example, which {@code getRow(g).reshape(N, Cg, H, W)} hands to libnd4j
+   * without a copy. Rows of a 2-D array rather than ND4J index views: in M2.1, indexing a view that
+   * starts at an offset and has a size-1 dimension can return an empty array for the last slice.
+   * (libnd4j's {@code split} op avoids that too, but took several times as long as this copy.)
    */
-  private static INDArray[] split(INDArray a, long parts, int dim) {
-    // A copy: INDArray.shape() may hand out the array's own shape.
-    long[] shape = a.shape().clone();
-    shape[dim] /= parts;
-    INDArray[] out = new INDArray[(int) parts];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = Nd4j.createUninitialized(a.dataType(), shape);
-    }
-    Nd4j.exec(
-        DynamicCustomOp.builder("split")
-            .addInputs(a)
-            .addOutputs(out)
-            .addIntegerArguments((int) parts, dim)
-            .build());
-    return out;
+  private static INDArray byGroup(INDArray a, long groups) {
+    long n = a.size(0);
+    long perGroup = a.size(1) / groups;
+    long h = a.size(2);
+    long w = a.size(3);
+    INDArray out = Nd4j.createUninitialized(a.dataType(), groups, n, perGroup, h * w);
+    out.assign(a.reshape('c', n, groups, perGroup, h * w).permute(1, 0, 2, 3));
+    return out.reshape('c', groups, n * perGroup * h * w);
   }
 
-  /** Writes {@code parts} joined along {@code dim} into {@code out}. */
-  private static void concat(INDArray[] parts, int dim, INDArray out) {
-    Nd4j.exec(
-        DynamicCustomOp.builder("concat")
-            .addInputs(parts)
-            .addOutputs(out)
-            .addIntegerArguments(dim)
-            .build());
+  /**
+   * The inverse of {@link #byGroup}: writes {@code [G, N Cg H W]} into {@code out [N, G Cg, H, W]}.
+   */
+  private static void fromGroups(INDArray grouped, INDArray out, long groups) {
+    long n = out.size(0);
+    long perGroup = out.size(1) / groups;
+    long hw = out.size(2) * out.size(3);
+    out.reshape('c', n, groups, perGroup, hw)
+        .assign(grouped.reshape('c', groups, n, perGroup, hw).permute(1, 0, 2, 3));
   }
 
   @Override
@@ -317,22 +312,24 @@ public class GroupedConvolutionLayerImpl extends BaseLayer<GroupedConvolutionLay
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, x.dataType(), s.n, s.c, s.h, s.w);
     if (algorithm == Algorithm.PER_GROUP) {
-      INDArray[] xs = split(x, s.g, 1);
-      INDArray[] ws = split(w, s.g, 0);
-      INDArray[] ds = split(delta, s.g, 1);
-      INDArray[] dxs = new INDArray[(int) s.g];
-      INDArray[] dws = new INDArray[(int) s.g];
+      INDArray xs = byGroup(x, s.g);
+      INDArray ws = w.reshape('c', s.g, s.og * s.patch());
+      INDArray ds = byGroup(delta, s.g);
+      INDArray dxs = Nd4j.createUninitialized(x.dataType(), s.g, s.n * s.c / s.g * s.h * s.w);
+      INDArray dws = dw.reshape('c', s.g, s.og * s.patch());
       OpContext context = context(true);
       for (int g = 0; g < s.g; g++) {
-        dxs[g] = Nd4j.createUninitialized(x.dataType(), xs[g].shape());
-        dws[g] = Nd4j.createUninitialized(x.dataType(), ws[g].shape());
         context.purge();
-        context.setInputArrays(xs[g], ws[g], ds[g]);
-        context.setOutputArrays(dxs[g], dws[g]);
+        context.setInputArrays(
+            xs.getRow(g).reshape('c', s.n, s.cg, s.h, s.w),
+            ws.getRow(g).reshape('c', s.og, s.cg, s.kh, s.kw),
+            ds.getRow(g).reshape('c', s.n, s.og, s.oh, s.ow));
+        context.setOutputArrays(
+            dxs.getRow(g).reshape('c', s.n, s.cg, s.h, s.w),
+            dws.getRow(g).reshape('c', s.og, s.cg, s.kh, s.kw));
         Nd4j.exec(new Conv2DDerivative(), context);
       }
-      concat(dxs, 1, dx);
-      concat(dws, 0, dw);
+      fromGroups(dxs, dx, s.g);
     } else {
       backpropIm2col(s, cols, delta, w, dw, dx);
     }
