@@ -326,7 +326,10 @@ public class GroupedConvolutionLayer extends FeedForwardLayer {
         + ")";
   }
 
+  // DL4J declares build() as <E extends Layer> E build(); a concrete return type is an unchecked
+  // override, which javac only lets the class suppress.
   /** Settings of a {@link GroupedConvolutionLayer}. */
+  @SuppressWarnings("unchecked")
   public static class Builder extends FeedForwardLayer.Builder<Builder> {
 
     private int[] kernelSize;
@@ -365,7 +368,6 @@ public class GroupedConvolutionLayer extends FeedForwardLayer {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public GroupedConvolutionLayer build() {
       return new GroupedConvolutionLayer(this);
     }

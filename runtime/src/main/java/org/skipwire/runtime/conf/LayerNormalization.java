@@ -231,7 +231,10 @@ public class LayerNormalization extends FeedForwardLayer {
     return "LayerNormalization(nIn=" + nIn + ", eps=" + eps + ", name=" + layerName + ")";
   }
 
+  // DL4J declares build() as <E extends Layer> E build(); a concrete return type is an unchecked
+  // override, which javac only lets the class suppress.
   /** Settings of a {@link LayerNormalization}. */
+  @SuppressWarnings("unchecked")
   public static class Builder extends FeedForwardLayer.Builder<Builder> {
 
     private double eps = DEFAULT_EPS;
@@ -249,7 +252,6 @@ public class LayerNormalization extends FeedForwardLayer {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public LayerNormalization build() {
       return new LayerNormalization(this);
     }
