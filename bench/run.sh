@@ -34,16 +34,22 @@ else
 fi
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Ratios: generated over each other wiring of the same model, training and inference.
+# Ratios: generated (fast path) over each other wiring of the same model. Against the hand-wired
+# twin it is the paired ratio skipwire bench prints (gen/hand, measured in alternating steps).
 echo "== ratios (generated fast path / other)"
-awk '$2 ~ /^(generated|shipped|hand|hand-ship|pytorch)$/ && $5 ~ /^[0-9.]+$/ {
+awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
+     $2 ~ /^(generated|shipped|pytorch)$/ && $5 ~ /^[0-9.]+$/ {
        train[$1 "|" $2] = $5; infer[$1 "|" $2] = $6; if (!($1 in seen)) { seen[$1]; order[++n] = $1 } }
      END {
        for (i = 1; i <= n; i++) {
          m = order[i]; g = m "|generated"
          if (!(g in train)) continue
-         split("hand shipped pytorch", others, " ")
-         for (j = 1; j <= 3; j++) {
+         if (m in paired) {
+           split(paired[m], p, " ")
+           printf "  %-20s vs %-8s  train %7.3f  infer %7.3f  (paired)\n", m, "hand", p[1], p[2]
+         }
+         split("shipped pytorch", others, " ")
+         for (j = 1; j <= 2; j++) {
            o = m "|" others[j]
            if (o in train && train[o] > 0 && infer[o] > 0)
              printf "  %-20s vs %-8s  train %7.3f  infer %7.3f\n", m, others[j], train[g] / train[o], infer[g] / infer[o]

@@ -2,6 +2,7 @@ package org.skipwire.samples.bench;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +15,25 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Training and inference throughput of one or more graphs on the same random batch. The graphs
- * take turns, one step each, so that a change in machine load during the run hits them alike and
- * their ratio stays fair; each reports the median over its timed steps, after warm-up steps.
+ * take turns, one step each and in alternating order, so that a change in machine load during the
+ * run hits them alike; each reports the median over its timed steps, after warm-up steps, and its
+ * speed relative to the first graph as the median of the step-by-step ratios (paired, so a load
+ * change between steps cancels out).
  */
 public final class Benchmark {
   private Benchmark() {}
 
-  /** Images per second, median over the timed steps. */
-  public record Result(String wiring, long params, double trainPerSecond, double inferPerSecond) {}
+  /**
+   * Images per second, median over the timed steps, and speed relative to the first graph
+   * measured (1 for the first), median of the paired step ratios.
+   */
+  public record Result(
+      String wiring,
+      long params,
+      double trainPerSecond,
+      double inferPerSecond,
+      double trainRatio,
+      double inferRatio) {}
 
   /** What to measure: batch size, warm-up and timed steps, and whether to train. */
   public record Plan(int batch, int warmup, int steps, boolean train, boolean infer) {}
@@ -50,8 +62,14 @@ public final class Benchmark {
       train.put(k, new double[plan.steps()]);
       infer.put(k, new double[plan.steps()]);
     });
+    List<Map.Entry<String, ComputationGraph>> order = new ArrayList<>(graphs.entrySet());
     for (int step = -plan.warmup(); step < plan.steps(); step++) {
-      for (Map.Entry<String, ComputationGraph> e : graphs.entrySet()) {
+      // Alternate who goes first: the second of two back-to-back runs finds warmer caches.
+      List<Map.Entry<String, ComputationGraph>> turn = new ArrayList<>(order);
+      if (step % 2 != 0) {
+        Collections.reverse(turn);
+      }
+      for (Map.Entry<String, ComputationGraph> e : turn) {
         ComputationGraph graph = e.getValue();
         if (plan.train()) {
           long t0 = System.nanoTime();
@@ -73,14 +91,27 @@ public final class Benchmark {
       }
     }
     List<Result> results = new ArrayList<>();
-    for (Map.Entry<String, ComputationGraph> e : graphs.entrySet()) {
+    String first = order.get(0).getKey();
+    for (Map.Entry<String, ComputationGraph> e : order) {
+      String k = e.getKey();
       results.add(new Result(
-          e.getKey(),
+          k,
           e.getValue().params().length(),
-          plan.train() ? plan.batch() / median(train.get(e.getKey())) : Double.NaN,
-          plan.infer() ? plan.batch() / median(infer.get(e.getKey())) : Double.NaN));
+          plan.train() ? plan.batch() / median(train.get(k)) : Double.NaN,
+          plan.infer() ? plan.batch() / median(infer.get(k)) : Double.NaN,
+          plan.train() ? pairedRatio(train.get(k), train.get(first)) : Double.NaN,
+          plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
     }
     return results;
+  }
+
+  /** Median over steps of this graph's speed over the reference's: reference time / own time. */
+  static double pairedRatio(double[] own, double[] reference) {
+    double[] r = new double[own.length];
+    for (int i = 0; i < own.length; i++) {
+      r[i] = reference[i] / own[i];
+    }
+    return median(r);
   }
 
   static double median(double[] values) {

@@ -1,5 +1,6 @@
 package org.skipwire.samples.bench;
 
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -25,8 +26,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * The benchmark's networks wired by hand with the DL4J builder, as a DL4J user would without
  * skipwire: the baseline for the generated-versus-hand ratio. Same layers, sizes and settings as
  * the declarations in {@code org.skipwire.samples.zoo}; the benchmark checks that the parameter
- * counts agree. (DL4J's BatchNormalization ignores an activation set on it, so conv, BN and ReLU are
- * three layers here too.)
+ * counts agree, and HandWiredTest that the graphs are the same up to vertex names. The network-wide
+ * settings are skipwire's {@code Training} defaults written out, cache mode included: a DL4J user
+ * can set them all. (DL4J's BatchNormalization ignores an activation set on it, so conv, BN and
+ * ReLU are three layers here too.)
  */
 public final class HandWired {
   private HandWired() {}
@@ -52,6 +55,7 @@ public final class HandWired {
         .convolutionMode(ConvolutionMode.Truncate)
         .trainingWorkspaceMode(WorkspaceMode.ENABLED)
         .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+        .cacheMode(CacheMode.DEVICE)
         .graphBuilder()
         .addInputs("in")
         .setInputTypes(InputType.convolutional(height, width, channels));

@@ -86,8 +86,9 @@ final class BenchCommand implements Runnable {
         if (g.params() != h.params()) {
           out.printf("warning: %s has %d parameters generated, %d hand-wired%n", name, g.params(), h.params());
         }
+        // Paired: the median of step-by-step ratios, which a load change between steps cancels.
         out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13.3f %13.3f%n", name, "gen/hand", "", "",
-            g.trainPerSecond() / h.trainPerSecond(), g.inferPerSecond() / h.inferPerSecond());
+            1 / h.trainRatio(), 1 / h.inferRatio());
       }
       out.flush();
       graphs.clear();

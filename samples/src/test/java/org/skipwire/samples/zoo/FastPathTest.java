@@ -15,6 +15,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -34,6 +35,7 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -183,6 +185,28 @@ class FastPathTest {
     double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
     double diff = actual.sub(expected).amaxNumber().doubleValue();
     assertTrue(diff <= 1e-4 * scale, what + " differs by " + diff / scale + " of its largest value");
+  }
+
+  @Test
+  void convolutionCacheChangesNoResult() {
+    // Training's cache mode lets a convolution's backprop reuse its forward output.
+    SkipwireModel model = Models.find("cifar-resnet20-b").orElseThrow();
+    ComputationGraph cached = model.create();
+    ComputationGraph uncached = model.create();
+    uncached.getConfiguration().setCacheMode(CacheMode.NONE);
+    uncached.setCacheMode(CacheMode.NONE);
+    assertEquals(CacheMode.DEVICE, cached.getConfiguration().getCacheMode());
+    Nd4j.getRandom().setSeed(17);
+    INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 32, 32);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 10);
+    for (int i = 0; i < 4; i++) {
+      y.putScalar(i, 3 * i, 1.0);
+    }
+    for (int step = 0; step < 2; step++) {
+      cached.fit(new DataSet(x, y));
+      uncached.fit(new DataSet(x, y));
+    }
+    assertTrue(cached.params().equalsWithEps(uncached.params(), 1e-6), "parameters after two steps");
   }
 
   /**
