@@ -2,6 +2,7 @@ package org.skipwire.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.skipwire.processor.Sources.assertNothingGenerated;
 import static org.skipwire.processor.Sources.compile;
 import static org.skipwire.processor.Sources.source;
 
@@ -15,10 +16,6 @@ import org.junit.jupiter.api.Test;
  * The compile-time errors of dense and highway connections: text, file, line, nothing generated.
  */
 class ErroneousDenseAndHighwayTest {
-
-  private static void assertNothingGenerated(JavaFileObject... sources) throws IOException {
-    assertEquals(List.of(), Sources.generatedSources(sources));
-  }
 
   @Test
   void denseUnitThatChangesTheSpatialSizeIsAnError() throws IOException {

@@ -2,6 +2,7 @@ package org.skipwire.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.skipwire.processor.Sources.assertNothingGenerated;
 import static org.skipwire.processor.Sources.compile;
 import static org.skipwire.processor.Sources.source;
 
@@ -16,10 +17,6 @@ import org.junit.jupiter.api.Test;
  * squeeze-excitation, dropout, ReZero and gated skips): text, file, line, nothing generated.
  */
 class ErroneousToolboxTest {
-
-  private static void assertNothingGenerated(JavaFileObject... sources) throws IOException {
-    assertEquals(List.of(), Sources.generatedSources(sources));
-  }
 
   private static final String BLOCK =
       """

@@ -48,6 +48,11 @@ final class Sources {
    * compile-testing hides generated files of a failed compilation, so this runs javac itself with a
    * fresh generated-sources directory.
    */
+  /** Asserts that the processors write no source for these sources. */
+  static void assertNothingGenerated(JavaFileObject... sources) throws IOException {
+    org.junit.jupiter.api.Assertions.assertEquals(List.of(), generatedSources(sources));
+  }
+
   static List<Path> generatedSources(JavaFileObject... sources) throws IOException {
     Path classes = Files.createTempDirectory("skipwire-classes");
     Path generated = Files.createTempDirectory("skipwire-generated");
