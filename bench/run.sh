@@ -6,6 +6,10 @@
 #   bench/run.sh [MODEL ...]          default: cifar-resnet20-b densenet-bc-100-12 resnet50
 #   BENCH_ARGS="--steps 5" bench/run.sh cifar-resnet20-b
 #
+# Without BENCH_ARGS each model gets settings that keep the run under half an hour on 2 cores:
+# cifar-resnet20-b the defaults (batch 128, 3 warm-up and 7 timed steps), densenet-bc-100-12
+# batch 64 with 1 and 3 (a shipped-path step takes half a minute), resnet50 batch 8 with 2 and 5.
+#
 # A measurement, not a test: other processes on the machine change the figures, so it prints
 # the load average before and after. Run it on a quiet machine and repeat it.
 set -euo pipefail
@@ -16,28 +20,41 @@ jar=samples/target/skipwire.jar
 if [ "$#" -eq 0 ]; then
   set -- cifar-resnet20-b densenet-bc-100-12 resnet50
 fi
-args=(${BENCH_ARGS:-})
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
+settings() {  # the bench options for one model
+  if [ -n "${BENCH_ARGS:-}" ]; then echo "$BENCH_ARGS"; return; fi
+  case "$1" in
+    densenet-bc-100-12) echo "--batch 64 --warmup 1 --steps 3" ;;
+    resnet50) echo "--warmup 2 --steps 5" ;;
+    *) echo "" ;;
+  esac
+}
+
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
-echo "== fast path (the default)"
-java -jar "$jar" bench "${args[@]}" "$@" 2>/dev/null | tee -a "$out" | sed 's/^/  /'
-echo "== as shipped: -Dskipwire.fastpath=false"
-java -Dskipwire.fastpath=false -jar "$jar" bench "${args[@]}" "$@" 2>/dev/null \
-  | sed 's/ generated / shipped   /; s/ hand      / hand-ship /' | tee -a "$out" | sed 's/^/  /'
-echo "== PyTorch"
-if python3 -c 'import torch' 2>/dev/null; then
-  python3 bench/torch_bench.py "${args[@]}" "$@" | tee -a "$out" | sed 's/^/  /'
-else
-  echo "  skipped: python3 -c 'import torch' fails here (PyTorch is not installed)"
-fi
+for model in "$@"; do
+  args=($(settings "$model"))
+  echo "== $model ${args[*]:-}"
+  echo "-- fast path (the default)"
+  java -jar "$jar" bench "${args[@]}" "$model" 2>/dev/null | tee -a "$out" | sed 's/^/  /'
+  echo "-- as shipped: -Dskipwire.fastpath=false (generated graph only)"
+  java -Dskipwire.fastpath=false -jar "$jar" bench --no-hand --no-fold "${args[@]}" "$model" \
+    2>/dev/null | sed 's/ generated / shipped   /' | tee -a "$out" | sed 's/^/  /'
+  echo "-- PyTorch"
+  if python3 -c 'import torch' 2>/dev/null; then
+    python3 bench/torch_bench.py "${args[@]}" "$model" | tee -a "$out" | sed 's/^/  /'
+  else
+    echo "  skipped: python3 -c 'import torch' fails here (PyTorch is not installed)"
+  fi
+done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Ratios: generated (fast path) over each other wiring of the same model. Against the hand-wired
 # twin it is the paired ratio skipwire bench prints (gen/hand, measured in alternating steps).
 echo "== ratios (generated fast path / other)"
 awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
+     $2 == "fold/gen" && !($1 in fold) { fold[$1] = $3 }
      $2 ~ /^(generated|shipped|pytorch)$/ && $5 ~ /^[0-9.]+$/ {
        train[$1 "|" $2] = $5; infer[$1 "|" $2] = $6; if (!($1 in seen)) { seen[$1]; order[++n] = $1 } }
      END {
@@ -48,6 +65,8 @@ awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
            split(paired[m], p, " ")
            printf "  %-20s vs %-8s  train %7.3f  infer %7.3f  (paired)\n", m, "hand", p[1], p[2]
          }
+         if (m in fold)
+           printf "  %-20s %-11s infer %7.3f  (paired)\n", m, "bn-folded/generated", fold[m]
          split("shipped pytorch", others, " ")
          for (j = 1; j <= 2; j++) {
            o = m "|" others[j]

@@ -24,7 +24,9 @@ public final class BackendHook extends Nd4jBackend {
 
   @Override
   public int getPriority() {
-    return Integer.MIN_VALUE;
+    // Below the real backends (CPU 0, CUDA 100 by default). Not Integer.MIN_VALUE: ND4J sorts by
+    // subtracting priorities, which would overflow and put this one first (and log it skipped).
+    return -1_000_000;
   }
 
   @Override

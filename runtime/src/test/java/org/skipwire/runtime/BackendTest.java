@@ -97,6 +97,15 @@ class BackendTest {
   }
 
   @Test
+  void hookSortsAfterTheRealBackendsWithoutOverflow() {
+    // Nd4jBackend.load() sorts with o2.getPriority() - o1.getPriority().
+    int hook = new BackendHook().getPriority();
+    for (int real : new int[] {0, 100, -100, 10_000}) {
+      assertTrue(real - hook > 0, "a backend of priority " + real + " comes first");
+    }
+  }
+
+  @Test
   void cpuFlagsComeFromTheFirstFlagsLine() {
     String cpuinfo = "processor\t: 0\nflags\t\t: fpu sse avx2 fma\nbugs\t: x\nflags\t: other\n";
     assertEquals(Set.of("fpu", "sse", "avx2", "fma"), Backend.cpuFlags(cpuinfo));

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.skipwire.runtime.Backend;
+import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.samples.bench.Benchmark;
 import org.skipwire.samples.bench.HandWired;
@@ -50,6 +51,9 @@ final class BenchCommand implements Runnable {
   @Option(names = "--no-infer", description = "skip inference")
   boolean noInfer;
 
+  @Option(names = "--no-fold", description = "skip the inference copy with batch norm folded into the convolutions")
+  boolean noFold;
+
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
@@ -89,6 +93,20 @@ final class BenchCommand implements Runnable {
         // Paired: the median of step-by-step ratios, which a load change between steps cancels.
         out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13.3f %13.3f%n", name, "gen/hand", "", "",
             1 / h.trainRatio(), 1 / h.inferRatio());
+      }
+      if (!noInfer && !noFold) {
+        // Inference only, after training moved the running statistics: the generated graph and
+        // its copy with batch norm folded into the convolutions, again in alternating steps.
+        ComputationGraph generated = graphs.get("generated");
+        Map<String, ComputationGraph> pair = new LinkedHashMap<>();
+        pair.put("generated", generated);
+        pair.put("folded", BatchNormFolding.forInference(generated));
+        List<Benchmark.Result> f = Benchmark.run(
+            pair, shape, classes, new Benchmark.Plan(b, warmup, steps, false, true));
+        out.printf(Locale.ROOT, "%-20s %-10s %6d %,12d %13s %13.1f%n",
+            name, "bn-folded", b, f.get(1).params(), "-", f.get(1).inferPerSecond());
+        out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13s %13.3f%n", name, "fold/gen", "", "", "",
+            f.get(1).inferRatio());
       }
       out.flush();
       graphs.clear();

@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -48,6 +49,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.skipwire.runtime.Backend;
+import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 
@@ -207,6 +209,31 @@ class FastPathTest {
       uncached.fit(new DataSet(x, y));
     }
     assertTrue(cached.params().equalsWithEps(uncached.params(), 1e-6), "parameters after two steps");
+  }
+
+  @Test
+  void batchNormFoldedCopyGivesTheSameInferenceOutputs() {
+    SkipwireModel model = Models.find("cifar-resnet20-b").orElseThrow();
+    ComputationGraph graph = model.create();
+    Nd4j.getRandom().setSeed(19);
+    INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 10);
+    for (int i = 0; i < 8; i++) {
+      y.putScalar(i, i, 1.0);
+    }
+    for (int step = 0; step < 3; step++) {
+      graph.fit(new DataSet(x, y)); // running statistics away from 0 and 1
+    }
+    ComputationGraph folded = BatchNormFolding.forInference(graph);
+    long batchNorms = folded.getConfiguration().getVertices().values().stream()
+        .filter(v -> v instanceof LayerVertex lv && lv.getLayerConf().getLayer()
+            instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)
+        .count();
+    assertEquals(0, batchNorms, "every batch norm of a post-activation ResNet folds");
+    INDArray expected = graph.outputSingle(false, x);
+    INDArray actual = folded.outputSingle(false, x);
+    double rel = maxRelative(actual, expected, 1e-6);
+    assertTrue(rel < 1e-4, "folded outputs differ by " + rel);
   }
 
   /**
