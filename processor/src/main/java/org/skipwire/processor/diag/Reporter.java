@@ -16,7 +16,7 @@ import org.skipwire.processor.read.ElementOrigin;
 public final class Reporter {
   private final Messager messager;
   private final Set<String> sourceTypes;
-  private final Set<String> reported = new HashSet<>();
+  private final Set<Key> reported = new HashSet<>();
 
   /**
    * @param sourceTypes qualified names of the top-level types compiled from source in this run
@@ -25,6 +25,9 @@ public final class Reporter {
     this.messager = messager;
     this.sourceTypes = sourceTypes;
   }
+
+  /** One mistake at one place; javac's elements and mirrors compare by identity. */
+  private record Key(ElementOrigin at, Message message) {}
 
   public void report(Problem problem) {
     ElementOrigin at = (ElementOrigin) problem.origin();
@@ -36,14 +39,8 @@ public final class Reporter {
       text = text + " (in " + owner.getQualifiedName() + ")";
       at = site;
     }
-    String key =
-        System.identityHashCode(at.element())
-            + "/"
-            + System.identityHashCode(at.mirror())
-            + "/"
-            + System.identityHashCode(at.value())
-            + "/"
-            + problem.message();
+    // The origin itself, not hash codes of its parts: two different places must never collide.
+    Key key = new Key(at, problem.message());
     if (!reported.add(key)) {
       return;
     }
