@@ -7,18 +7,16 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -28,8 +26,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  * A canary for a DL4J 1.0.0-M2.1 defect, not a test of ours: SelfAttentionLayer, a SameDiffLayer,
  * returns every gradient doubled, its own parameters' and the one it passes to the layers below, as
  * SameDiffGraphVertex does (see {@link HighwayGateVertex}); GradientCheckUtil fails on it. Each
- * stacked attention block therefore doubles the gradients of everything beneath it. When this test
- * fails after a DL4J upgrade, the defect is gone and the workaround can go with it.
+ * stacked attention block therefore doubles the gradients of everything beneath it. Our {@link
+ * MultiHeadSelfAttention} cancels the doubling. When this test fails after a DL4J upgrade, the
+ * defect is gone and the halving in {@link MultiHeadSelfAttention#defineLayer} must go with it.
  *
  * <p>The check compares the analytic gradient of one element of each parameter with a central
  * difference of the score. DL4J's gradients are sums over the minibatch and its score a mean, so
@@ -71,30 +70,17 @@ class Dl4jSelfAttentionGradientTest {
   }
 
   /**
-   * The workaround: {@code y = out / 2 + stopGradient(out) / 2} has the forward value of {@code
-   * out} and half its gradient, which cancels the doubling; DL4J's gradient check then passes.
+   * The workaround, as {@link MultiHeadSelfAttention} applies it: {@code y = out / 2 +
+   * stopGradient(out) / 2} has the forward value of {@code out} and half its gradient, which
+   * cancels the doubling; DL4J's gradient check then passes on the same graph.
    */
   @org.junit.jupiter.api.Test
   void halvingThroughStopGradientRestoresExactGradients() {
-    ComputationGraph graph = attention(new ExactAttention(attentionBuilder()));
+    ComputationGraph graph =
+        attention(new MultiHeadSelfAttention.Builder().nOut(4).nHeads(2).build());
     INDArray x = random(3, DataType.DOUBLE, BATCH, 4, STEPS);
 
     VertexTesting.assertGradientsMatch(graph, x, labels());
-  }
-
-  /** SelfAttentionLayer with the doubling cancelled. */
-  static final class ExactAttention extends SelfAttentionLayer {
-    ExactAttention(SelfAttentionLayer.Builder builder) {
-      super(builder);
-    }
-
-    @Override
-    public SDVariable defineLayer(
-        SameDiff sd, SDVariable input, Map<String, SDVariable> params, SDVariable mask) {
-      SDVariable out = super.defineLayer(sd, input, params, mask);
-      SDVariable frozen = new StopGradient(sd, out).outputVariable();
-      return out.mul(0.5).add(frozen.mul(0.5));
-    }
   }
 
   private static INDArray labels() {
@@ -108,15 +94,12 @@ class Dl4jSelfAttentionGradientTest {
   }
 
   /** in -> 1x1 conv1d (tanh) -> self-attention (2 heads, projected) -> per-step softmax. */
-  private static SelfAttentionLayer.Builder attentionBuilder() {
-    return new SelfAttentionLayer.Builder().nOut(4).nHeads(2).headSize(2).projectInput(true);
-  }
-
   private static ComputationGraph attention() {
-    return attention(attentionBuilder().build());
+    return attention(
+        new SelfAttentionLayer.Builder().nOut(4).nHeads(2).headSize(2).projectInput(true).build());
   }
 
-  private static ComputationGraph attention(SelfAttentionLayer layer) {
+  private static ComputationGraph attention(Layer layer) {
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
