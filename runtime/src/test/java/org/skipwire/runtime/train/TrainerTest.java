@@ -99,8 +99,9 @@ class TrainerTest {
             DataException.class, () -> new Trainer(small().build(), out).train(cifarShaped, Tiny.embedded()));
 
     assertEquals(
-        "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but the network expects"
-            + " input [3, 32, 32]; choose a network declared for [1, 28, 28]",
+        "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat, or [28, 28] as a"
+            + " sequence of 28 rows) but the network expects input [3, 32, 32]; choose a network"
+            + " declared for [1, 28, 28]",
         e.getMessage());
   }
 

@@ -153,9 +153,9 @@ class MainTest {
     assertEquals(2, r.status());
     assertEquals(
         List.of(
-            "skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but"
-                + " the network expects input [3, 224, 224]; choose a network declared for [1, 28,"
-                + " 28]"),
+            "skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat, or"
+                + " [28, 28] as a sequence of 28 rows) but the network expects input [3, 224, 224];"
+                + " choose a network declared for [1, 28, 28]"),
         r.err().lines().toList());
   }
 
