@@ -24,9 +24,9 @@ import org.apache.commons.csv.CSVRecord;
  * with a header row naming the columns, one row per time step, oldest first, UTF-8.
  *
  * <ul>
- *   <li>The column is chosen by name. Without a name the file must hold exactly one numeric column
- *       and at most one other (a date or time stamp): {@code month,sunspots} needs none, {@code
- *       year,sunspots} does (both columns are numbers).
+ *   <li>The column is chosen by name. Without a name the file must have one column, the series, or
+ *       two: a time stamp (a date, a month, a year or a step number, as text) and then the series,
+ *       as {@code month,sunspots}. With more columns, name one.
  *   <li>A value is a plain decimal number: {@code 58}, {@code -0.5}, {@code 1.2e3}; surrounding
  *       spaces are ignored. {@code NaN}, {@code Inf}, hexadecimal and thousands separators are not
  *       numbers.
@@ -57,7 +57,7 @@ public final class SeriesReader {
   /**
    * The series in column {@code column} of a CSV file.
    *
-   * @param column the header name of the column; null to pick the only numeric one
+   * @param column the header name of the column; null for the only column or the second of two
    * @throws DataException naming the file (and line), if it cannot be read, has no such column, or
    *     holds a value that is not a number
    */
@@ -83,7 +83,7 @@ public final class SeriesReader {
    *
    * @param source the file or resource, as messages name it
    * @param name the series' name, for messages and logs
-   * @param column the header name of the column; null to pick the only numeric one
+   * @param column the header name of the column; null for the only column or the second of two
    */
   public static Series read(Reader in, String source, String name, String column)
       throws DataException {
@@ -132,10 +132,7 @@ public final class SeriesReader {
     if (rows.isEmpty()) {
       throw new DataException(source, "has a header but no rows");
     }
-    int c =
-        column == null
-            ? onlyNumericColumn(source, header, rows)
-            : columnIndex(source, header, column);
+    int c = column == null ? defaultColumn(source, header) : columnIndex(source, header, column);
     String chosen = header.get(c);
     double[] values = new double[rows.size()];
     for (int i = 0; i < values.length; i++) {
@@ -198,36 +195,20 @@ public final class SeriesReader {
     return found;
   }
 
-  /** The only numeric column, when there is one and at most one other column. */
-  private static int onlyNumericColumn(String source, List<String> header, List<Row> rows)
-      throws DataException {
-    List<Integer> numeric = new ArrayList<>();
-    for (int c = 0; c < header.size(); c++) {
-      boolean anyNumber = false;
-      boolean allNumbers = true;
-      for (Row row : rows) {
-        String cell = row.fields().get(c).strip();
-        if (NUMBER.matcher(cell).matches()) {
-          anyNumber = true;
-        } else if (!MISSING.contains(cell.toLowerCase(Locale.ROOT))) {
-          allNumbers = false;
-          break;
-        }
-      }
-      if (anyNumber && allNumbers) {
-        numeric.add(c);
-      }
-    }
-    if (numeric.size() == 1 && header.size() <= 2) {
-      return numeric.get(0);
+  /**
+   * The series' column when none is named: the only column, or the second of two (the first holds
+   * the time stamps). Position, not content, decides: a value that is not a number must be reported
+   * in its own column, not make another column the series.
+   */
+  private static int defaultColumn(String source, List<String> header) throws DataException {
+    if (header.size() <= 2) {
+      return header.size() - 1;
     }
     throw new DataException(
         source,
         "cannot tell which column is the series (columns "
             + String.join(", ", header)
-            + (numeric.isEmpty() ? "; none holds only numbers" : "")
-            + "); choose one with"
-            + " --column NAME");
+            + "); choose one with --column NAME");
   }
 
   private static long lineBreaks(List<String> fields) {

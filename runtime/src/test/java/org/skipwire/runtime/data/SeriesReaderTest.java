@@ -164,31 +164,42 @@ class SeriesReaderTest {
   }
 
   @Test
-  void theColumnMayBeLeftOutBesideOneTimeColumn() throws IOException {
+  void withoutAColumnTheSeriesIsTheOnlyColumnOrTheSecondOfTwo() throws IOException {
     Series s = SeriesReader.read(csv("\uFEFFmonth,sunspots\n1749-01,58\n1749-02,62.6\n"), null);
     assertEquals("sunspots", s.column());
     assertArrayEquals(new double[] {58, 62.6}, s.values());
+    assertEquals(List.of("1749-01", "1749-02"), s.times());
+
+    Series years = SeriesReader.read(csv("year,sunspots\n1749,58\n1750,62\n"), null);
+    assertEquals("sunspots", years.column());
+    assertArrayEquals(new double[] {58, 62}, years.values());
 
     Series single = SeriesReader.read(csv("level\n1\n2\n"), null);
     assertEquals("level", single.column());
     assertEquals(List.of(), single.times());
   }
 
-  @ParameterizedTest(name = "{0}")
-  @CsvSource(
-      delimiter = '|',
-      value = {
-        "year,sunspots\\n1749,58\\n1750,62|columns year, sunspots)",
-        "month,a,b\\n1749-01,1,2\\n1749-02,3,4|columns month, a, b)",
-        "month,note,v\\n1749-01,x,2\\n1749-02,y,4|columns month, note, v)",
-        "month,note\\n1749-01,x\\n1749-02,y|columns month, note; none holds only numbers)",
-      })
-  void withoutAColumnAnAmbiguousFileIsRefused(String text, String listed) throws IOException {
-    Path file = csv(text.replace("\\n", "\n"));
+  @Test
+  void withoutAColumnABadValueIsReportedInTheSeriesNotSkippedForAnotherColumn() throws IOException {
+    // "day" is all numbers, "level" is not: the series is still "level", and its bad cell is named.
+    Path file = csv("day,level\n1,2.5\n2,abc\n");
 
     DataException e = assertThrows(DataException.class, () -> SeriesReader.read(file, null));
 
-    assertMessage(e, file, "cannot tell which column is the series (" + listed, "--column");
+    assertEquals(file + ":3: \"abc\" in column level is not a number", e.getMessage());
+  }
+
+  @Test
+  void withoutAColumnThreeColumnsAreAmbiguous() throws IOException {
+    Path file = csv("month,a,b\n1749-01,1,2\n1749-02,3,4\n");
+
+    DataException e = assertThrows(DataException.class, () -> SeriesReader.read(file, null));
+
+    assertEquals(
+        file
+            + ": cannot tell which column is the series (columns month, a, b); choose one with"
+            + " --column NAME",
+        e.getMessage());
   }
 
   @Test
