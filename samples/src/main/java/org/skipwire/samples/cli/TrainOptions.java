@@ -21,8 +21,8 @@ final class TrainOptions {
       names = "--column",
       paramLabel = "NAME",
       description =
-          "the CSV column holding the series (may be left out when the file has one numeric column"
-              + " and at most one other, such as a date)")
+          "the CSV column holding the series (may be left out when the file has one column, or"
+              + " two with the time stamp first)")
   String column;
 
   @Option(
