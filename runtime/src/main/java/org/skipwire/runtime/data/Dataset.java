@@ -72,23 +72,20 @@ public final class Dataset {
   /**
    * Iterators for a network with the given input and output shapes (as {@code
    * SkipwireModel.inputShape()} and {@code outputShape()} give them). The input must be the image
-   * shape {@code [c, h, w]} or its flattening {@code [c*h*w]}; the output must be one vector with
-   * at least as many entries as the data has classes.
+   * shape {@code [c, h, w]}, its flattening {@code [c*h*w]}, or, for one-channel images, the
+   * sequence shape {@code [w, h]} (channels, time steps: each image row is a time step; see {@link
+   * ImageDataSetIterator.Layout#SEQUENCE}); the output must be one vector with at least as many
+   * entries as the data has classes.
    *
    * @throws DataException naming the data set, when the network does not fit it
    */
   public DataSplit iterators(List<Integer> inputShape, List<Integer> outputShape, DataOptions options)
       throws DataException {
-    boolean flat;
-    int size = train.imageSize();
-    if (inputShape.equals(imageShape())) {
-      flat = false;
-    } else if (inputShape.size() == 1 && inputShape.get(0) == size) {
-      flat = true;
-    } else {
+    ImageDataSetIterator.Layout layout = layoutFor(inputShape);
+    if (layout == null) {
       throw new DataException(
           name,
-          "images are " + imageShape() + " (or " + size + " flat) but the network expects input "
+          "images are " + imageShape() + " (or " + alternatives() + ") but the network expects input "
               + inputShape + "; choose a network declared for " + imageShape());
     }
     if (outputShape.size() != 1 || outputShape.get(0) < numClasses()) {
@@ -109,7 +106,7 @@ public final class Dataset {
             .shuffle(options.seed())
             .augment(options.augment())
             .normalize(stats)
-            .flat(flat)
+            .layout(layout)
             .outputs(outputs)
             .labelNames(classNames)
             .build();
@@ -117,11 +114,39 @@ public final class Dataset {
         ImageDataSetIterator.builder(testPart)
             .batch(options.batch())
             .normalize(stats)
-            .flat(flat)
+            .layout(layout)
             .outputs(outputs)
             .labelNames(classNames)
             .build();
     return new DataSplit(trainIt, testIt, stats);
+  }
+
+  /** The layout that serves these images to a network with this input shape; null if none does. */
+  private ImageDataSetIterator.Layout layoutFor(List<Integer> inputShape) {
+    if (inputShape.equals(imageShape())) {
+      return ImageDataSetIterator.Layout.IMAGE;
+    }
+    if (inputShape.equals(List.of(train.imageSize()))) {
+      return ImageDataSetIterator.Layout.FLAT;
+    }
+    if (train.channels() == 1 && inputShape.equals(sequenceShape())) {
+      return ImageDataSetIterator.Layout.SEQUENCE;
+    }
+    return null;
+  }
+
+  /** A one-channel image as a sequence: {@code [w, h]}, w features at each of h time steps. */
+  private List<Integer> sequenceShape() {
+    return List.of(train.width(), train.height());
+  }
+
+  /** The other input shapes these images fit, for messages. */
+  private String alternatives() {
+    String flat = train.imageSize() + " flat";
+    if (train.channels() == 1) {
+      return flat + ", or " + sequenceShape() + " as a sequence of " + train.height() + " rows";
+    }
+    return flat + "; only one-channel images can be read as a sequence";
   }
 
   @Override

@@ -2,6 +2,8 @@ package org.skipwire.runtime.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +13,19 @@ import java.util.Locale;
 
 /**
  * Opens the data a network trains on: the Fashion-MNIST subset embedded in this jar, or a
- * directory of IDX (MNIST, Fashion-MNIST) or CIFAR-10 binary files, recognised by their names.
+ * directory of IDX (MNIST, Fashion-MNIST) or CIFAR-10 binary files, recognised by their names; for
+ * forecasters, the sunspot series embedded in this jar (CSV files of your own: {@link
+ * SeriesReader}).
  */
 public final class Datasets {
   /** Where the embedded subset lies, relative to this class. */
   static final String EMBEDDED_DIR = "fashion-mnist/";
+
+  /** Where the embedded sunspot series lies, relative to this class. */
+  static final String SUNSPOTS_FILE = "sunspots/sunspots.csv";
+
+  /** The column of the embedded series. */
+  public static final String SUNSPOTS_COLUMN = "sunspots";
 
   /** The ten Fashion-MNIST classes, by label. */
   public static final List<String> FASHION_MNIST_CLASSES =
@@ -66,6 +76,26 @@ public final class Datasets {
     ImageData test = IdxReader.combine(testImages, testLabels, embeddedName("t10k-labels-idx1-ubyte.gz"), classes);
     return new Dataset(
         "fashion-mnist (embedded subset)", DataFormat.IDX, train, test, FASHION_MNIST_CLASSES);
+  }
+
+  /**
+   * Monthly mean relative sunspot numbers, January 1749 to December 1983 (2,820 values): R's
+   * {@code sunspots} data set (GPL-2 | GPL-3; see the README next to the file), column {@value
+   * #SUNSPOTS_COLUMN}, time stamps {@code 1749-01} ...
+   */
+  public static Series sunspots() throws DataException {
+    String source = "embedded " + SUNSPOTS_FILE;
+    InputStream in = Datasets.class.getResourceAsStream(SUNSPOTS_FILE);
+    if (in == null) {
+      throw new DataException(source, "resource missing from the class path");
+    }
+    try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+      return SeriesReader.read(reader, source, "sunspots (embedded)", SUNSPOTS_COLUMN);
+    } catch (DataException e) {
+      throw e;
+    } catch (IOException e) {
+      throw IdxReader.ioProblem(source, e);
+    }
   }
 
   /** Which format {@code dir} holds, without reading the files. */
@@ -165,7 +195,7 @@ public final class Datasets {
       throw new DataException(dir.toString(), "no such directory");
     }
     if (!Files.isDirectory(dir)) {
-      throw new DataException(dir.toString(), "not a directory; --data wants the directory holding the files");
+      throw new DataException(dir.toString(), "not a directory; --data wants the directory holding the image files, or a .csv series");
     }
   }
 

@@ -15,7 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Serves an {@link ImageData} as DL4J mini-batches: float features scaled to [0, 1], optionally
  * standardised per channel, shaped {@code [batch, c, h, w]} (or {@code [batch, c*h*w]} for a
- * network that reads flat vectors), and one-hot labels {@code [batch, classes]}.
+ * network that reads flat vectors, or {@code [batch, w, h]} for one that reads one-channel images
+ * as sequences of rows: see {@link Layout}), and one-hot labels {@code [batch, classes]}.
  *
  * <p>The order of an epoch, and its augmentation, depend only on the seed and the epoch number
  * ({@link #setEpoch}), not on what ran before: a run resumed at epoch 5 sees the same batches as an
@@ -26,17 +27,31 @@ import org.nd4j.linalg.factory.Nd4j;
  * original size, flip left-right with probability 1/2. Padding is black before standardisation,
  * as torchvision's {@code RandomCrop(32, padding=4)} before {@code Normalize}.
  */
-public final class ImageDataSetIterator implements DataSetIterator {
+public final class ImageDataSetIterator implements EpochIterator {
   private static final long serialVersionUID = 1L;
   /** Pixels of zero padding around the image before the random crop. */
   public static final int PAD = 4;
+
+  /** How each image is laid out in the features array. */
+  public enum Layout {
+    /** {@code [batch, c, h, w]}: for convolutions. */
+    IMAGE,
+    /** {@code [batch, c*h*w]}: for dense layers. */
+    FLAT,
+    /**
+     * {@code [batch, w, h]}, DL4J's recurrent format {@code [batch, features, time]}: row {@code
+     * t} of the image is time step {@code t}, its {@code w} pixels that step's features. For a
+     * network with input {@code [w, h]}; one-channel images only.
+     */
+    SEQUENCE
+  }
 
   private final ImageData data;
   private final int batch;
   private final boolean shuffle;
   private final long seed;
   private final boolean augment;
-  private final boolean flat;
+  private final Layout layout;
   private final int outputs;
   private final float[] mean;
   private final float[] invStd;
@@ -46,6 +61,8 @@ public final class ImageDataSetIterator implements DataSetIterator {
   private int[] order;
   private int position;
   private SplittableRandom augmentRandom;
+  /** One image in [c][h][w] order, before a sequence layout transposes it. */
+  private final float[] scratch;
   private transient DataSetPreProcessor preProcessor;
 
   private ImageDataSetIterator(Builder b) {
@@ -54,7 +71,12 @@ public final class ImageDataSetIterator implements DataSetIterator {
     this.shuffle = b.shuffle;
     this.seed = b.seed;
     this.augment = b.augment;
-    this.flat = b.flat;
+    this.layout = b.layout;
+    if (layout == Layout.SEQUENCE && data.channels() != 1) {
+      throw new IllegalArgumentException(
+          "a sequence layout needs one-channel images, these have " + data.channels());
+    }
+    this.scratch = layout == Layout.SEQUENCE ? new float[data.imageSize()] : null;
     this.outputs = b.outputs == 0 ? data.numClasses() : b.outputs;
     if (outputs < data.numClasses()) {
       throw new IllegalArgumentException(
@@ -90,7 +112,7 @@ public final class ImageDataSetIterator implements DataSetIterator {
     private boolean shuffle;
     private long seed;
     private boolean augment;
-    private boolean flat;
+    private Layout layout = Layout.IMAGE;
     private int outputs;
     private ChannelStats stats;
     private List<String> labelNames;
@@ -129,7 +151,13 @@ public final class ImageDataSetIterator implements DataSetIterator {
 
     /** Serves features as {@code [batch, c*h*w]} instead of {@code [batch, c, h, w]}. */
     public Builder flat(boolean flat) {
-      this.flat = flat;
+      this.layout = flat ? Layout.FLAT : Layout.IMAGE;
+      return this;
+    }
+
+    /** How images are laid out in the features (default {@link Layout#IMAGE}). */
+    public Builder layout(Layout layout) {
+      this.layout = Objects.requireNonNull(layout, "layout");
       return this;
     }
 
@@ -155,27 +183,41 @@ public final class ImageDataSetIterator implements DataSetIterator {
     return data;
   }
 
+  @Override
+  public String source() {
+    return data.source();
+  }
+
   /** Images per epoch. */
+  @Override
   public int size() {
     return data.size();
   }
 
   /** Batches per epoch: {@code ceil(size / batch)}. */
+  @Override
   public int batchesPerEpoch() {
     return (data.size() + batch - 1) / batch;
   }
 
   /** The epoch whose order is being served, from 0. */
+  @Override
   public int epoch() {
     return epoch;
   }
 
   /** Whether features come flat, {@code [batch, c*h*w]}. */
   public boolean flat() {
-    return flat;
+    return layout == Layout.FLAT;
+  }
+
+  /** How images are laid out in the features. */
+  public Layout layout() {
+    return layout;
   }
 
   /** Starts epoch {@code e} from its first batch, in that epoch's order. */
+  @Override
   public void setEpoch(int e) {
     if (e < 0) {
       throw new IllegalArgumentException("epoch must be >= 0, got " + e);
@@ -227,14 +269,21 @@ public final class ImageDataSetIterator implements DataSetIterator {
     float[] labels = new float[n * outputs];
     for (int k = 0; k < n; k++) {
       int i = order[position + k];
-      writeImage(i, features, k * size);
+      if (layout == Layout.SEQUENCE) {
+        writeImage(i, scratch, 0);
+        transpose(scratch, features, k * size);
+      } else {
+        writeImage(i, features, k * size);
+      }
       labels[k * outputs + data.label(i)] = 1f;
     }
     position += n;
     long[] shape =
-        flat
-            ? new long[] {n, size}
-            : new long[] {n, data.channels(), data.height(), data.width()};
+        switch (layout) {
+          case IMAGE -> new long[] {n, data.channels(), data.height(), data.width()};
+          case FLAT -> new long[] {n, size};
+          case SEQUENCE -> new long[] {n, data.width(), data.height()};
+        };
     INDArray f = Nd4j.create(features, shape, DataType.FLOAT);
     INDArray l = Nd4j.create(labels, new long[] {n, outputs}, DataType.FLOAT);
     DataSet ds = new DataSet(f, l);
@@ -242,6 +291,17 @@ public final class ImageDataSetIterator implements DataSetIterator {
       preProcessor.preProcess(ds);
     }
     return ds;
+  }
+
+  /** One-channel image {@code [h][w]} to {@code [w][h]}: column x becomes feature x over time. */
+  private void transpose(float[] image, float[] out, int offset) {
+    int h = data.height();
+    int w = data.width();
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        out[offset + x * h + y] = image[y * w + x];
+      }
+    }
   }
 
   private void writeImage(int i, float[] out, int offset) {

@@ -16,18 +16,24 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>DL4J's training step computes the output layer's loss from the layer's input but does not
  * keep its output. After the backward pass, while the input and labels are still set, this
- * listener applies the output layer once more (a small matrix product and a softmax) and scores
- * it. Parameters have not been updated yet at that point, so the figures belong to the same
- * forward pass as the loss. Networks with several outputs, or outputs that are not one vector per
- * example, are not measured (NaN).
+ * listener applies the output layer once more (a small matrix product and a softmax or identity)
+ * and scores it as the run's {@link Task} does: cross-entropy and accuracy for classes, squared
+ * error for a series. Parameters have not been updated yet at that point, so the figures belong to
+ * the same forward pass as the loss. Networks with several outputs, or outputs that are not one
+ * vector per example, are not measured (NaN).
  */
 final class BatchStatsListener extends BaseTrainingListener {
+  private final Task task;
   private double lossSum;
   private long correct;
   private long examples;
   private double lastLoss = Double.NaN;
   private double lastAccuracy = Double.NaN;
   private boolean unsupported;
+
+  BatchStatsListener(Task task) {
+    this.task = task;
+  }
 
   void reset() {
     lossSum = 0;
@@ -58,12 +64,13 @@ final class BatchStatsListener extends BaseTrainingListener {
         unsupported = true;
         return;
       }
-      Scores s = score(probs, labels);
+      Scores s = task.score(probs, labels);
       lossSum += s.lossSum();
       correct += s.correct();
       examples += s.examples();
       lastLoss = s.lossSum() / s.examples();
-      lastAccuracy = (double) s.correct() / s.examples();
+      lastAccuracy =
+          task instanceof Task.Regression ? Double.NaN : (double) s.correct() / s.examples();
     } catch (RuntimeException e) {
       // An output layer this does not understand: report NaN rather than break training.
       unsupported = true;
@@ -88,8 +95,11 @@ final class BatchStatsListener extends BaseTrainingListener {
     return examples == 0 ? Double.NaN : lossSum / examples;
   }
 
+  /** NaN for a series: regression has no accuracy. */
   double accuracy() {
-    return examples == 0 ? Double.NaN : (double) correct / examples;
+    return examples == 0 || task instanceof Task.Regression
+        ? Double.NaN
+        : (double) correct / examples;
   }
 
   double lastLoss() {

@@ -81,6 +81,9 @@ public record CheckpointInfo(
       number(e, "learningRate", m.learningRate());
       number(e, "seconds", m.seconds());
       number(e, "imagesPerSecond", m.imagesPerSecond());
+      if (m.isRegression()) {
+        number(e, "testMse", m.testMse());
+      }
       ObjectNode g = e.putObject("gradientNorms");
       m.gradientNorms().forEach((k, v) -> number(g, k, v));
     }
@@ -144,7 +147,8 @@ public record CheckpointInfo(
               number(require(e, "learningRate")),
               number(require(e, "seconds")),
               number(require(e, "imagesPerSecond")),
-              norms));
+              norms,
+              e.has("testMse") ? number(e.get("testMse")) : Double.NaN));
     }
     return new CheckpointInfo(
         require(root, "model").asText(),

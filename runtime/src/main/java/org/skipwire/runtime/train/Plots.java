@@ -29,6 +29,8 @@ public final class Plots {
   public static final String ACCURACY_FILE = "accuracy.png";
   /** Gradient norm per layer, one line per epoch. */
   public static final String GRADIENT_FLOW_FILE = "gradient-flow.png";
+  /** A series' test mean squared error per epoch, in its units, against the naive forecast. */
+  public static final String MSE_FILE = "mse.png";
 
   private static final int WIDTH = 800;
   private static final int HEIGHT = 500;
@@ -52,9 +54,29 @@ public final class Plots {
     gradientFlow(dir.resolve(GRADIENT_FLOW_FILE), model, history);
   }
 
-  /** Training and test loss per epoch of one or more runs (series named after the runs). */
+  /**
+   * Writes {@link #LOSS_FILE}, {@link #MSE_FILE} and {@link #GRADIENT_FLOW_FILE} for a regression
+   * run (a series): no accuracy chart, there is no accuracy.
+   *
+   * @param baselineMse the naive forecast's test MSE, drawn as a line; NaN for none
+   */
+  public static void writeRegression(
+      Path dir, String model, List<EpochMetrics> history, double baselineMse) throws IOException {
+    Map<String, List<EpochMetrics>> run = Map.of(model, history);
+    loss(dir.resolve(LOSS_FILE), run);
+    mse(dir.resolve(MSE_FILE), run, baselineMse);
+    gradientFlow(dir.resolve(GRADIENT_FLOW_FILE), model, history);
+  }
+
+  /**
+   * Training and test loss per epoch of one or more runs (series named after the runs): mean
+   * cross-entropy, or for a series the mean squared error between standardised values.
+   */
   public static void loss(Path png, Map<String, List<EpochMetrics>> runs) throws IOException {
-    XYChart chart = epochChart("loss (cross-entropy)", "loss");
+    boolean regression =
+        runs.values().stream().flatMap(List::stream).anyMatch(EpochMetrics::isRegression);
+    XYChart chart =
+        epochChart(regression ? "loss (MSE, standardised values)" : "loss (cross-entropy)", "loss");
     addEpochSeries(chart, runs, "train", EpochMetrics::trainLoss, false);
     addEpochSeries(chart, runs, "test", EpochMetrics::testLoss, true);
     save(chart, png);
@@ -66,6 +88,29 @@ public final class Plots {
     addEpochSeries(chart, runs, "train", m -> 100 * m.trainAccuracy(), false);
     addEpochSeries(chart, runs, "test", m -> 100 * m.testAccuracy(), true);
     chart.getStyler().setLegendPosition(LegendPosition.InsideSE);
+    save(chart, png);
+  }
+
+  /**
+   * A series' test MSE per epoch in its own units for one or more runs, and the naive last-value
+   * forecast's as a dashed horizontal line.
+   *
+   * @param baselineMse the naive forecast's test MSE; NaN to leave it out
+   */
+  public static void mse(Path png, Map<String, List<EpochMetrics>> runs, double baselineMse)
+      throws IOException {
+    XYChart chart = epochChart("test MSE (series units)", "mean squared error");
+    addEpochSeries(chart, runs, "test", EpochMetrics::testMse, false);
+    int epochs = runs.values().stream().mapToInt(List::size).max().orElse(0);
+    if (Double.isFinite(baselineMse) && epochs > 0) {
+      XYSeries s =
+          chart.addSeries(
+              "naive last-value forecast",
+              new double[] {1, Math.max(1, epochs)},
+              new double[] {baselineMse, baselineMse});
+      s.setMarker(SeriesMarkers.NONE);
+      s.setLineStyle(dashed());
+    }
     save(chart, png);
   }
 
@@ -205,11 +250,20 @@ public final class Plots {
       XYSeries s = chart.addSeries(name, xs, ys);
       s.setMarker(SeriesMarkers.CIRCLE);
       if (dashed) {
-        s.setLineStyle(new java.awt.BasicStroke(
-            2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+        s.setLineStyle(dashed());
       }
     }
     ensureSeries(chart);
+  }
+
+  private static java.awt.BasicStroke dashed() {
+    return new java.awt.BasicStroke(
+        2f,
+        java.awt.BasicStroke.CAP_BUTT,
+        java.awt.BasicStroke.JOIN_MITER,
+        10f,
+        new float[] {6f, 4f},
+        0f);
   }
 
   /** XChart refuses to draw a chart without series; an empty run still gets a (blank) chart. */

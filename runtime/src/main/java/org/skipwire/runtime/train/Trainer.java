@@ -21,7 +21,10 @@ import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataSplit;
 import org.skipwire.runtime.data.Dataset;
-import org.skipwire.runtime.data.ImageDataSetIterator;
+import org.skipwire.runtime.data.EpochIterator;
+import org.skipwire.runtime.data.Series;
+import org.skipwire.runtime.data.SeriesDataSetIterator;
+import org.skipwire.runtime.data.SeriesSplit;
 
 /**
  * Trains a DL4J {@link ComputationGraph} for the epochs of a {@link TrainingPlan}: a progress bar
@@ -39,6 +42,18 @@ import org.skipwire.runtime.data.ImageDataSetIterator;
  * <p>A run is deterministic for a given plan and seed on one machine: the shuffle and the
  * augmentation of epoch e depend only on the seed and e, and the updater state, iteration and
  * epoch counters travel in the checkpoint, so a resumed run continues as if never stopped.
+ *
+ * <p>The data decides the task. Images ({@link Dataset}) make a classification run: loss is mean
+ * cross-entropy, with training and test accuracy, and the last line is the test accuracy. A series
+ * ({@link Series}, or any run whose test iterator is a {@link SeriesDataSetIterator}) makes a
+ * regression run: loss is the mean squared error between standardised values, the epoch line adds
+ * the test MSE in the series' units, and the last line compares it with the naive forecast (each
+ * value predicted by the one before it), e.g. for a small causal convolutional network with a
+ * window of 24 months after 4 epochs on the shipped sunspots:
+ *
+ * <pre>
+ * test MSE 397.1 (RMSE 19.93) in the series' units on 560 values; naive last-value baseline MSE 401.6; ratio 0.989
+ * </pre>
  */
 public final class Trainer {
   private final TrainingPlan plan;
@@ -94,21 +109,48 @@ public final class Trainer {
   }
 
   /**
-   * Trains any single-input, single-output classification graph. A fresh graph keeps its own
-   * updater; only its learning rate is replaced by the plan's schedule. Under {@link
-   * TrainingPlan#resume()} the graph comes from the checkpoint instead, if there is one, and
-   * {@code fresh} is not called.
+   * Trains a generated forecaster on a series: input {@code [1, T]}, output {@code [1]}, the next
+   * value from the {@code T} before it (see {@link Series#split} for the windows, the chronological
+   * split and the standardisation). Otherwise as {@link #train(SkipwireModel, Dataset)}.
+   *
+   * @throws DataException if the network does not take a series, or the series is too short for
+   *     its window
+   */
+  public TrainResult train(SkipwireModel model, Series series)
+      throws DataException, CheckpointException, TrainingDivergedException {
+    SeriesSplit split =
+        series.iterators(model.inputShape(), model.outputShape(), plan.dataOptions());
+    int perEpoch = split.train().batchesPerEpoch();
+    out.printf(
+        Locale.ROOT,
+        "training %s on %s, column %s: %d windows of %d values (%d batches of %d) per epoch, %d test"
+            + " targets%n",
+        model.name(), series.name(), series.column(), split.train().size(), split.train().window(),
+        perEpoch, plan.batch(), split.test().size());
+    return run(
+        model.name(),
+        () -> model.create(plan.training(perEpoch)),
+        split.train(),
+        split.test(),
+        series.name());
+  }
+
+  /**
+   * Trains any single-input, single-output graph: a regression run when {@code test} is a {@link
+   * SeriesDataSetIterator}, a classification run otherwise. A fresh graph keeps its own updater;
+   * only its learning rate is replaced by the plan's schedule. Under {@link TrainingPlan#resume()}
+   * the graph comes from the checkpoint instead, if there is one, and {@code fresh} is not called.
    *
    * @param name the network's name, recorded in checkpoints and checked on resume
    * @param fresh makes a new initialised graph
-   * @param train the training batches; an {@link ImageDataSetIterator} is set to each epoch's
-   *     order, any other iterator is reset between epochs
+   * @param train the training batches; an {@link EpochIterator} is set to each epoch's order, any
+   *     other iterator is reset between epochs
    * @param test the test batches
    */
   public TrainResult train(
       String name, Supplier<ComputationGraph> fresh, DataSetIterator train, DataSetIterator test)
       throws CheckpointException, TrainingDivergedException {
-    String source = train instanceof ImageDataSetIterator it ? it.data().source() : "";
+    String source = train instanceof EpochIterator it ? it.source() : "";
     return run(name, fresh, train, test, source);
   }
 
@@ -119,6 +161,7 @@ public final class Trainer {
       DataSetIterator test,
       String datasetName)
       throws CheckpointException, TrainingDivergedException {
+    Task task = Task.of(test);
     int perEpoch = batchesPerEpoch(train);
     int trainImages = imagesPerEpoch(train);
     if (perEpoch == 0) {
@@ -134,7 +177,7 @@ public final class Trainer {
         plan.resume() ? Checkpoints.loadIfPresent(dir) : Optional.empty();
     if (resumed.isPresent()) {
       Checkpoint ck = resumed.get();
-      checkCompatible(ck, name, trainImages);
+      checkCompatible(ck, name, trainImages, task);
       graph = ck.graph();
       history.addAll(ck.info().history());
       checkpointFile = ck.file();
@@ -160,7 +203,7 @@ public final class Trainer {
     }
     int start = graph.getEpochCount();
 
-    BatchStatsListener batchStats = new BatchStatsListener();
+    BatchStatsListener batchStats = new BatchStatsListener(task);
     GradientFlowListener gradients = new GradientFlowListener();
     List<TrainingListener> listeners = new ArrayList<>(List.of(batchStats, gradients));
     listeners.addAll(extraListeners);
@@ -186,10 +229,7 @@ public final class Trainer {
           }
           if (pb != null) {
             pb.stepBy(ds.numExamples());
-            pb.setExtraMessage(
-                String.format(
-                    Locale.ROOT, "loss %.4f  acc %.2f%%",
-                    batchStats.meanLoss(), 100 * batchStats.accuracy()));
+            pb.setExtraMessage(task.barMessage(batchStats.meanLoss(), batchStats.accuracy()));
           }
         }
       }
@@ -198,40 +238,39 @@ public final class Trainer {
       if (!finite(graph.params())) {
         throw diverged(name, "parameters", Double.NaN, epoch, batch, graph, schedule, checkpointFile, history);
       }
-      Evaluation eval = evaluate(graph, test);
+      Evaluation eval = evaluate(graph, test, task);
       double lr = schedule.valueAt(Math.max(0, graph.getIterationCount() - 1), epoch);
       EpochMetrics m =
           new EpochMetrics(
               epoch + 1, batchStats.meanLoss(), batchStats.accuracy(), eval.loss(), eval.accuracy(),
-              lr, seconds, images / Math.max(seconds, 1e-9), gradients.endEpoch());
+              lr, seconds, images / Math.max(seconds, 1e-9), gradients.endEpoch(), eval.mse());
       history.add(m);
-      out.println(summary(m));
+      out.println(task.summary(m));
       if (dir != null) {
         CheckpointInfo info =
             new CheckpointInfo(
                 name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
         checkpointFile = Checkpoints.write(dir, graph, info);
-        writePlots(dir, name, history);
+        writePlots(dir, name, history, task);
       }
     }
 
     Evaluation last;
     if (!history.isEmpty() && start < plan.epochs()) {
       EpochMetrics m = history.get(history.size() - 1);
-      last = new Evaluation(m.testLoss(), m.testAccuracy(), testImages(test));
+      last = new Evaluation(m.testLoss(), m.testAccuracy(), testImages(test), m.testMse());
     } else {
       out.printf(Locale.ROOT, "%s has already been trained for %d epochs%n", name, start);
-      last = evaluate(graph, test);
+      last = evaluate(graph, test, task);
     }
-    out.printf(
-        Locale.ROOT,
-        "test accuracy %.2f%% on %d images after %d epochs (%s)%n",
-        100 * last.accuracy(), last.images(), graph.getEpochCount(), name);
+    out.println(task.finalLine(last, graph.getEpochCount(), name));
     return new TrainResult(
-        name, graph, history, start, last.accuracy(), last.loss(), last.images(), checkpointFile);
+        name, graph, history, start, last.accuracy(), last.loss(), last.images(), checkpointFile,
+        last.mse(), task.baselineMse());
   }
 
-  private void checkCompatible(Checkpoint ck, String name, int trainImages) throws CheckpointException {
+  private void checkCompatible(Checkpoint ck, String name, int trainImages, Task task)
+      throws CheckpointException {
     CheckpointInfo info = ck.info();
     String file = ck.file().toString();
     if (!info.model().equals(name)) {
@@ -253,7 +292,7 @@ public final class Trainer {
     differ(was, now, "normalize", saved.normalize(), plan.normalize());
     differ(was, now, "augment", saved.augment(), plan.augment());
     differ(was, now, "seed", saved.seed(), plan.seed());
-    differ(was, now, "training images", info.trainImages(), trainImages);
+    differ(was, now, "training " + task.examples(), info.trainImages(), trainImages);
     if (!was.isEmpty()) {
       throw new CheckpointException(
           file,
@@ -299,9 +338,9 @@ public final class Trainer {
     return new TrainingDivergedException(message, epoch + 1, iteration, history);
   }
 
-  private void writePlots(Path dir, String name, List<EpochMetrics> history) {
+  private void writePlots(Path dir, String name, List<EpochMetrics> history, Task task) {
     try {
-      Plots.writeAll(dir, name, history);
+      task.writePlots(dir, name, history);
     } catch (IOException | RuntimeException e) {
       // Plots are a convenience; a failing chart must not end a training run.
       out.println("note: plots not written to " + dir + " (" + Checkpoints.describe(e) + ")");
@@ -321,47 +360,45 @@ public final class Trainer {
     return b.build();
   }
 
-  static String summary(EpochMetrics m) {
-    return String.format(
-        Locale.ROOT,
-        "epoch %3d  loss %.4f  acc %6.2f%%  test loss %.4f  test acc %6.2f%%  lr %.2e  %,.0f img/s  %.1f s",
-        m.epoch(), m.trainLoss(), 100 * m.trainAccuracy(), m.testLoss(), 100 * m.testAccuracy(),
-        m.learningRate(), m.imagesPerSecond(), m.seconds());
-  }
+  /**
+   * A test set's figures: mean loss, accuracy (NaN for a series) and, for a series, the mean
+   * squared error in its units (NaN for classes).
+   */
+  record Evaluation(double loss, double accuracy, int images, double mse) {}
 
-  /** Accuracy and mean cross-entropy over a test set. */
-  record Evaluation(double loss, double accuracy, int images) {}
-
-  static Evaluation evaluate(ComputationGraph graph, DataSetIterator test) {
+  static Evaluation evaluate(ComputationGraph graph, DataSetIterator test, Task task) {
     startEpoch(test, 0);
     double lossSum = 0;
     long correct = 0;
     long n = 0;
     while (test.hasNext()) {
       DataSet ds = test.next();
-      INDArray probs = graph.output(false, ds.getFeatures())[0];
-      BatchStatsListener.Scores s = BatchStatsListener.score(probs, ds.getLabels());
+      INDArray output = graph.output(false, ds.getFeatures())[0];
+      BatchStatsListener.Scores s = task.score(output, ds.getLabels());
       lossSum += s.lossSum();
       correct += s.correct();
       n += s.examples();
     }
     if (n == 0) {
-      return new Evaluation(Double.NaN, Double.NaN, 0);
+      return new Evaluation(Double.NaN, Double.NaN, 0, Double.NaN);
     }
-    return new Evaluation(lossSum / n, (double) correct / n, (int) n);
+    double loss = lossSum / n;
+    boolean classes = task instanceof Task.Classification;
+    return new Evaluation(
+        loss, classes ? (double) correct / n : Double.NaN, (int) n, task.toDataUnits(loss));
   }
 
   private static void startEpoch(DataSetIterator it, int epoch) {
-    if (it instanceof ImageDataSetIterator images) {
-      images.setEpoch(epoch);
+    if (it instanceof EpochIterator seeded) {
+      seeded.setEpoch(epoch);
     } else {
       it.reset();
     }
   }
 
   private static int batchesPerEpoch(DataSetIterator it) {
-    if (it instanceof ImageDataSetIterator images) {
-      return images.batchesPerEpoch();
+    if (it instanceof EpochIterator seeded) {
+      return seeded.batchesPerEpoch();
     }
     // Unknown iterators are counted once; the schedule needs the number of updates.
     it.reset();
@@ -375,8 +412,8 @@ public final class Trainer {
   }
 
   private static int imagesPerEpoch(DataSetIterator it) {
-    if (it instanceof ImageDataSetIterator images) {
-      return images.size();
+    if (it instanceof EpochIterator seeded) {
+      return seeded.size();
     }
     it.reset();
     int n = 0;
@@ -388,7 +425,7 @@ public final class Trainer {
   }
 
   private static int testImages(DataSetIterator test) {
-    return test instanceof ImageDataSetIterator images ? images.size() : imagesPerEpoch(test);
+    return test instanceof EpochIterator seeded ? seeded.size() : imagesPerEpoch(test);
   }
 
   private static boolean finite(INDArray params) {

@@ -111,6 +111,60 @@ class DatasetsTest {
             () -> ds.iterators(List.of(3, 32, 32), List.of(10), DataOptions.defaults()));
 
     assertMessage(e, ds.name(), "[1, 4, 4]", "[3, 32, 32]");
+    assertEquals(
+        ds.name() + ": images are [1, 4, 4] (or 16 flat, or [4, 4] as a sequence of 4 rows) but the"
+            + " network expects input [3, 32, 32]; choose a network declared for [1, 4, 4]",
+        e.getMessage());
+  }
+
+  @Test
+  void colourImagesAreNeverASequence() throws IOException {
+    Dataset ds = Datasets.open(TestFiles.cifarDir(dir, 1, 1));
+
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () -> ds.iterators(List.of(32, 32), List.of(10), DataOptions.defaults()));
+
+    assertMessage(e, ds.name(), "[3, 32, 32]", "3072 flat", "only one-channel images", "[32, 32]");
+  }
+
+  @Test
+  void sequenceNetworkReadsRowsAsTimeStepsAndAugmentsOnlyWhenAsked() throws IOException {
+    // 5 rows of 3 pixels: a network with input [3, 5] (3 features, 5 time steps).
+    TestFiles.write(dir.resolve("train-images-idx3-ubyte"), TestFiles.images(6, 5, 3), false);
+    TestFiles.write(dir.resolve("train-labels-idx1-ubyte"), TestFiles.labels(6, 3), false);
+    TestFiles.write(dir.resolve("t10k-images-idx3-ubyte"), TestFiles.images(2, 5, 3), false);
+    TestFiles.write(dir.resolve("t10k-labels-idx1-ubyte"), TestFiles.labels(2, 3), false);
+    Dataset ds = Datasets.open(dir);
+    DataOptions options = DataOptions.defaults().withBatch(6).withNormalize(false);
+
+    DataSplit plain = ds.iterators(List.of(3, 5), List.of(3), options);
+    DataSplit augmented = ds.iterators(List.of(3, 5), List.of(3), options.withAugment(true));
+
+    assertEquals(ImageDataSetIterator.Layout.SEQUENCE, plain.train().layout());
+    assertEquals(ImageDataSetIterator.Layout.SEQUENCE, plain.test().layout());
+    DataSet test = plain.test().next();
+    assertArrayEquals(new long[] {2, 3, 5}, test.getFeatures().shape());
+    for (int i = 0; i < 2; i++) {
+      for (int x = 0; x < 3; x++) {
+        for (int t = 0; t < 5; t++) {
+          assertEquals(ds.test().pixel(i, 0, t, x) / 255f, test.getFeatures().getFloat(i, x, t), 1e-7);
+        }
+      }
+    }
+    // The same shuffle in both; only the augmented one shifts or flips.
+    boolean differs = false;
+    for (int e = 0; e < 5; e++) {
+      plain.train().setEpoch(e);
+      augmented.train().setEpoch(e);
+      differs |= !plain.train().next().getFeatures().equals(augmented.train().next().getFeatures());
+    }
+    assertEquals(true, differs, "augmentation on changes the training features");
+    assertEquals(plain.test().data(), augmented.test().data());
+    plain.test().reset();
+    augmented.test().reset();
+    assertEquals(plain.test().next().getFeatures(), augmented.test().next().getFeatures());
   }
 
   @Test

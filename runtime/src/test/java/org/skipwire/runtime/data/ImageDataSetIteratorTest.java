@@ -145,4 +145,84 @@ class ImageDataSetIteratorTest {
     assertTrue(sawShift, "no shifted crop in 40 epochs");
     assertTrue(sawPad, "no zero padding in 40 epochs");
   }
+
+  /** {@code n} one-channel images of h x w whose pixel (y, x) is {@code 50 * i + 10 * y + x}. */
+  private static ImageData coordinateImages(int n, int h, int w) {
+    byte[] pixels = new byte[n * h * w];
+    for (int i = 0; i < n; i++) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          pixels[(i * h + y) * w + x] = (byte) (50 * i + 10 * y + x);
+        }
+      }
+    }
+    return new ImageData("t", 1, h, w, pixels, new byte[n], 1);
+  }
+
+  @Test
+  void sequenceLayoutMakesRowTTimeStepTAndItsPixelsTheFeatures() {
+    ImageDataSetIterator it =
+        ImageDataSetIterator.builder(coordinateImages(2, 3, 4))
+            .layout(ImageDataSetIterator.Layout.SEQUENCE)
+            .build();
+
+    INDArray f = it.next().getFeatures();
+
+    assertArrayEquals(new long[] {2, 4, 3}, f.shape()); // [N, C = w, T = h]
+    for (int i = 0; i < 2; i++) {
+      for (int x = 0; x < 4; x++) {
+        for (int t = 0; t < 3; t++) {
+          assertEquals((50 * i + 10 * t + x) / 255f, f.getFloat(i, x, t), 1e-7, i + "," + x + "," + t);
+        }
+      }
+    }
+    assertEquals(ImageDataSetIterator.Layout.SEQUENCE, it.layout());
+    assertFalse(it.flat());
+  }
+
+  @Test
+  void sequenceLayoutIsTheImageLayoutTransposedWithAndWithoutAugmentation() {
+    ImageData data = coordinateImages(5, 8, 6);
+    ChannelStats stats = new ChannelStats(List.of(0.3), List.of(0.2));
+    for (boolean augment : new boolean[] {false, true}) {
+      ImageDataSetIterator image =
+          ImageDataSetIterator.builder(data).batch(5).shuffle(9).augment(augment).normalize(stats).build();
+      ImageDataSetIterator sequence =
+          ImageDataSetIterator.builder(data)
+              .batch(5)
+              .shuffle(9)
+              .augment(augment)
+              .normalize(stats)
+              .layout(ImageDataSetIterator.Layout.SEQUENCE)
+              .build();
+      ImageDataSetIterator plain =
+          ImageDataSetIterator.builder(data).batch(5).shuffle(9).normalize(stats).build();
+      boolean changed = false;
+      for (int e = 0; e < 6; e++) {
+        image.setEpoch(e);
+        sequence.setEpoch(e);
+        plain.setEpoch(e);
+        INDArray img = image.next().getFeatures();
+        INDArray seq = sequence.next().getFeatures();
+        INDArray unaugmented = plain.next().getFeatures();
+        assertArrayEquals(new long[] {5, 6, 8}, seq.shape());
+        // [N, 1, h, w] -> [N, w, h]: the same values, the same augmentation draws.
+        assertEquals(img.reshape(5, 8, 6).permute(0, 2, 1), seq, "epoch " + e + " augment " + augment);
+        changed |= !img.equals(unaugmented);
+      }
+      assertEquals(augment, changed, "augmentation " + (augment ? "on" : "off"));
+    }
+  }
+
+  @Test
+  void sequenceLayoutNeedsOneChannel() {
+    ImageData rgb = new ImageData("t", 3, 2, 2, new byte[12], new byte[1], 1);
+
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ImageDataSetIterator.builder(rgb).layout(ImageDataSetIterator.Layout.SEQUENCE).build());
+
+    assertTrue(e.getMessage().contains("one-channel"), e.getMessage());
+  }
 }

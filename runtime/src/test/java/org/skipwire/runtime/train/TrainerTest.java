@@ -99,9 +99,67 @@ class TrainerTest {
             DataException.class, () -> new Trainer(small().build(), out).train(cifarShaped, Tiny.embedded()));
 
     assertEquals(
-        "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but the network expects"
-            + " input [3, 32, 32]; choose a network declared for [1, 28, 28]",
+        "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat, or [28, 28] as a"
+            + " sequence of 28 rows) but the network expects input [3, 32, 32]; choose a network"
+            + " declared for [1, 28, 28]",
         e.getMessage());
+  }
+
+  @Test
+  void sequenceNetworkTrainsOnImagesReadAsRows() throws Exception {
+    // A 1x28x28 image as 28 time steps of 28 features: causal conv over rows, average over time.
+    SkipwireModel rows =
+        new ForwardingModel(Tiny.model()) {
+          @Override
+          public List<Integer> inputShape() {
+            return List.of(28, 28);
+          }
+
+          @Override
+          public org.deeplearning4j.nn.conf.ComputationGraphConfiguration configuration(
+              org.skipwire.runtime.Training training) {
+            return training
+                .builder()
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.recurrent(28, 28))
+                .addLayer(
+                    "conv",
+                    new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder()
+                        .kernelSize(3)
+                        .convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Causal)
+                        .nOut(16)
+                        .activation(org.nd4j.linalg.activations.Activation.RELU)
+                        .build(),
+                    "in")
+                .addLayer(
+                    "pool",
+                    new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                            org.deeplearning4j.nn.conf.layers.PoolingType.AVG)
+                        .build(),
+                    "conv")
+                .addLayer(
+                    "out",
+                    new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                            org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT)
+                        .nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX)
+                        .build(),
+                    "pool")
+                .setOutputs("out")
+                .build();
+          }
+        };
+    TrainingPlan plan = small().epochs(2).trainLimit(500).testLimit(200).build();
+
+    TrainResult r = new Trainer(plan, out).train(rows, Tiny.embedded());
+
+    assertTrue(r.testAccuracy() > 0.4, () -> "test accuracy " + r.testAccuracy());
+    assertTrue(Double.isNaN(r.testMse()));
+    List<EpochMetrics> h = r.history();
+    assertTrue(h.get(1).trainLoss() < h.get(0).trainLoss(), h::toString);
+    List<String> lines = printed().lines().toList();
+    assertTrue(lines.get(lines.size() - 1).startsWith("test accuracy "), printed());
   }
 
   /** Delegates every method, so a test can override one. */

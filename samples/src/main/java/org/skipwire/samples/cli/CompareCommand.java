@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.skipwire.runtime.SkipwireModel;
-import org.skipwire.runtime.data.Dataset;
 import org.skipwire.runtime.train.EpochMetrics;
 import org.skipwire.runtime.train.Plots;
 import org.skipwire.runtime.train.TrainResult;
@@ -55,35 +54,49 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
       throw new Main.UserError("compare needs exactly two --model options, got " + models.size());
     }
     List<SkipwireModel> networks = models.stream().map(SummaryCommand::find).toList();
-    Dataset data = TrainCommand.open(options.data);
+    TrainingData data = options.data();
     PrintStream out = Main.stdout(spec);
     Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
+    double baselineMse = Double.NaN;
     for (SkipwireModel network : networks) {
       Trainer trainer = new Trainer(options.plan(outDir.resolve(network.name()), false), out);
-      TrainResult result = TrainCommand.train(trainer, network, data);
+      TrainResult result = data.train(trainer, network);
       runs.put(network.name(), result.history());
+      baselineMse = result.baselineMse();
     }
+    boolean regression = regression(runs);
     out.print(table(runs));
     Files.createDirectories(outDir);
-    Plots.loss(outDir.resolve("loss.png"), runs);
-    Plots.accuracy(outDir.resolve("accuracy.png"), runs);
-    Plots.gradientFlowComparison(outDir.resolve("gradient-flow.png"), runs);
-    out.println(
-        "plots: "
-            + outDir.resolve("loss.png")
-            + ", "
-            + outDir.resolve("accuracy.png")
-            + ", "
-            + outDir.resolve("gradient-flow.png"));
+    Path loss = outDir.resolve(Plots.LOSS_FILE);
+    Path second = outDir.resolve(regression ? Plots.MSE_FILE : Plots.ACCURACY_FILE);
+    Path gradients = outDir.resolve(Plots.GRADIENT_FLOW_FILE);
+    Plots.loss(loss, runs);
+    if (regression) {
+      Plots.mse(second, runs, baselineMse);
+    } else {
+      Plots.accuracy(second, runs);
+    }
+    Plots.gradientFlowComparison(gradients, runs);
+    out.println("plots: " + loss + ", " + second + ", " + gradients);
     out.flush();
     return 0;
   }
 
-  /** Per epoch: each run's training loss, training accuracy and test accuracy. */
+  /** Whether the runs forecast a series (they have a test MSE) rather than classify. */
+  private static boolean regression(Map<String, List<EpochMetrics>> runs) {
+    return runs.values().stream().flatMap(List::stream).anyMatch(EpochMetrics::isRegression);
+  }
+
+  /**
+   * Per epoch: each run's training loss, training accuracy and test accuracy; for series, training
+   * loss, test loss and test MSE in the series' units.
+   */
   static String table(Map<String, List<EpochMetrics>> runs) {
+    boolean regression = regression(runs);
+    String columns = regression ? ": loss, test loss, test MSE" : ": loss, train acc, test acc";
     StringBuilder s = new StringBuilder("\nepoch");
     for (String name : runs.keySet()) {
-      s.append(String.format(Locale.ROOT, "  | %-32s", name + ": loss, train acc, test acc"));
+      s.append(String.format(Locale.ROOT, "  | %-32s", name + columns));
     }
     s.append('\n');
     int epochs = runs.values().stream().mapToInt(List::size).max().orElse(0);
@@ -92,13 +105,23 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
       for (List<EpochMetrics> history : runs.values()) {
         if (e < history.size()) {
           EpochMetrics m = history.get(e);
-          s.append(
-              String.format(
-                  Locale.ROOT,
-                  "  | %8.4f  %7.2f%%  %7.2f%%        ",
-                  m.trainLoss(),
-                  100 * m.trainAccuracy(),
-                  100 * m.testAccuracy()));
+          if (regression) {
+            s.append(
+                String.format(
+                    Locale.ROOT,
+                    "  | %8.4f  %8.4f  %10.4g    ",
+                    m.trainLoss(),
+                    m.testLoss(),
+                    m.testMse()));
+          } else {
+            s.append(
+                String.format(
+                    Locale.ROOT,
+                    "  | %8.4f  %7.2f%%  %7.2f%%        ",
+                    m.trainLoss(),
+                    100 * m.trainAccuracy(),
+                    100 * m.testAccuracy()));
+          }
         } else {
           s.append(String.format(Locale.ROOT, "  | %-32s", ""));
         }

@@ -10,11 +10,20 @@ import picocli.CommandLine.Option;
 final class TrainOptions {
   @Option(
       names = "--data",
-      paramLabel = "DIR",
+      paramLabel = "DIR|FILE.csv",
       description =
-          "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries (default: the"
-              + " embedded Fashion-MNIST subset)")
+          "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries, or a CSV file with"
+              + " a header row holding a series (default: the embedded Fashion-MNIST subset; for a"
+              + " network with input [1, T], the embedded monthly sunspot numbers)")
   Path data;
+
+  @Option(
+      names = "--column",
+      paramLabel = "NAME",
+      description =
+          "the CSV column holding the series (may be left out when the file has one column, or"
+              + " two with the time stamp first)")
+  String column;
 
   @Option(
       names = "--epochs",
@@ -45,7 +54,7 @@ final class TrainOptions {
   @Option(
       names = "--limit",
       paramLabel = "N",
-      description = "train on the first N images only (default: all)")
+      description = "train on the first N images (or series windows) only (default: all)")
   int limit;
 
   @Option(
@@ -62,6 +71,11 @@ final class TrainOptions {
 
   @Option(names = "--quiet", description = "no progress bar: one line per epoch")
   boolean quiet;
+
+  /** The data these options name; a usage error for {@code --column} without a CSV file. */
+  TrainingData data() {
+    return new TrainingData(data, column);
+  }
 
   /** The plan for these options, with checkpoints in {@code dir} (null for none). */
   TrainingPlan plan(Path dir, boolean resume) {

@@ -153,9 +153,9 @@ class MainTest {
     assertEquals(2, r.status());
     assertEquals(
         List.of(
-            "skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat) but"
-                + " the network expects input [3, 224, 224]; choose a network declared for [1, 28,"
-                + " 28]"),
+            "skipwire: fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat, or"
+                + " [28, 28] as a sequence of 28 rows) but the network expects input [3, 224, 224];"
+                + " choose a network declared for [1, 28, 28]"),
         r.err().lines().toList());
   }
 
@@ -227,6 +227,63 @@ class MainTest {
     assertEquals(2, r.status());
     assertEquals(
         List.of("skipwire: compare needs exactly two --model options, got 1"),
+        r.err().lines().toList());
+  }
+
+  @Test
+  void columnWithoutACsvFileIsOneLine() {
+    Run r = run("train", "--model", "fashion-resnet", "--column", "sunspots");
+    assertEquals(2, r.status());
+    assertEquals("", r.out());
+    assertEquals(
+        List.of(
+            "skipwire: --column picks the series in a CSV file; give the file with --data"
+                + " FILE.csv"),
+        r.err().lines().toList());
+  }
+
+  @Test
+  void csvProblemsAreOneLineNamingTheFile(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("levels.csv");
+    Files.writeString(csv, "day,level\n1,2.5\n2,abc\n");
+
+    Run bad = run("train", "--model", "fashion-resnet", "--data", csv.toString());
+    assertEquals(2, bad.status());
+    assertEquals(
+        List.of("skipwire: " + csv + ":3: \"abc\" in column level is not a number"),
+        bad.err().lines().toList());
+
+    Run column =
+        run("train", "--model", "fashion-resnet", "--data", csv.toString(), "--column", "lvl");
+    assertEquals(2, column.status());
+    assertEquals(
+        List.of("skipwire: " + csv + ": no column \"lvl\"; the columns are day, level"),
+        column.err().lines().toList());
+
+    Path none = dir.resolve("none.csv");
+    Run missing = run("train", "--model", "fashion-resnet", "--data", none.toString());
+    assertEquals(2, missing.status());
+    assertEquals(List.of("skipwire: " + none + ": no such file"), missing.err().lines().toList());
+  }
+
+  @Test
+  void anImageNetworkOnASeriesIsOneLine(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("ramp.csv");
+    StringBuilder text = new StringBuilder("t,v\n");
+    for (int i = 0; i < 100; i++) {
+      text.append(i).append(',').append(i * 0.5).append('\n');
+    }
+    Files.writeString(csv, text);
+
+    Run r = run("train", "--model", "fashion-resnet", "--data", csv.toString(), "--column", "v");
+
+    assertEquals(2, r.status());
+    assertEquals(
+        List.of(
+            "skipwire: "
+                + csv
+                + ": a series trains a network with input [1, T] and output [1] (the next value"
+                + " from the T before it), but the network has input [1, 28, 28] and output [10]"),
         r.err().lines().toList());
   }
 }
