@@ -63,6 +63,7 @@ public record CheckpointInfo(
     p.put("learningRate", plan.learningRate());
     p.put("schedule", plan.schedule().cliName());
     p.put("warmupFraction", plan.warmupFraction());
+    p.put("optimizer", plan.optimizer().cliName());
     p.put("momentum", plan.momentum());
     p.put("weightDecay", plan.weightDecay());
     p.put("trainLimit", plan.trainLimit());
@@ -121,6 +122,8 @@ public record CheckpointInfo(
             .learningRate(require(p, "learningRate").asDouble())
             .schedule(Schedule.parse(require(p, "schedule").asText()))
             .warmupFraction(require(p, "warmupFraction").asDouble())
+            // Checkpoints from before the optimizer was a choice were all SGD.
+            .optimizer(Optimizer.parse(p.path("optimizer").asText("sgd")))
             .momentum(require(p, "momentum").asDouble())
             .weightDecay(require(p, "weightDecay").asDouble())
             .trainLimit(require(p, "trainLimit").asInt())

@@ -286,6 +286,7 @@ public final class Trainer {
     if (plan.schedule() == Schedule.WARMUP_COSINE) {
       differ(was, now, "warm-up", saved.warmupFraction(), plan.warmupFraction());
     }
+    differ(was, now, "optimizer", saved.optimizer(), plan.optimizer());
     differ(was, now, "momentum", saved.momentum(), plan.momentum());
     differ(was, now, "weight decay", saved.weightDecay(), plan.weightDecay());
     differ(was, now, "limit", saved.trainLimit(), plan.trainLimit());

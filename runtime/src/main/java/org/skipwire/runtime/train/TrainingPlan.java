@@ -3,6 +3,8 @@ package org.skipwire.runtime.train;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.skipwire.runtime.Training;
 import org.skipwire.runtime.data.DataOptions;
@@ -19,7 +21,8 @@ import org.skipwire.runtime.data.DataOptions;
  * @param schedule how the rate changes over the run
  * @param warmupFraction the share of all updates spent warming up, for {@link
  *     Schedule#WARMUP_COSINE}
- * @param momentum the Nesterov momentum
+ * @param optimizer the update rule
+ * @param momentum the Nesterov momentum (SGD only)
  * @param weightDecay the L2 coefficient on weights, added to the gradient (PyTorch's {@code
  *     weight_decay}); 0 for none
  * @param trainLimit train on the first {@code trainLimit} images only; 0 for all
@@ -37,6 +40,7 @@ public record TrainingPlan(
     double learningRate,
     Schedule schedule,
     double warmupFraction,
+    Optimizer optimizer,
     double momentum,
     double weightDecay,
     int trainLimit,
@@ -50,6 +54,7 @@ public record TrainingPlan(
 
   public TrainingPlan {
     Objects.requireNonNull(schedule, "schedule");
+    Objects.requireNonNull(optimizer, "optimizer");
     Objects.requireNonNull(progress, "progress");
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
@@ -101,12 +106,16 @@ public record TrainingPlan(
   }
 
   /**
-   * The settings to create a generated network with: this plan's seed, SGD with Nesterov momentum
-   * on {@link #schedule(int)}, this weight decay, fp32.
+   * The settings to create a generated network with: this plan's seed, its optimizer on {@link
+   * #schedule(int)}, this weight decay, fp32.
    */
   public Training training(int iterationsPerEpoch) {
-    return new Training(
-        seed, new Nesterovs(schedule(iterationsPerEpoch), momentum), weightDecay, DataType.FLOAT);
+    IUpdater updater =
+        switch (optimizer) {
+          case SGD -> new Nesterovs(schedule(iterationsPerEpoch), momentum);
+          case ADAM -> new Adam(schedule(iterationsPerEpoch));
+        };
+    return new Training(seed, updater, weightDecay, DataType.FLOAT);
   }
 
   /** Builds a {@link TrainingPlan}; every setting starts at its default. */
@@ -116,6 +125,7 @@ public record TrainingPlan(
     private double learningRate = 0.1;
     private Schedule schedule = Schedule.STEP;
     private double warmupFraction = 0.05;
+    private Optimizer optimizer = Optimizer.SGD;
     private double momentum = 0.9;
     private double weightDecay = 1e-4;
     private int trainLimit;
@@ -135,6 +145,7 @@ public record TrainingPlan(
       learningRate = p.learningRate;
       schedule = p.schedule;
       warmupFraction = p.warmupFraction;
+      optimizer = p.optimizer;
       momentum = p.momentum;
       weightDecay = p.weightDecay;
       trainLimit = p.trainLimit;
@@ -174,6 +185,12 @@ public record TrainingPlan(
     /** Default 0.05: 5% of all updates. */
     public Builder warmupFraction(double v) {
       warmupFraction = v;
+      return this;
+    }
+
+    /** Default {@link Optimizer#SGD}. */
+    public Builder optimizer(Optimizer v) {
+      optimizer = v;
       return this;
     }
 
@@ -239,7 +256,8 @@ public record TrainingPlan(
 
     public TrainingPlan build() {
       return new TrainingPlan(
-          epochs, batch, learningRate, schedule, warmupFraction, momentum, weightDecay, trainLimit,
+          epochs, batch, learningRate, schedule, warmupFraction, optimizer, momentum, weightDecay,
+          trainLimit,
           testLimit, normalize, augment, seed, checkpointDir, resume, progress);
     }
   }

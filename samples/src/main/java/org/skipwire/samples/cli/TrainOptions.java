@@ -1,6 +1,7 @@
 package org.skipwire.samples.cli;
 
 import java.nio.file.Path;
+import org.skipwire.runtime.train.Optimizer;
 import org.skipwire.runtime.train.Progress;
 import org.skipwire.runtime.train.Schedule;
 import org.skipwire.runtime.train.TrainingPlan;
@@ -38,10 +39,18 @@ final class TrainOptions {
   int batch = 128;
 
   @Option(
+      names = "--optimizer",
+      paramLabel = "NAME",
+      description =
+          "sgd (Nesterov momentum 0.9) or adam (default: ${DEFAULT-VALUE}); adam suits the"
+              + " transformer and the forecaster")
+  String optimizer = "sgd";
+
+  @Option(
       names = "--lr",
       paramLabel = "X",
-      description = "peak learning rate (default: ${DEFAULT-VALUE})")
-  double learningRate = 0.1;
+      description = "peak learning rate (default: 0.1 for sgd, 0.001 for adam)")
+  Double learningRate;
 
   @Option(
       names = "--schedule",
@@ -85,16 +94,22 @@ final class TrainOptions {
     } catch (IllegalArgumentException e) {
       throw new Main.UserError("--schedule: " + e.getMessage());
     }
+    Optimizer rule;
+    try {
+      rule = Optimizer.parse(optimizer);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UserError("--optimizer: " + e.getMessage());
+    }
+    double lr = learningRate != null ? learningRate : rule.defaultLearningRate();
     require(epochs >= 1, "--epochs must be at least 1, got " + epochs);
     require(batch >= 1, "--batch must be at least 1, got " + batch);
-    require(
-        learningRate > 0 && Double.isFinite(learningRate),
-        "--lr must be positive, got " + learningRate);
+    require(lr > 0 && Double.isFinite(lr), "--lr must be positive, got " + lr);
     require(limit >= 0, "--limit must be 0 (all) or more, got " + limit);
     return TrainingPlan.builder()
         .epochs(epochs)
         .batch(batch)
-        .learningRate(learningRate)
+        .learningRate(lr)
+        .optimizer(rule)
         .schedule(parsed)
         .trainLimit(limit)
         .augment(augment)
