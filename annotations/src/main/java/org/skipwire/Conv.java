@@ -7,7 +7,8 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A 2D convolution over a {@code [channels, height, width]} input, square kernel.
+ * A 2D convolution over a {@code [channels, height, width]} input, square kernel; on a sequence
+ * {@code [channels, length]}, a 1-D convolution over time.
  *
  * <p>The number of output channels is either absolute ({@link #filters()}) or a multiple of the
  * enclosing block's base width ({@link #width()}); give at most one. Inside a block, leaving both
@@ -41,4 +42,17 @@ public @interface Conv {
    * Zero padding in pixels on each side. Default -1: {@code (kernel - 1) / 2}, "same" at stride 1.
    */
   int padding() default -1;
+
+  /**
+   * Spacing between the kernel's taps, default 1 (none). {@link Layer#STAGE} takes the dilation of
+   * the block within its stage, {@code Stage.dilationGrowth}<sup>i</sup>, as temporal convolutional
+   * networks double it block by block.
+   */
+  int dilation() default 1;
+
+  /**
+   * Sequences only: pad on the left by {@code (kernel - 1) * dilation} and not on the right, so
+   * step t sees steps up to t and never a later one (WaveNet, TCN). Excludes {@link #padding()}.
+   */
+  boolean causal() default false;
 }

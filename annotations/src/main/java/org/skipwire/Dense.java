@@ -7,9 +7,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * A fully connected layer with bias over a flat {@code [features]} input. Give the output size
- * absolute ({@link #units()}) or as a multiple of the block's base width ({@link #width()}), not
- * both.
+ * A fully connected layer with bias over a flat {@code [features]} input; on a sequence {@code [C,
+ * T]}, the same layer applied at every time step (a transformer's position-wise feed-forward),
+ * giving {@code [units, T]}. Give the output size absolute ({@link #units()}) or as a multiple of
+ * the block's base width ({@link #width()}), not both.
  */
 @Documented
 @Retention(RetentionPolicy.CLASS)

@@ -6,7 +6,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** Averages each channel over height and width: {@code [C, H, W] -> [C]}. No parameters. */
+/**
+ * Averages each channel over height and width, {@code [C, H, W] -> [C]}, or over the time steps of
+ * a sequence, {@code [C, T] -> [C]}. No parameters.
+ */
 @Documented
 @Retention(RetentionPolicy.CLASS)
 @Target(ElementType.FIELD)

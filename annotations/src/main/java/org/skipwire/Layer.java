@@ -7,7 +7,8 @@ package org.skipwire;
 public interface Layer {
   /**
    * For {@code stride}: the stride of the enclosing {@link Stage} in the first block of the stage,
-   * and 1 in every block after it.
+   * and 1 in every block after it. For {@link Conv#dilation()}: block i of the enclosing stage
+   * dilates by {@code Stage.dilationGrowth}<sup>i</sup> (1, 2, 4, ... for growth 2).
    */
   int STAGE = -1;
 }

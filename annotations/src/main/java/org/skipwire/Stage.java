@@ -33,4 +33,11 @@ public @interface Stage {
    * 1) * widen / n)}, so the stage ends {@code widen} channels wider than it started. Default 0.
    */
   int widen() default 0;
+
+  /**
+   * Block i (from 0) of the stage dilates its {@code dilation = STAGE} convolutions by {@code
+   * dilationGrowth}<sup>i</sup>: 2 gives 1, 2, 4, 8, ... as temporal convolutional networks (Bai et
+   * al. 2018). Default 1.
+   */
+  int dilationGrowth() default 1;
 }

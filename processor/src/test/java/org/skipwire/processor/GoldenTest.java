@@ -227,6 +227,68 @@ class GoldenTest {
   }
 
   @Test
+  void temporalConvolutionNetwork(TestInfo test) throws IOException {
+    Compilation c =
+        compile(
+            source(
+                "TinyTcn",
+                """
+                /** Causal dilated residual blocks (dilations 1, 2, 4) and the last step. */
+                @Network(input = @Input(channels = 1, length = 24))
+                public class TinyTcn {
+                  @Stage(blocks = 3, width = 8, dilationGrowth = 2) Temporal tcn;
+                  @LastStep Layer last;
+                  @Dense(units = 1) @Output(loss = MSE) Layer next;
+                }
+
+                @ResidualBlock
+                class Temporal {
+                  @Conv(kernel = 3, dilation = STAGE, causal = true) @LayerNorm @Activation(RELU) @Dropout(0.1) Layer conv1;
+                  @Conv(kernel = 3, dilation = STAGE, causal = true) @LayerNorm @Activation(RELU) Layer conv2;
+                }
+                """));
+    assertGolden(c, test, "demo.TinyTcnGraph");
+  }
+
+  @Test
+  void transformerEncoderNetwork(TestInfo test) throws IOException {
+    Compilation c =
+        compile(
+            source(
+                "TinyTransformer",
+                """
+                /** Two pre-norm encoder layers over 6 steps of 5 features, d_model 8, 2 heads. */
+                @Network(input = @Input(channels = 5, length = 6))
+                public class TinyTransformer {
+                  @Dense(units = 8) Layer embed;
+                  @PositionEmbedding Layer position;
+                  @Stage(blocks = 2, width = 8) Encoder encoder;
+                  @LayerNorm Layer norm;
+                  @GlobalAvgPool Layer pool;
+                  @Dense(units = 3) @Output Layer out;
+                }
+
+                @Sequential
+                class Encoder {
+                  @Stage(blocks = 1) Attention attention;
+                  @Stage(blocks = 1) FeedForward feedForward;
+                }
+
+                @ResidualBlock(preActivation = true)
+                class Attention {
+                  @LayerNorm @SelfAttention(heads = 2) Layer attention;
+                }
+
+                @ResidualBlock(preActivation = true)
+                class FeedForward {
+                  @LayerNorm @Dense(width = 4) Layer expand;
+                  @Activation(RELU) @Dense(width = 1) Layer contract;
+                }
+                """));
+    assertGolden(c, test, "demo.TinyTransformerGraph");
+  }
+
+  @Test
   void everyGeneratedGraphIsRegisteredAsAService() throws IOException {
     Compilation c =
         compile(

@@ -18,7 +18,7 @@ public enum Message {
           + " @Shortcut(PROJECTION)"),
   ZERO_PAD_FLAT(
       "zero-pad-flat",
-      "%s: zero-pad shortcut needs feature maps, not %s to %s; use @Shortcut(PROJECTION)"),
+      "%s: zero-pad shortcut needs image feature maps, not %s to %s; use @Shortcut(PROJECTION)"),
   SHORTCUT_STRIDE(
       "shortcut-stride",
       "%s: no shortcut can carry %s to %s: the height and width do not shrink by one whole stride"),
@@ -26,6 +26,23 @@ public enum Message {
       "kernel-too-large", "%s: kernel %d is larger than its padded input %s (padding %d)"),
   NEEDS_FEATURE_MAP(
       "needs-feature-map", "%s: @%s needs a feature map [channels, height, width], got %s"),
+  NEEDS_SEQUENCE(
+      "needs-sequence",
+      "%s: @%s needs a sequence [channels, length], got %s; declare @Input(channels = c, length ="
+          + " t)"),
+  ATTENTION_HEADS(
+      "attention-heads",
+      "%s: %d attention heads cannot split the %d channels of %s; the channels must divide by the"
+          + " heads"),
+  RECEPTIVE_FIELD(
+      "receptive-field",
+      "%s: @LastStep sees only the last %d of the %d input steps (the receptive field of the layers"
+          + " before it); add blocks, a larger kernel or faster dilation growth, or declare"
+          + " @Input(length = %d)"),
+  CAUSAL_PADDING(
+      "causal-padding",
+      "%s: a causal convolution pads (kernel - 1) x dilation = %d steps on the left by itself;"
+          + " remove padding = %d"),
   WIDTH_AND_FILTERS("width-and-filters", "%s: @%s sets both width = %d and %s = %d; keep one"),
   WIDTH_OUTSIDE_BLOCK(
       "width-outside-block",
@@ -85,7 +102,7 @@ public enum Message {
   EMPTY_NETWORK("empty-network", "network %s has no steps"),
   OUT_OF_RANGE("out-of-range", "%s: %s = %s %s"),
   STAGE_STRIDE_OUTSIDE_BLOCK(
-      "stage-stride", "%s: stride = STAGE needs an enclosing @Stage; give a number"),
+      "stage-stride", "%s: %s = STAGE needs an enclosing @Stage; give a number"),
   BAD_NAME("bad-name", "network name \"%s\" %s"),
   DUPLICATE_NAME("duplicate-name", "network name \"%s\" is also used by %s"),
   UNRESOLVED("unresolved-type", "%s: type %s cannot be found"),

@@ -46,6 +46,9 @@ public sealed interface Connection {
     public static final Mix SUM = new Mix(Kind.SUM, 0, null);
   }
 
+  /** {@code @Sequential}: {@code y = F(x)}, the fields one after another. */
+  record Sequential() implements Connection {}
+
   /** {@code @DenseConnect}: {@code y = concat(x, F(x))}. */
   record Dense(int growthRate, Origin origin) implements Connection {}
 

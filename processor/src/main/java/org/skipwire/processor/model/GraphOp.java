@@ -9,6 +9,15 @@ public sealed interface GraphOp {
   /** A short description for tables, e.g. {@code conv 3x3/2}. */
   String describe();
 
+  /** A convolution with a weight (and bias unless a norm follows), 2-D or over time. */
+  sealed interface Weighted extends GraphOp {
+    int nOut();
+
+    boolean bias();
+
+    GraphOp withoutBias();
+  }
+
   record Conv(
       int kernel,
       int stride,
@@ -16,11 +25,12 @@ public sealed interface GraphOp {
       int nIn,
       int nOut,
       int groups,
+      int dilation,
       boolean bias,
       Nonlinearity activation)
-      implements GraphOp {
+      implements Weighted {
 
-    /** An ungrouped convolution. */
+    /** An ungrouped, undilated convolution. */
     public Conv(
         int kernel,
         int stride,
@@ -29,11 +39,12 @@ public sealed interface GraphOp {
         int nOut,
         boolean bias,
         Nonlinearity activation) {
-      this(kernel, stride, padding, nIn, nOut, 1, bias, activation);
+      this(kernel, stride, padding, nIn, nOut, 1, 1, bias, activation);
     }
 
+    @Override
     public Conv withoutBias() {
-      return new Conv(kernel, stride, padding, nIn, nOut, groups, false, activation);
+      return new Conv(kernel, stride, padding, nIn, nOut, groups, dilation, false, activation);
     }
 
     @Override
@@ -43,7 +54,76 @@ public sealed interface GraphOp {
           + "x"
           + kernel
           + (stride == 1 ? "" : "/" + stride)
+          + (dilation == 1 ? "" : " d" + dilation)
           + (groups == 1 ? "" : " g" + groups);
+    }
+  }
+
+  /**
+   * A 1-D convolution over the time steps of a sequence; with kernel 1 and {@code perStep}, a dense
+   * layer applied at each step.
+   *
+   * @param padding zeros on each side; ignored when causal ({@code (kernel - 1) * dilation} on the
+   *     left only)
+   */
+  record Conv1d(
+      int kernel,
+      int stride,
+      int padding,
+      int dilation,
+      boolean causal,
+      int nIn,
+      int nOut,
+      boolean bias,
+      Nonlinearity activation,
+      boolean perStep)
+      implements Weighted {
+
+    @Override
+    public Conv1d withoutBias() {
+      return new Conv1d(
+          kernel, stride, padding, dilation, causal, nIn, nOut, false, activation, perStep);
+    }
+
+    /** How many earlier steps the last output step sees beyond its own, per unit of input step. */
+    public int lookBack() {
+      return causal ? (kernel - 1) * dilation : padding;
+    }
+
+    @Override
+    public String describe() {
+      if (perStep) {
+        return "dense per step";
+      }
+      return "conv1d "
+          + kernel
+          + (stride == 1 ? "" : "/" + stride)
+          + (dilation == 1 ? "" : " d" + dilation)
+          + (causal ? " causal" : "");
+    }
+  }
+
+  /** Multi-head self-attention over the time steps, {@code channels} in and out. */
+  record SelfAttention(int channels, int heads) implements GraphOp {
+    @Override
+    public String describe() {
+      return "self-attention " + heads + " heads";
+    }
+  }
+
+  /** A learned embedding per position, added to a sequence. */
+  record PositionEmbedding(int channels, int length) implements GraphOp {
+    @Override
+    public String describe() {
+      return "position embedding";
+    }
+  }
+
+  /** The last time step of a sequence. */
+  record LastStep() implements GraphOp {
+    @Override
+    public String describe() {
+      return "last step";
     }
   }
 

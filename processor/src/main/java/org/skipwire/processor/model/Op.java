@@ -6,11 +6,36 @@ public sealed interface Op {
   Origin origin();
 
   /**
-   * {@code @Conv}. {@code stride} may be {@code Layer.STAGE}; 0 filters or width means "not given".
+   * {@code @Conv}. {@code stride} and {@code dilation} may be {@code Layer.STAGE}; 0 filters or
+   * width means "not given".
    */
   record Conv(
-      int kernel, int stride, int filters, int width, int padding, int groups, Origin origin)
-      implements Op {}
+      int kernel,
+      int stride,
+      int filters,
+      int width,
+      int padding,
+      int groups,
+      int dilation,
+      boolean causal,
+      Origin origin)
+      implements Op {
+
+    /** An undilated, non-causal convolution. */
+    public Conv(
+        int kernel, int stride, int filters, int width, int padding, int groups, Origin origin) {
+      this(kernel, stride, filters, width, padding, groups, 1, false, origin);
+    }
+  }
+
+  /** {@code @SelfAttention}. */
+  record SelfAttention(int heads, Origin origin) implements Op {}
+
+  /** {@code @PositionEmbedding}. */
+  record PositionEmbedding(Origin origin) implements Op {}
+
+  /** {@code @LastStep}. */
+  record LastStep(Origin origin) implements Op {}
 
   /** {@code @MaxPool} or {@code @AvgPool}; stride 0 means "same as kernel", padding -1 "auto". */
   record Pool(boolean max, int kernel, int stride, int padding, Origin origin) implements Op {}

@@ -32,6 +32,7 @@ import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
 import org.skipwire.GlobalAvgPool;
 import org.skipwire.HighwayGate;
+import org.skipwire.LastStep;
 import org.skipwire.Layer;
 import org.skipwire.LayerNorm;
 import org.skipwire.Loss;
@@ -39,8 +40,11 @@ import org.skipwire.MaxPool;
 import org.skipwire.Network;
 import org.skipwire.Nonlinearity;
 import org.skipwire.Output;
+import org.skipwire.PositionEmbedding;
 import org.skipwire.ReZero;
 import org.skipwire.ResidualBlock;
+import org.skipwire.SelfAttention;
+import org.skipwire.Sequential;
 import org.skipwire.ShakeShake;
 import org.skipwire.Shortcut;
 import org.skipwire.ShortcutKind;
@@ -90,11 +94,19 @@ public final class NetworkReader {
           Transition.class,
           Concat.class,
           TransposedConv.class,
-          Upsample.class);
+          Upsample.class,
+          SelfAttention.class,
+          PositionEmbedding.class,
+          LastStep.class);
 
   /** The annotations that make a class a block, each one way of joining branch and input. */
   static final List<Class<?>> CONNECTIONS =
-      List.of(ResidualBlock.class, DenseConnect.class, HighwayGate.class, ShakeShake.class);
+      List.of(
+          ResidualBlock.class,
+          DenseConnect.class,
+          HighwayGate.class,
+          ShakeShake.class,
+          Sequential.class);
 
   /** Every annotation that belongs on a Layer field. */
   static final List<Class<?>> LAYER_ANNOTATIONS =
@@ -108,6 +120,9 @@ public final class NetworkReader {
           Concat.class,
           TransposedConv.class,
           Upsample.class,
+          SelfAttention.class,
+          PositionEmbedding.class,
+          LastStep.class,
           BatchNorm.class,
           LayerNorm.class,
           Activation.class,
@@ -145,7 +160,8 @@ public final class NetworkReader {
         new Shape(
             annotations.intValue(input, "channels"),
             annotations.intValue(input, "height"),
-            annotations.intValue(input, "width"));
+            annotations.intValue(input, "width"),
+            annotations.intValue(input, "length"));
     String name = annotations.stringValue(network, "name");
     if (name.isEmpty()) {
       name = type.getSimpleName().toString().toLowerCase(Locale.ROOT);
@@ -352,6 +368,8 @@ public final class NetworkReader {
               annotations.intValue(m, "width"),
               annotations.intValue(m, "padding"),
               annotations.intValue(m, "groups"),
+              annotations.intValue(m, "dilation"),
+              annotations.booleanValue(m, "causal"),
               at);
       case "Dense" ->
           new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
@@ -374,6 +392,9 @@ public final class NetworkReader {
               annotations.intValue(m, "padding"),
               at);
       case "Upsample" -> new Op.Upsample(annotations.intValue(m, "scale"), at);
+      case "SelfAttention" -> new Op.SelfAttention(annotations.intValue(m, "heads"), at);
+      case "PositionEmbedding" -> new Op.PositionEmbedding(at);
+      case "LastStep" -> new Op.LastStep(at);
       default -> throw new IllegalStateException("not an op: " + m);
     };
   }
@@ -421,6 +442,7 @@ public final class NetworkReader {
             annotations.intValue(s, "width"),
             annotations.intValue(s, "stride"),
             annotations.intValue(s, "widen"),
+            annotations.intValue(s, "dilationGrowth"),
             shortcut,
             block.get()));
   }
@@ -481,6 +503,7 @@ public final class NetworkReader {
             case "DenseConnect" ->
                 new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
             case "ShakeShake" -> new Connection.ShakeShake();
+            case "Sequential" -> new Connection.Sequential();
             default ->
                 new Connection.Highway(
                     annotations.doubleValue(mirror, "gateBias"),

@@ -59,7 +59,8 @@ public final class GraphCheck {
     ACT_FIRST
   }
 
-  private record Context(int baseWidth, int stageStride, Order order, Origin site) {
+  private record Context(
+      int baseWidth, int stageStride, int stageDilation, Order order, Origin site) {
     boolean preActivation() {
       return order == Order.PRE;
     }
@@ -72,7 +73,7 @@ public final class GraphCheck {
     }
   }
 
-  private static final Context TRUNK = new Context(0, 1, Order.POST, null);
+  private static final Context TRUNK = new Context(0, 1, 1, Order.POST, null);
 
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
@@ -86,6 +87,11 @@ public final class GraphCheck {
   private final Map<String, Flow> trunkOutputs = new HashMap<>();
 
   private final List<String> trunkNames = new ArrayList<>();
+
+  /** Where each {@code @LastStep} vertex was declared, for the receptive-field check. */
+  private record LastStepSite(Origin origin, Origin trunkSite) {}
+
+  private final Map<String, LastStepSite> lastSteps = new HashMap<>();
   private int residualBlocks;
   private int residualSeen;
 
@@ -126,10 +132,10 @@ public final class GraphCheck {
           List<Vertex> sink = new ArrayList<>();
           flow = layer(layer, layer.name(), flow, TRUNK, sink);
           runs.add(new Graph.BlockRun(null, sink));
-          summary = describeLayer(layer);
+          summary = describeLayer(layer, in);
         } else {
           StageStep stage = (StageStep) step;
-          flow = stage(stage, stage.name(), flow, stage.origin(), runs, true);
+          flow = stage(stage, stage.name(), flow, stage.origin(), 0, runs, true);
           summary = stage.block().simpleName() + " x" + stage.blocks();
         }
         sections.add(new Graph.Section(step.name(), summary, in, flow.shape(), runs));
@@ -138,7 +144,48 @@ public final class GraphCheck {
     } catch (ShapeUnknown e) {
       return null;
     }
-    return new Graph(network, dropNormalisedBiases(sections), flow.vertex());
+    Graph graph = new Graph(network, dropNormalisedBiases(sections), flow.vertex());
+    checkReceptiveFields(graph);
+    return graph;
+  }
+
+  /**
+   * Checks that each {@code @LastStep} sees the whole input sequence: walking the vertices in
+   * order, a vertex's look-back is how many input steps before the last one its last output step
+   * depends on (a causal convolution adds {@code (k - 1) d} times the steps per output step so far;
+   * attention and global pooling see everything).
+   */
+  private void checkReceptiveFields(Graph graph) {
+    if (lastSteps.isEmpty()) {
+      return;
+    }
+    int length = graph.network().input().length();
+    Map<String, long[]> reach = new HashMap<>(); // vertex -> {look-back, input steps per step}
+    reach.put("input", new long[] {0, 1});
+    for (Vertex v : graph.vertices()) {
+      long back = 0;
+      long jump = 1;
+      for (String input : v.inputs()) {
+        long[] r = reach.getOrDefault(input, new long[] {0, 1});
+        back = Math.max(back, r[0]);
+        jump = Math.max(jump, r[1]);
+      }
+      if (v.op() instanceof GraphOp.Conv1d c) {
+        back += (long) c.lookBack() * jump;
+        jump *= c.stride();
+      } else if (v.op() instanceof GraphOp.SelfAttention
+          || v.op() instanceof GraphOp.GlobalAvgPool) {
+        back = length;
+      }
+      back = Math.min(back, length);
+      reach.put(v.name(), new long[] {back, jump});
+      LastStepSite site = lastSteps.get(v.name());
+      if (site != null && back + 1 < length) {
+        Problem problem =
+            Message.RECEPTIVE_FIELD.at(site.origin(), v.name(), back + 1, length, back + 1);
+        problems.add(site.trunkSite() == null ? problem : problem.withSite(site.trunkSite()));
+      }
+    }
   }
 
   /**
@@ -164,8 +211,8 @@ public final class GraphCheck {
       for (Graph.BlockRun run : section.blocks()) {
         List<Vertex> vertices = new ArrayList<>();
         for (Vertex v : run.vertices()) {
-          if (v.op() instanceof GraphOp.Conv c && normalised(v.name(), consumers)) {
-            GraphOp.Conv noBias = c.withoutBias();
+          if (v.op() instanceof GraphOp.Weighted c && normalised(v.name(), consumers)) {
+            GraphOp noBias = c.withoutBias();
             long params = v.params() - (c.bias() ? c.nOut() : 0);
             v = new Vertex(v.name(), noBias, v.inputs(), v.shape(), params, params);
           }
@@ -209,25 +256,43 @@ public final class GraphCheck {
 
   // ---------------------------------------------------------------- stages and blocks
 
+  /**
+   * @param inheritedWidth the enclosing block's base width, for a nested stage that gives none; 0
+   *     on the trunk
+   */
   private Flow stage(
-      StageStep stage, String path, Flow in, Origin site, List<Graph.BlockRun> runs, boolean notes)
+      StageStep stage,
+      String path,
+      Flow in,
+      Origin site,
+      int inheritedWidth,
+      List<Graph.BlockRun> runs,
+      boolean notes)
       throws ShapeUnknown {
     Block block = stage.block();
     Flow flow = in;
+    int stageWidth = stage.width() > 0 ? stage.width() : inheritedWidth;
+    if (stageWidth == 0
+        && (block.connection() instanceof Connection.Residual
+            || block.connection() instanceof Connection.ShakeShake)) {
+      report(Message.MISSING_WIDTH.at(stage.stageOrigin(), stage.name(), block.simpleName()));
+      throw new ShapeUnknown();
+    }
     for (int i = 0; i < stage.blocks(); i++) {
       String blockPath = path + ".b" + i;
       int stride = i == 0 ? stage.stride() : 1;
+      int dilation = (int) Math.pow(stage.dilationGrowth(), i);
       int width =
           stage.widen() == 0
-              ? stage.width()
-              : (int) Math.round(stage.width() + (double) (i + 1) * stage.widen() / stage.blocks());
+              ? stageWidth
+              : (int) Math.round(stageWidth + (double) (i + 1) * stage.widen() / stage.blocks());
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
       String how;
       if (block.connection() instanceof Connection.Residual r) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
         Context context =
-            new Context(width, stride, r.preActivation() ? Order.PRE : Order.POST, site);
+            new Context(width, stride, dilation, r.preActivation() ? Order.PRE : Order.POST, site);
         String[] used = new String[1];
         // Huang et al. 2016's linear decay: p_l = 1 - l / L * (1 - p_L), over the trunk's blocks.
         double survival =
@@ -238,7 +303,13 @@ public final class GraphCheck {
         how = used[0] + " shortcut";
       } else if (block.connection() instanceof Connection.Dense d) {
         int growth = width > 0 ? width : d.growthRate();
-        flow = dense(block, blockPath, flow, new Context(growth, stride, Order.PRE, site), sink);
+        flow =
+            dense(
+                block,
+                blockPath,
+                flow,
+                new Context(growth, stride, dilation, Order.PRE, site),
+                sink);
         how = "growth " + (flow.shape().channels() - before.shape().channels());
       } else if (block.connection() instanceof Connection.ShakeShake) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : ShortcutKind.PROJECTION;
@@ -248,16 +319,33 @@ public final class GraphCheck {
                 block,
                 blockPath,
                 flow,
-                new Context(width, stride, Order.ACT_FIRST, site),
+                new Context(width, stride, dilation, Order.ACT_FIRST, site),
                 kind,
                 sink,
                 used);
         how = used[0] + " shortcut";
+      } else if (block.connection() instanceof Connection.Sequential) {
+        int base = width > 0 ? width : flow.shape().channels();
+        flow =
+            branch(
+                block,
+                blockPath,
+                flow,
+                new Context(base, stride, dilation, Order.POST, site),
+                sink,
+                null);
+        how = "sequential";
       } else {
         Connection.Highway h = (Connection.Highway) block.connection();
         int base = width > 0 ? width : flow.shape().channels();
         flow =
-            highway(block, h, blockPath, flow, new Context(base, stride, Order.POST, site), sink);
+            highway(
+                block,
+                h,
+                blockPath,
+                flow,
+                new Context(base, stride, dilation, Order.POST, site),
+                sink);
         how = "highway gate";
       }
       String note =
@@ -300,7 +388,7 @@ public final class GraphCheck {
       } else {
         StageStep nested = (StageStep) step;
         List<Graph.BlockRun> runs = new ArrayList<>();
-        flow = stage(nested, stepPath, flow, nested.origin(), runs, false);
+        flow = stage(nested, stepPath, flow, nested.origin(), context.baseWidth(), runs, false);
         runs.forEach(r -> sink.addAll(r.vertices()));
       }
     }
@@ -400,7 +488,12 @@ public final class GraphCheck {
       return f;
     }
     Context postNorm =
-        new Context(context.baseWidth(), context.stageStride(), Order.POST, context.site());
+        new Context(
+            context.baseWidth(),
+            context.stageStride(),
+            context.stageDilation(),
+            Order.POST,
+            context.site());
     Flow shortcut = shortcut(path, x, x, f, kind, postNorm, sink, used);
     String add = path + ".add";
     sink.add(
@@ -416,9 +509,9 @@ public final class GraphCheck {
     Shape shape = f.shape();
     int c = shape.channels();
     int hidden = c / se.reduction();
-    if (shape.isFlat() || hidden < 1) {
+    if (!shape.isImage() || hidden < 1) {
       report(
-          shape.isFlat()
+          !shape.isImage()
               ? Message.NEEDS_FEATURE_MAP.at(se.origin(), path, "SqueezeExcite", shape)
               : Message.SE_REDUCTION.at(
                   se.origin().attribute("reduction"), path, se.reduction(), shape));
@@ -459,12 +552,12 @@ public final class GraphCheck {
     Flow f = branch(block, path, x, context, sink, null);
     Shape in = x.shape();
     Shape out = f.shape();
-    if (in.isFlat() != out.isFlat() || in.height() != out.height() || in.width() != out.width()) {
+    if (!sameExtent(in, out)) {
       report(Message.DENSE_SPATIAL.at(context.site(), path, in, out));
       throw new ShapeUnknown();
     }
     String concat = path + ".concat";
-    Shape shape = new Shape(in.channels() + out.channels(), in.height(), in.width());
+    Shape shape = in.withChannels(in.channels() + out.channels());
     sink.add(new Vertex(concat, new GraphOp.Merge(), List.of(x.vertex(), f.vertex()), shape, 0, 0));
     return new Flow(concat, shape);
   }
@@ -479,6 +572,15 @@ public final class GraphCheck {
       return x;
     }
     Shape shape = x.shape();
+    if (shape.isSequence()) {
+      report(
+          Message.MISPLACED.at(
+              context.site(),
+              path
+                  + ": a highway gate mixes feature maps or flat vectors, not the sequence "
+                  + shape));
+      return x;
+    }
     boolean conv = !shape.isFlat();
     int kernel = conv ? gate.gateKernel() : 1;
     long perGate = (long) kernel * kernel * shape.channels() * shape.channels() + shape.channels();
@@ -520,7 +622,7 @@ public final class GraphCheck {
       }
       case ZERO_PAD -> {
         used[0] = "zero-pad";
-        if (from.isFlat() || to.isFlat()) {
+        if (!from.isImage() || !to.isImage()) {
           report(Message.ZERO_PAD_FLAT.at(site, path, from, to));
           return x;
         }
@@ -568,6 +670,28 @@ public final class GraphCheck {
           return x;
         }
         long weights = (long) from.channels() * to.channels() + to.channels();
+        if (from.isSequence()) {
+          // As temporal convolutional networks (Bai et al. 2018): a bare 1x1 convolution over time.
+          sink.add(
+              new Vertex(
+                  name,
+                  new GraphOp.Conv1d(
+                      1,
+                      stride,
+                      0,
+                      1,
+                      false,
+                      from.channels(),
+                      to.channels(),
+                      true,
+                      Nonlinearity.IDENTITY,
+                      false),
+                  List.of(activated.vertex()),
+                  to,
+                  weights,
+                  weights));
+          return new Flow(name, to);
+        }
         sink.add(
             new Vertex(
                 name,
@@ -588,14 +712,30 @@ public final class GraphCheck {
     throw new AssertionError(kind);
   }
 
-  /** The stride s with ceil(from / s) == to in height and width, or -1. */
+  /** The stride s with ceil(from / s) == to in height and width (or length), or -1. */
   static int strideBetween(Shape from, Shape to) {
+    if (from.isSequence() != to.isSequence()) {
+      return -1;
+    }
+    if (from.isSequence()) {
+      for (int s = 1; s <= from.length(); s++) {
+        if (ceilDiv(from.length(), s) == to.length()) {
+          return s;
+        }
+      }
+      return -1;
+    }
     for (int s = 1; s <= Math.max(from.height(), from.width()); s++) {
       if (ceilDiv(from.height(), s) == to.height() && ceilDiv(from.width(), s) == to.width()) {
         return s;
       }
     }
     return -1;
+  }
+
+  /** Same height and width, or same length, or both flat. */
+  private static boolean sameExtent(Shape a, Shape b) {
+    return a.height() == b.height() && a.width() == b.width() && a.length() == b.length();
   }
 
   private static int ceilDiv(int a, int b) {
@@ -615,16 +755,14 @@ public final class GraphCheck {
       Flow flow = layer.activation() == null ? in : activation(path, in, layer.activation(), sink);
       flow = weight(layer, path, flow, context, sink, true);
       if (layer.batchNorm() != null) {
-        flow =
-            norm(path, flow, layer.batchNorm(), sink);
+        flow = norm(path, flow, layer.batchNorm(), sink);
       }
       return dropout(layer, path, flow, sink);
     }
     boolean foldActivation = layer.batchNorm() == null;
     Flow flow = weight(layer, path, in, context, sink, !foldActivation);
     if (layer.batchNorm() != null) {
-      flow =
-          norm(path, flow, layer.batchNorm(), sink);
+      flow = norm(path, flow, layer.batchNorm(), sink);
     }
     if (layer.activation() != null
         && (!foldActivation || layer.weight() == null || !canFold(layer.weight()))) {
@@ -657,8 +795,7 @@ public final class GraphCheck {
   private Flow normAndActivation(LayerStep layer, String path, Flow in, List<Vertex> sink) {
     Flow flow = in;
     if (layer.batchNorm() != null) {
-      flow =
-          norm(path, flow, layer.batchNorm(), sink);
+      flow = norm(path, flow, layer.batchNorm(), sink);
     }
     if (layer.activation() != null) {
       flow = activation(path, flow, layer.activation(), sink);
@@ -726,11 +863,88 @@ public final class GraphCheck {
         activationElsewhere || layer.activation() == null
             ? Nonlinearity.IDENTITY
             : layer.activation();
-    if (op instanceof Op.Conv c) {
+    if (op instanceof Op.Conv c && shape.isSequence()) {
+      return conv1d(layer, c, path, in, context, sink, folded);
+    } else if (op instanceof Op.Dense d && shape.isSequence()) {
+      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      if (layer.output() != null) {
+        report(
+            Message.MISPLACED.at(
+                layer.output().origin(),
+                path
+                    + ": @Output on a sequence "
+                    + shape
+                    + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+        throw new ShapeUnknown();
+      }
+      long params = (long) shape.channels() * nOut + nOut;
+      Shape out = shape.withChannels(nOut);
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.Conv1d(1, 1, 0, 1, false, shape.channels(), nOut, true, folded, true),
+              List.of(in.vertex()),
+              out,
+              params,
+              params));
+      return new Flow(path, out);
+    } else if (op instanceof Op.SelfAttention a) {
+      requireSequence(a.origin(), path, "SelfAttention", shape);
+      int c = shape.channels();
+      if (c % a.heads() != 0) {
+        report(
+            Message.ATTENTION_HEADS.at(a.origin().attribute("heads"), path, a.heads(), c, shape));
+        throw new ShapeUnknown();
+      }
+      // Q, K and V project C to heads x C/heads each, the output projection C back to C.
+      long params = 4L * c * c;
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.SelfAttention(c, a.heads()),
+              List.of(in.vertex()),
+              shape,
+              params,
+              params));
+      return new Flow(path, shape);
+    } else if (op instanceof Op.PositionEmbedding e) {
+      requireSequence(e.origin(), path, "PositionEmbedding", shape);
+      long params = (long) shape.channels() * shape.length();
+      sink.add(
+          new Vertex(
+              path,
+              new GraphOp.PositionEmbedding(shape.channels(), shape.length()),
+              List.of(in.vertex()),
+              shape,
+              params,
+              params));
+      return new Flow(path, shape);
+    } else if (op instanceof Op.LastStep l) {
+      requireSequence(l.origin(), path, "LastStep", shape);
+      Shape out = Shape.flat(shape.channels());
+      sink.add(new Vertex(path, new GraphOp.LastStep(), List.of(in.vertex()), out, 0, 0));
+      lastSteps.put(path, new LastStepSite(l.origin(), trunkSite));
+      return new Flow(path, out);
+    } else if (op instanceof Op.Conv c) {
       requireFeatureMap(c.origin(), path, "Conv", shape);
+      if (c.causal()) {
+        report(
+            Message.NEEDS_SEQUENCE.at(
+                c.origin().attribute("causal"), path, "Conv(causal = true)", shape));
+        throw new ShapeUnknown();
+      }
       int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
-      int padding = c.padding() == -1 ? (c.kernel() - 1) / 2 : c.padding();
-      Shape spatial = window(c.origin(), path, shape, c.kernel(), stride, padding);
+      int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
+      if (c.groups() != 1 && dilation != 1) {
+        report(
+            Message.MISPLACED.at(
+                c.origin().attribute("dilation"),
+                path + ": a grouped convolution cannot also be dilated; keep one of the two"));
+        throw new ShapeUnknown();
+      }
+      int span = (c.kernel() - 1) * dilation + 1;
+      int padding = c.padding() == -1 ? (span - 1) / 2 : c.padding();
+      Shape spatial = window(c.origin(), path, shape, span, stride, padding);
       int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
       if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
         report(
@@ -757,6 +971,7 @@ public final class GraphCheck {
                   shape.channels(),
                   nOut,
                   c.groups(),
+                  dilation,
                   bias,
                   layer.output() == null ? folded : Nonlinearity.IDENTITY),
               List.of(in.vertex()),
@@ -796,8 +1011,8 @@ public final class GraphCheck {
     } else if (op instanceof Op.Concat c) {
       Flow source = concatSource(c, path);
       Shape other = source.shape();
-      if (shape.isFlat()
-          || other.isFlat()
+      if (!shape.isImage()
+          || !other.isImage()
           || shape.height() != other.height()
           || shape.width() != other.width()) {
         report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
@@ -868,7 +1083,10 @@ public final class GraphCheck {
       sink.add(new Vertex(pool, new GraphOp.Pool(false, 2, 2, 0), List.of(path), pooled, 0, 0));
       return new Flow(pool, pooled);
     } else if (op instanceof Op.GlobalAvgPool g) {
-      requireFeatureMap(g.origin(), path, "GlobalAvgPool", shape);
+      if (shape.isFlat()) {
+        report(Message.NEEDS_FEATURE_MAP.at(g.origin(), path, "GlobalAvgPool", shape));
+        throw new ShapeUnknown();
+      }
       Shape out = Shape.flat(shape.channels());
       sink.add(new Vertex(path, new GraphOp.GlobalAvgPool(), List.of(in.vertex()), out, 0, 0));
       return new Flow(path, out);
@@ -942,10 +1160,91 @@ public final class GraphCheck {
 
   private void requireFeatureMap(Origin at, String path, String annotation, Shape shape)
       throws ShapeUnknown {
-    if (shape.isFlat()) {
+    if (!shape.isImage()) {
       report(Message.NEEDS_FEATURE_MAP.at(at, path, annotation, shape));
       throw new ShapeUnknown();
     }
+  }
+
+  private void requireSequence(Origin at, String path, String annotation, Shape shape)
+      throws ShapeUnknown {
+    if (!shape.isSequence()) {
+      report(Message.NEEDS_SEQUENCE.at(at, path, annotation, shape));
+      throw new ShapeUnknown();
+    }
+  }
+
+  /**
+   * A convolution over time: {@code @Conv} on a sequence. Causal convolutions pad {@code (k - 1) d}
+   * on the left only, so the output keeps the length at stride 1 and step t sees no later step.
+   */
+  private Flow conv1d(
+      LayerStep layer,
+      Op.Conv c,
+      String path,
+      Flow in,
+      Context context,
+      List<Vertex> sink,
+      Nonlinearity folded)
+      throws ShapeUnknown {
+    Shape shape = in.shape();
+    if (c.groups() != 1) {
+      report(
+          Message.MISPLACED.at(
+              c.origin().attribute("groups"),
+              path + ": groups apply to 2-D convolutions, not to the sequence " + shape));
+      throw new ShapeUnknown();
+    }
+    if (layer.output() != null) {
+      report(
+          Message.MISPLACED.at(
+              layer.output().origin(),
+              path
+                  + ": @Output on a sequence "
+                  + shape
+                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+      throw new ShapeUnknown();
+    }
+    int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
+    int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
+    int span = (c.kernel() - 1) * dilation + 1;
+    int length;
+    int padding;
+    if (c.causal()) {
+      padding = 0;
+      length = ceilDiv(shape.length(), stride);
+    } else {
+      padding = c.padding() == -1 ? (span - 1) / 2 : c.padding();
+      if (shape.length() + 2 * padding < span) {
+        report(
+            Message.KERNEL_TOO_LARGE.at(
+                c.origin().attribute("kernel"), path, span, shape, padding));
+        throw new ShapeUnknown();
+      }
+      length = (shape.length() + 2 * padding - span) / stride + 1;
+    }
+    int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
+    long params = (long) c.kernel() * shape.channels() * nOut + nOut;
+    Shape out = Shape.sequence(nOut, length);
+    sink.add(
+        new Vertex(
+            path,
+            new GraphOp.Conv1d(
+                c.kernel(),
+                stride,
+                padding,
+                dilation,
+                c.causal(),
+                shape.channels(),
+                nOut,
+                true,
+                folded,
+                false),
+            List.of(in.vertex()),
+            out,
+            params,
+            params));
+    return new Flow(path, out);
   }
 
   /** Height and width after a square window: floor((in + 2p - k) / s) + 1. */
@@ -964,11 +1263,21 @@ public final class GraphCheck {
     problems.add(trunkSite == null ? problem : problem.withSite(trunkSite));
   }
 
-  private static String describeLayer(LayerStep layer) {
+  private static String describeLayer(LayerStep layer, Shape in) {
     StringBuilder s = new StringBuilder();
     if (layer.weight() != null) {
       Op op = layer.weight();
-      if (op instanceof Op.Conv c) {
+      if (op instanceof Op.Conv c && in.isSequence()) {
+        s.append("conv1d ").append(c.kernel()).append(c.causal() ? " causal" : "");
+      } else if (op instanceof Op.Dense && in.isSequence()) {
+        s.append("dense per step");
+      } else if (op instanceof Op.SelfAttention a) {
+        s.append("self-attention ").append(a.heads()).append(" heads");
+      } else if (op instanceof Op.PositionEmbedding) {
+        s.append("position embedding");
+      } else if (op instanceof Op.LastStep) {
+        s.append("last step");
+      } else if (op instanceof Op.Conv c) {
         s.append("conv ").append(c.kernel()).append("x").append(c.kernel());
       } else if (op instanceof Op.Pool p) {
         s.append(p.max() ? "maxpool " : "avgpool ")

@@ -12,6 +12,7 @@ import org.skipwire.processor.model.LayerStep;
 import org.skipwire.processor.model.Network;
 import org.skipwire.processor.model.Op;
 import org.skipwire.processor.model.Origin;
+import org.skipwire.processor.model.Shape;
 import org.skipwire.processor.model.StageStep;
 import org.skipwire.processor.model.Step;
 
@@ -41,8 +42,23 @@ final class StaticCheck {
           network.input().channels(),
           "must be at least 1");
     }
-    boolean flat = network.input().height() == 0 && network.input().width() == 0;
-    if (!flat && (network.input().height() < 1 || network.input().width() < 1)) {
+    Shape in = network.input();
+    boolean flat = in.height() == 0 && in.width() == 0;
+    if (in.length() != 0) {
+      if (in.length() < 1) {
+        outOfRange(
+            input.attribute("length"), "@Input", "length", in.length(), "must be at least 1");
+      }
+      if (!flat) {
+        String attribute = in.height() != 0 ? "height" : "width";
+        outOfRange(
+            input.attribute(attribute),
+            "@Input",
+            attribute,
+            in.height() != 0 ? in.height() : in.width(),
+            "must be 0 for a sequence input: it has channels and a length");
+      }
+    } else if (!flat && (network.input().height() < 1 || network.input().width() < 1)) {
       outOfRange(
           input.attribute(network.input().height() < 1 ? "height" : "width"),
           "@Input",
@@ -95,11 +111,11 @@ final class StaticCheck {
     if (step instanceof LayerStep layer) {
       checkLayer(layer, inBlock);
     } else {
-      checkStage((StageStep) step);
+      checkStage((StageStep) step, inBlock);
     }
   }
 
-  private void checkStage(StageStep stage) {
+  private void checkStage(StageStep stage, boolean inBlock) {
     Origin at = stage.stageOrigin();
     if (stage.blocks() < 1) {
       outOfRange(
@@ -109,12 +125,21 @@ final class StaticCheck {
     if (stage.width() < 0) {
       outOfRange(at.attribute("width"), stage.name(), "width", stage.width(), "must be at least 1");
     } else if (stage.width() == 0
+        && !inBlock
         && (block.connection() instanceof Connection.Residual
             || block.connection() instanceof Connection.ShakeShake)) {
       problems.add(Message.MISSING_WIDTH.at(at, stage.name(), block.simpleName()));
     }
     if (stage.widen() < 0) {
       outOfRange(at.attribute("widen"), stage.name(), "widen", stage.widen(), "must be 0 or more");
+    }
+    if (stage.dilationGrowth() < 1) {
+      outOfRange(
+          at.attribute("dilationGrowth"),
+          stage.name(),
+          "dilationGrowth",
+          stage.dilationGrowth(),
+          "must be at least 1");
     }
     if (stage.stride() < 1) {
       outOfRange(
@@ -214,6 +239,26 @@ final class StaticCheck {
       }
       checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
       atLeast(at, name, "groups", c.groups(), 1);
+      if (c.dilation() == Layer.STAGE) {
+        if (!inBlock) {
+          problems.add(
+              Message.STAGE_STRIDE_OUTSIDE_BLOCK.at(at.attribute("dilation"), name, "dilation"));
+        }
+      } else if (c.dilation() < 1) {
+        outOfRange(
+            at.attribute("dilation"),
+            name,
+            "dilation",
+            c.dilation(),
+            "must be at least 1, or STAGE");
+      }
+      if (c.causal() && c.padding() != -1 && c.kernel() >= 1 && c.dilation() >= 1) {
+        problems.add(
+            Message.CAUSAL_PADDING.at(
+                at.attribute("padding"), name, (c.kernel() - 1) * c.dilation(), c.padding()));
+      }
+    } else if (op instanceof Op.SelfAttention a) {
+      atLeast(a.origin(), name, "heads", a.heads(), 1);
     } else if (op instanceof Op.Pool p) {
       Origin at = p.origin();
       atLeast(at, name, "kernel", p.kernel(), 1);
@@ -255,7 +300,7 @@ final class StaticCheck {
       Origin at, String name, int stride, boolean inBlock, boolean zeroAllowed) {
     if (stride == Layer.STAGE) {
       if (!inBlock) {
-        problems.add(Message.STAGE_STRIDE_OUTSIDE_BLOCK.at(at.attribute("stride"), name));
+        problems.add(Message.STAGE_STRIDE_OUTSIDE_BLOCK.at(at.attribute("stride"), name, "stride"));
       }
     } else if (stride < (zeroAllowed ? 0 : 1)) {
       outOfRange(at.attribute("stride"), name, "stride", stride, "must be at least 1, or STAGE");

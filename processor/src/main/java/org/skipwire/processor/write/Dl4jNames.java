@@ -52,6 +52,14 @@ final class Dl4jNames {
   static final ClassName GROUPED_CONVOLUTION_LAYER =
       ClassName.get(RUNTIME + ".conf", "GroupedConvolutionLayer");
   static final ClassName DROPOUT_LAYER = ClassName.get(LAYERS, "DropoutLayer");
+  static final ClassName CONVOLUTION_1D_LAYER = ClassName.get(LAYERS, "Convolution1DLayer");
+  static final ClassName LAST_TIME_STEP_VERTEX =
+      ClassName.get(CONF + ".graph.rnn", "LastTimeStepVertex");
+  static final ClassName MULTI_HEAD_SELF_ATTENTION =
+      ClassName.get(RUNTIME + ".conf", "MultiHeadSelfAttention");
+  static final ClassName TEMPORAL_CONVOLUTION =
+      ClassName.get(RUNTIME + ".conf", "TemporalConvolution");
+  static final ClassName POSITION_EMBEDDING = ClassName.get(RUNTIME + ".conf", "PositionEmbedding");
 
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
   static final ClassName SKIPWIRE_GENERATED = ClassName.get("org.skipwire", "SkipwireGenerated");

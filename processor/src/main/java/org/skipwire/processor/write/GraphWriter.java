@@ -223,6 +223,16 @@ public final class GraphWriter {
           Double.toString(d.survival()),
           inputs);
     }
+    if (v.op() instanceof GraphOp.LastStep) {
+      // DL4J names the input whose mask marks each sequence's last step; with no mask set, the
+      // vertex takes step T - 1. It refuses null.
+      return CodeBlock.of(
+          "graph.addVertex($S,$Wnew $T($S),$W$L)",
+          v.name(),
+          Dl4jNames.LAST_TIME_STEP_VERTEX,
+          INPUT,
+          inputs);
+    }
     if (v.op() instanceof GraphOp.ShakeShake) {
       return CodeBlock.of(
           "graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.SHAKE_SHAKE_VERTEX, inputs);
@@ -296,6 +306,63 @@ public final class GraphWriter {
           ACTIVATION,
           c.activation().name());
     }
+    if (op instanceof GraphOp.Conv1d c && (c.causal() || c.dilation() != 1)) {
+      // DL4J's Convolution1DLayer fails on the oneDNN build once dilated (see TemporalConvolution).
+      CodeBlock.Builder code =
+          CodeBlock.builder().add("new $T.Builder($L)", Dl4jNames.TEMPORAL_CONVOLUTION, c.kernel());
+      if (c.stride() != 1) {
+        code.add("$Z.stride($L)", c.stride());
+      }
+      if (c.dilation() != 1) {
+        code.add("$Z.dilation($L)", c.dilation());
+      }
+      if (c.causal()) {
+        code.add("$Z.causal(true)");
+      } else if (c.padding() != 0) {
+        code.add("$Z.padding($L)", c.padding());
+      }
+      return code.add(
+              "$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
+              c.nIn(),
+              c.nOut(),
+              c.bias(),
+              ACTIVATION,
+              c.activation().name())
+          .build();
+    }
+    if (op instanceof GraphOp.Conv1d c) {
+      CodeBlock.Builder code =
+          CodeBlock.builder().add("new $T.Builder($L)", Dl4jNames.CONVOLUTION_1D_LAYER, c.kernel());
+      if (c.stride() != 1) {
+        code.add("$Z.stride($L)", c.stride());
+      }
+      if (c.padding() != 0) {
+        code.add("$Z.padding($L)", c.padding());
+      }
+      return code.add(
+              "$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
+              c.nIn(),
+              c.nOut(),
+              c.bias(),
+              ACTIVATION,
+              c.activation().name())
+          .build();
+    }
+    if (op instanceof GraphOp.SelfAttention a) {
+      return CodeBlock.of(
+          "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.nHeads($L)$Z.build()",
+          Dl4jNames.MULTI_HEAD_SELF_ATTENTION,
+          a.channels(),
+          a.channels(),
+          a.heads());
+    }
+    if (op instanceof GraphOp.PositionEmbedding e) {
+      return CodeBlock.of(
+          "new $T.Builder()$Z.nIn($L)$Z.length($L)$Z.build()",
+          Dl4jNames.POSITION_EMBEDDING,
+          e.channels(),
+          e.length());
+    }
     if (op instanceof GraphOp.TransposedConv t) {
       return CodeBlock.of(
           "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L,"
@@ -343,7 +410,7 @@ public final class GraphWriter {
     if (op instanceof GraphOp.Conv c) {
       return CodeBlock.of(
           "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L,"
-              + " $L)$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
+              + " $L)$L$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
           CONVOLUTION_LAYER,
           c.kernel(),
           c.kernel(),
@@ -351,6 +418,9 @@ public final class GraphWriter {
           c.stride(),
           c.padding(),
           c.padding(),
+          c.dilation() == 1
+              ? CodeBlock.of("")
+              : CodeBlock.of("$Z.dilation($L, $L)", c.dilation(), c.dilation()),
           c.nIn(),
           c.nOut(),
           c.bias(),
@@ -418,6 +488,9 @@ public final class GraphWriter {
   }
 
   private static CodeBlock inputType(Shape input) {
+    if (input.isSequence()) {
+      return CodeBlock.of("$T.recurrent($L, $L)", INPUT_TYPE, input.channels(), input.length());
+    }
     return input.isFlat()
         ? CodeBlock.of("$T.feedForward($L)", INPUT_TYPE, input.channels())
         : CodeBlock.of(

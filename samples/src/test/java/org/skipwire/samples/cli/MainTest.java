@@ -192,6 +192,79 @@ class MainTest {
   }
 
   @Test
+  void unknownOptimizerIsOneLine() {
+    Run r = run("train", "--model", "tcn-forecaster", "--optimizer", "rmsprop");
+    assertEquals(2, r.status());
+    assertEquals(
+        List.of("skipwire: --optimizer: unknown optimizer 'rmsprop'; expected one of sgd, adam"),
+        r.err().lines().toList());
+  }
+
+  @Test
+  void forecasterTrainsOnTheShippedSunspotsAndReportsTheBaseline(@TempDir Path dir) {
+    Run r =
+        run(
+            "train",
+            "--model",
+            "tcn-forecaster",
+            "--optimizer",
+            "adam",
+            "--epochs",
+            "1",
+            "--limit",
+            "256",
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString());
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("training tcn-forecaster on sunspots"), lines.get(0));
+    assertTrue(
+        lines
+            .get(lines.size() - 1)
+            .matches(
+                "test MSE \\S+ \\(RMSE \\S+\\) in the series' units on 545 values; naive last-value"
+                    + " baseline MSE 388\\.4; ratio \\S+"),
+        lines.get(lines.size() - 1));
+    assertTrue(Files.isRegularFile(dir.resolve("checkpoint.zip")), "checkpoint");
+  }
+
+  @Test
+  void resumingWithAnotherOptimizerIsRefused(@TempDir Path dir) {
+    String[] first = {
+      "train",
+      "--model",
+      "tcn-forecaster",
+      "--optimizer",
+      "adam",
+      "--epochs",
+      "1",
+      "--limit",
+      "128",
+      "--quiet",
+      "--checkpoint-dir",
+      dir.toString()
+    };
+    assertEquals(0, run(first).status());
+    Run r =
+        run(
+            "train",
+            "--model",
+            "tcn-forecaster",
+            "--epochs",
+            "2",
+            "--limit",
+            "128",
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString(),
+            "--resume");
+    assertEquals(2, r.status(), r.out());
+    assertTrue(r.err().contains("optimizer adam"), r.err());
+    assertTrue(r.err().contains("optimizer sgd"), r.err());
+  }
+
+  @Test
   void badTrainingOptionsAreOneLine() {
     Run r = run("train", "--model", "fashion-resnet", "--epochs", "0");
     assertEquals(2, r.status());
