@@ -14,18 +14,18 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Training and inference throughput of one or more graphs on the same random batch. The graphs
- * take turns, one step each and in alternating order, so that a change in machine load during the
- * run hits them alike; each reports the median over its timed steps, after warm-up steps, and its
- * speed relative to the first graph as the median of the step-by-step ratios (paired, so a load
- * change between steps cancels out).
+ * Training and inference throughput of one or more graphs on the same random batch. The graphs take
+ * turns, one step each and in alternating order, so that a change in machine load during the run
+ * hits them alike; each reports the median over its timed steps, after warm-up steps, and its speed
+ * relative to the first graph as the median of the step-by-step ratios (paired, so a load change
+ * between steps cancels out).
  */
 public final class Benchmark {
   private Benchmark() {}
 
   /**
-   * Images per second, median over the timed steps, and speed relative to the first graph
-   * measured (1 for the first), median of the paired step ratios.
+   * Images per second, median over the timed steps, and speed relative to the first graph measured
+   * (1 for the first), median of the paired step ratios.
    */
   public record Result(
       String wiring,
@@ -58,10 +58,13 @@ public final class Benchmark {
 
     Map<String, double[]> train = new LinkedHashMap<>();
     Map<String, double[]> infer = new LinkedHashMap<>();
-    graphs.keySet().forEach(k -> {
-      train.put(k, new double[plan.steps()]);
-      infer.put(k, new double[plan.steps()]);
-    });
+    graphs
+        .keySet()
+        .forEach(
+            k -> {
+              train.put(k, new double[plan.steps()]);
+              infer.put(k, new double[plan.steps()]);
+            });
     List<Map.Entry<String, ComputationGraph>> order = new ArrayList<>(graphs.entrySet());
     for (int step = -plan.warmup(); step < plan.steps(); step++) {
       // Alternate who goes first: the second of two back-to-back runs finds warmer caches.
@@ -94,13 +97,14 @@ public final class Benchmark {
     String first = order.get(0).getKey();
     for (Map.Entry<String, ComputationGraph> e : order) {
       String k = e.getKey();
-      results.add(new Result(
-          k,
-          e.getValue().params().length(),
-          plan.train() ? plan.batch() / median(train.get(k)) : Double.NaN,
-          plan.infer() ? plan.batch() / median(infer.get(k)) : Double.NaN,
-          plan.train() ? pairedRatio(train.get(k), train.get(first)) : Double.NaN,
-          plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
+      results.add(
+          new Result(
+              k,
+              e.getValue().params().length(),
+              plan.train() ? plan.batch() / median(train.get(k)) : Double.NaN,
+              plan.infer() ? plan.batch() / median(infer.get(k)) : Double.NaN,
+              plan.train() ? pairedRatio(train.get(k), train.get(first)) : Double.NaN,
+              plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
     }
     return results;
   }
