@@ -12,6 +12,7 @@ import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.samples.bench.Benchmark;
 import org.skipwire.samples.bench.HandWired;
+import org.skipwire.samples.bench.SameDiffResNet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,6 +69,20 @@ final class BenchCommand implements Runnable {
       description = "skip the inference copy with batch norm folded into the convolutions")
   boolean noFold;
 
+  @Option(
+      names = "--samediff",
+      arity = "0..1",
+      paramLabel = "VARIANTS",
+      fallbackValue = "default",
+      split = ",",
+      description = {
+        "cifar-resnet20-b only: add the same network written in SameDiff (sd/gen: paired",
+        "ratio). VARIANTS: comma-separated; each is /-separated choices that replace defaults",
+        "(train-nchw/infer-nhwc/yxio/fused/relubp/stop/helpers), e.g. default,nchw,composed;",
+        "see SameDiffResNet.Options"
+      })
+  List<String> sameDiff = List.of();
+
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
@@ -97,11 +112,14 @@ final class BenchCommand implements Runnable {
         g.init();
         graphs.put("hand", g);
       }
+      Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
+      graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
+      nets.putAll(sameDiffNets(name, out));
       long[] shape = in.stream().mapToLong(Integer::longValue).toArray();
       int classes = model.outputShape().get(0);
       List<Benchmark.Result> results =
-          Benchmark.run(
-              graphs, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
+          Benchmark.runNets(
+              nets, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
       for (Benchmark.Result r : results) {
         out.printf(
             Locale.ROOT,
@@ -113,9 +131,28 @@ final class BenchCommand implements Runnable {
             r.trainPerSecond(),
             r.inferPerSecond());
       }
-      if (results.size() == 2) {
-        Benchmark.Result g = results.get(0);
-        Benchmark.Result h = results.get(1);
+      Benchmark.Result g = results.get(0);
+      for (Benchmark.Result r : results) {
+        if (r.wiring().startsWith("samediff")) {
+          if (g.params() != r.params()) {
+            out.printf(
+                "warning: %s has %d parameters generated, %d in SameDiff%n",
+                name, g.params(), r.params());
+          }
+          out.printf(
+              Locale.ROOT,
+              "%-20s %-10s %6s %12s %13.3f %13.3f%n",
+              name,
+              r.wiring().replace("samediff", "sd") + "/gen",
+              "",
+              "",
+              r.trainRatio(),
+              r.inferRatio());
+        }
+      }
+      Benchmark.Result h =
+          results.stream().filter(r -> r.wiring().equals("hand")).findFirst().orElse(null);
+      if (h != null) {
         if (g.params() != h.params()) {
           out.printf(
               "warning: %s has %d parameters generated, %d hand-wired%n",
@@ -164,5 +201,41 @@ final class BenchCommand implements Runnable {
       graphs.clear();
       System.gc();
     }
+  }
+
+  /**
+   * The SameDiff contestants --samediff asks for, named samediff (one) or samediff1, samediff2...
+   * (several); none where the option is absent or the model has no SameDiff twin.
+   */
+  private Map<String, Benchmark.Net> sameDiffNets(String model, PrintWriter out) {
+    Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
+    if (sameDiff.isEmpty()) {
+      return nets;
+    }
+    if (!model.equals("cifar-resnet20-b")) {
+      out.println("note: --samediff has a SameDiff twin for cifar-resnet20-b only, not " + model);
+      return nets;
+    }
+    for (int i = 0; i < sameDiff.size(); i++) {
+      String v = sameDiff.get(i);
+      SameDiffResNet.Options options;
+      try {
+        options = SameDiffResNet.Options.parse(v);
+      } catch (IllegalArgumentException e) {
+        throw new Main.UserError("--samediff: " + e.getMessage());
+      }
+      SameDiffResNet net = SameDiffResNet.cifarResNet(3, options, 42);
+      String key = sameDiff.size() == 1 ? "samediff" : "samediff" + (i + 1);
+      out.printf(
+          Locale.ROOT,
+          "%s: SameDiff %s, %,d trainable parameters + %,d batch-norm running statistics%n",
+          key,
+          options,
+          net.trainableParams(),
+          net.runningStatistics());
+      nets.put(key, net.asNet());
+    }
+    out.flush();
+    return nets;
   }
 }
