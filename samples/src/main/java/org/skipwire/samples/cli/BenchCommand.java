@@ -1,6 +1,7 @@
 package org.skipwire.samples.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -75,12 +76,11 @@ final class BenchCommand implements Runnable {
       paramLabel = "VARIANTS",
       fallbackValue = "default",
       split = ",",
-      description = {
-        "cifar-resnet20-b only: add the same network written in SameDiff (sd/gen: paired",
-        "ratio). VARIANTS: comma-separated; each is /-separated choices that replace defaults",
-        "(train-nchw/infer-nhwc/yxio/fused/relubp/stop/helpers), e.g. default,nchw,composed;",
-        "see SameDiffResNet.Options"
-      })
+      description =
+          "cifar-resnet20-b only: add the same network written in SameDiff (sd/gen: paired"
+              + " ratio). VARIANTS: comma-separated; each is /-separated choices that replace the"
+              + " defaults train-nchw/infer-nhwc/yxio/fused/relubp/stop/helpers, e.g."
+              + " default,nchw,composed/threshold; see SameDiffResNet.Options.")
   List<String> sameDiff = List.of();
 
   @Override
@@ -88,6 +88,14 @@ final class BenchCommand implements Runnable {
     PrintWriter out = spec.commandLine().getOut();
     if (steps < 1 || warmup < 0 || (batch != null && batch < 1)) {
       throw new Main.UserError("--steps and --batch must be at least 1, --warmup at least 0");
+    }
+    List<SameDiffResNet.Options> sameDiffOptions = new ArrayList<>();
+    for (String v : sameDiff) {
+      try {
+        sameDiffOptions.add(SameDiffResNet.Options.parse(v));
+      } catch (IllegalArgumentException e) {
+        throw new Main.UserError("--samediff: " + e.getMessage());
+      }
     }
     out.println("backend: " + Backend.active());
     out.printf(
@@ -114,7 +122,7 @@ final class BenchCommand implements Runnable {
       }
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
       graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
-      nets.putAll(sameDiffNets(name, out));
+      nets.putAll(sameDiffNets(name, sameDiffOptions, out));
       long[] shape = in.stream().mapToLong(Integer::longValue).toArray();
       int classes = model.outputShape().get(0);
       List<Benchmark.Result> results =
@@ -207,25 +215,20 @@ final class BenchCommand implements Runnable {
    * The SameDiff contestants --samediff asks for, named samediff (one) or samediff1, samediff2...
    * (several); none where the option is absent or the model has no SameDiff twin.
    */
-  private Map<String, Benchmark.Net> sameDiffNets(String model, PrintWriter out) {
+  private static Map<String, Benchmark.Net> sameDiffNets(
+      String model, List<SameDiffResNet.Options> variants, PrintWriter out) {
     Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
-    if (sameDiff.isEmpty()) {
+    if (variants.isEmpty()) {
       return nets;
     }
     if (!model.equals("cifar-resnet20-b")) {
       out.println("note: --samediff has a SameDiff twin for cifar-resnet20-b only, not " + model);
       return nets;
     }
-    for (int i = 0; i < sameDiff.size(); i++) {
-      String v = sameDiff.get(i);
-      SameDiffResNet.Options options;
-      try {
-        options = SameDiffResNet.Options.parse(v);
-      } catch (IllegalArgumentException e) {
-        throw new Main.UserError("--samediff: " + e.getMessage());
-      }
+    for (int i = 0; i < variants.size(); i++) {
+      SameDiffResNet.Options options = variants.get(i);
       SameDiffResNet net = SameDiffResNet.cifarResNet(3, options, 42);
-      String key = sameDiff.size() == 1 ? "samediff" : "samediff" + (i + 1);
+      String key = variants.size() == 1 ? "samediff" : "samediff" + (i + 1);
       out.printf(
           Locale.ROOT,
           "%s: SameDiff %s, %,d trainable parameters + %,d batch-norm running statistics%n",
