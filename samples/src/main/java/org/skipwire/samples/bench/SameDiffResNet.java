@@ -175,21 +175,21 @@ public final class SameDiffResNet {
 
     @Override
     public String toString() {
-      String layouts =
+      List<String> parts = new ArrayList<>();
+      parts.add(
           trainLayout == inferLayout
               ? trainLayout.toString()
-              : "train-" + trainLayout + "/infer-" + inferLayout;
-      String stop = norm == Norm.FUSED ? (stopStatsGradient ? "/stop" : "/nostop") : "";
-      return (layouts
-              + "/"
-              + weights
-              + "/"
-              + norm
-              + "/"
-              + relu
-              + stop
-              + (helpers ? "" : "/nohelpers"))
-          .toLowerCase(Locale.ROOT);
+              : "train-" + trainLayout + "/infer-" + inferLayout);
+      parts.add(weights.toString());
+      parts.add(norm.toString());
+      parts.add(relu.toString());
+      if (norm == Norm.FUSED) {
+        parts.add(stopStatsGradient ? "stop" : "nostop");
+      }
+      if (!helpers) {
+        parts.add("nohelpers");
+      }
+      return String.join("/", parts).toLowerCase(Locale.ROOT);
     }
   }
 
@@ -289,7 +289,7 @@ public final class SameDiffResNet {
 
   private SDVariable forward(SDVariable x, int n, boolean training) {
     int bn = 0;
-    x = relu(batchNorm(conv(x, "stem", 1, training), bn++, training), 0);
+    x = relu(batchNorm(conv(x, "stem", 1, training), bn++, training));
     int c = 16;
     int[] widths = {16, 32, 64};
     for (int stage = 0; stage < 3; stage++) {
@@ -297,22 +297,22 @@ public final class SameDiffResNet {
       for (int b = 0; b < n; b++) {
         int stride = stage > 0 && b == 0 ? 2 : 1;
         String p = "s" + stage + "b" + b;
-        SDVariable y = relu(batchNorm(conv(x, p + "c1", stride, training), bn++, training), 0);
+        SDVariable y = relu(batchNorm(conv(x, p + "c1", stride, training), bn++, training));
         y = batchNorm(conv(y, p + "c2", 1, training), bn++, training);
         SDVariable shortcut = x;
         if (stride != 1 || c != w) {
           shortcut = batchNorm(conv(x, p + "sc", stride, training), bn++, training);
         }
-        x = relu(y.add(shortcut), 0);
+        x = relu(y.add(shortcut));
         c = w;
       }
     }
     return x;
   }
 
-  private SDVariable relu(SDVariable x, double cutoff) {
+  private SDVariable relu(SDVariable x) {
     return options.relu() == Relu.THRESHOLD
-        ? sd.nn().relu(x, cutoff)
+        ? sd.nn().relu(x, 0)
         : new SameDiffOps.TrainableRelu(sd, x).outputVariable();
   }
 
