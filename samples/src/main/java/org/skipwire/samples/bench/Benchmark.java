@@ -14,18 +14,19 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Training and inference throughput of one or more graphs on the same random batch. The graphs
- * take turns, one step each and in alternating order, so that a change in machine load during the
- * run hits them alike; each reports the median over its timed steps, after warm-up steps, and its
- * speed relative to the first graph as the median of the step-by-step ratios (paired, so a load
- * change between steps cancels out).
+ * Training and inference throughput of one or more networks on the same random batch: DL4J graphs,
+ * or anything else that can {@link Net fit and infer}. The networks take turns, one step each and
+ * in alternating order, so that a change in machine load during the run hits them alike; each
+ * reports the median over its timed steps, after warm-up steps, and its speed relative to the first
+ * graph as the median of the step-by-step ratios (paired, so a load change between steps cancels
+ * out).
  */
 public final class Benchmark {
   private Benchmark() {}
 
   /**
-   * Images per second, median over the timed steps, and speed relative to the first graph
-   * measured (1 for the first), median of the paired step ratios.
+   * Images per second, median over the timed steps, and speed relative to the first graph measured
+   * (1 for the first), median of the paired step ratios.
    */
   public record Result(
       String wiring,
@@ -38,12 +39,52 @@ public final class Benchmark {
   /** What to measure: batch size, warm-up and timed steps, and whether to train. */
   public record Plan(int batch, int warmup, int steps, boolean train, boolean infer) {}
 
+  /** A contestant: one training step, inference, and its parameter count. */
+  public interface Net {
+    /** One training step on the batch: forward, backward, update. */
+    void fit(DataSet batch);
+
+    /** The network's output for the images, in inference mode. */
+    INDArray output(INDArray images);
+
+    /** Parameter count, counted as DL4J counts it (batch norm's running statistics included). */
+    long params();
+
+    /** A DL4J graph as a contestant: {@code fit} and {@code outputSingle(false, ...)}. */
+    static Net of(ComputationGraph graph) {
+      return new Net() {
+        @Override
+        public void fit(DataSet batch) {
+          graph.fit(batch);
+        }
+
+        @Override
+        public INDArray output(INDArray images) {
+          return graph.outputSingle(false, images);
+        }
+
+        @Override
+        public long params() {
+          return graph.params().length();
+        }
+      };
+    }
+  }
+
   /**
    * Measures every graph in {@code graphs} (name to graph, all with the same input shape and class
    * count) and returns their results in the same order.
    */
   public static List<Result> run(
       Map<String, ComputationGraph> graphs, long[] inputShape, int classes, Plan plan) {
+    Map<String, Net> nets = new LinkedHashMap<>();
+    graphs.forEach((k, g) -> nets.put(k, Net.of(g)));
+    return runNets(nets, inputShape, classes, plan);
+  }
+
+  /** As {@link #run}, for any contestants. */
+  public static List<Result> runNets(
+      Map<String, Net> nets, long[] inputShape, int classes, Plan plan) {
     long[] shape = new long[inputShape.length + 1];
     shape[0] = plan.batch();
     System.arraycopy(inputShape, 0, shape, 1, inputShape.length);
@@ -58,22 +99,24 @@ public final class Benchmark {
 
     Map<String, double[]> train = new LinkedHashMap<>();
     Map<String, double[]> infer = new LinkedHashMap<>();
-    graphs.keySet().forEach(k -> {
-      train.put(k, new double[plan.steps()]);
-      infer.put(k, new double[plan.steps()]);
-    });
-    List<Map.Entry<String, ComputationGraph>> order = new ArrayList<>(graphs.entrySet());
+    nets.keySet()
+        .forEach(
+            k -> {
+              train.put(k, new double[plan.steps()]);
+              infer.put(k, new double[plan.steps()]);
+            });
+    List<Map.Entry<String, Net>> order = new ArrayList<>(nets.entrySet());
     for (int step = -plan.warmup(); step < plan.steps(); step++) {
       // Alternate who goes first: the second of two back-to-back runs finds warmer caches.
-      List<Map.Entry<String, ComputationGraph>> turn = new ArrayList<>(order);
+      List<Map.Entry<String, Net>> turn = new ArrayList<>(order);
       if (step % 2 != 0) {
         Collections.reverse(turn);
       }
-      for (Map.Entry<String, ComputationGraph> e : turn) {
-        ComputationGraph graph = e.getValue();
+      for (Map.Entry<String, Net> e : turn) {
+        Net net = e.getValue();
         if (plan.train()) {
           long t0 = System.nanoTime();
-          graph.fit(data);
+          net.fit(data);
           long t1 = System.nanoTime();
           if (step >= 0) {
             train.get(e.getKey())[step] = (t1 - t0) / 1e9;
@@ -81,7 +124,7 @@ public final class Benchmark {
         }
         if (plan.infer()) {
           long t0 = System.nanoTime();
-          INDArray out = graph.outputSingle(false, x);
+          INDArray out = net.output(x);
           long t1 = System.nanoTime();
           out.close();
           if (step >= 0) {
@@ -92,15 +135,16 @@ public final class Benchmark {
     }
     List<Result> results = new ArrayList<>();
     String first = order.get(0).getKey();
-    for (Map.Entry<String, ComputationGraph> e : order) {
+    for (Map.Entry<String, Net> e : order) {
       String k = e.getKey();
-      results.add(new Result(
-          k,
-          e.getValue().params().length(),
-          plan.train() ? plan.batch() / median(train.get(k)) : Double.NaN,
-          plan.infer() ? plan.batch() / median(infer.get(k)) : Double.NaN,
-          plan.train() ? pairedRatio(train.get(k), train.get(first)) : Double.NaN,
-          plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
+      results.add(
+          new Result(
+              k,
+              e.getValue().params(),
+              plan.train() ? plan.batch() / median(train.get(k)) : Double.NaN,
+              plan.infer() ? plan.batch() / median(infer.get(k)) : Double.NaN,
+              plan.train() ? pairedRatio(train.get(k), train.get(first)) : Double.NaN,
+              plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
     }
     return results;
   }

@@ -1,6 +1,7 @@
 package org.skipwire.samples.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,34 +13,47 @@ import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.samples.bench.Benchmark;
 import org.skipwire.samples.bench.HandWired;
+import org.skipwire.samples.bench.SameDiffResNet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Training and inference images per second of generated networks on random data, beside the same
  * networks wired by hand with the DL4J builder. A measurement, not a test: run it on a quiet
  * machine and read the backend line it prints first.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {"Measure training and inference images/s on random data (median after warm-up),",
-        "for the generated network and the same network wired by hand with the DL4J builder."})
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measure training and inference images/s on random data (median after warm-up),",
+      "for the generated network and the same network wired by hand with the DL4J builder."
+    })
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "MODEL", arity = "0..*",
+  @Parameters(
+      paramLabel = "MODEL",
+      arity = "0..*",
       description = "networks to measure (default: cifar-resnet20-b)")
   List<String> models = List.of("cifar-resnet20-b");
 
   @Option(names = "--batch", description = "batch size (default: 128 at 32x32 or smaller, else 8)")
   Integer batch;
 
-  @Option(names = "--warmup", defaultValue = "3", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--warmup",
+      defaultValue = "3",
+      description = "untimed steps first (default: ${DEFAULT-VALUE})")
   int warmup;
 
-  @Option(names = "--steps", defaultValue = "7", description = "timed steps (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--steps",
+      defaultValue = "7",
+      description = "timed steps (default: ${DEFAULT-VALUE})")
   int steps;
 
   @Option(names = "--no-hand", description = "measure the generated network only")
@@ -51,8 +65,23 @@ final class BenchCommand implements Runnable {
   @Option(names = "--no-infer", description = "skip inference")
   boolean noInfer;
 
-  @Option(names = "--no-fold", description = "skip the inference copy with batch norm folded into the convolutions")
+  @Option(
+      names = "--no-fold",
+      description = "skip the inference copy with batch norm folded into the convolutions")
   boolean noFold;
+
+  @Option(
+      names = "--samediff",
+      arity = "0..1",
+      paramLabel = "VARIANTS",
+      fallbackValue = "default",
+      split = ",",
+      description =
+          "cifar-resnet20-b only: add the same network written in SameDiff (sd/gen: paired"
+              + " ratio). VARIANTS: comma-separated; each is /-separated choices that replace the"
+              + " defaults train-nchw/infer-nhwc/yxio/fused/relubp/stop/helpers, e.g."
+              + " default,nchw,composed/threshold; see SameDiffResNet.Options.")
+  List<String> sameDiff = List.of();
 
   @Override
   public void run() {
@@ -60,9 +89,24 @@ final class BenchCommand implements Runnable {
     if (steps < 1 || warmup < 0 || (batch != null && batch < 1)) {
       throw new Main.UserError("--steps and --batch must be at least 1, --warmup at least 0");
     }
+    List<SameDiffResNet.Options> sameDiffOptions = new ArrayList<>();
+    for (String v : sameDiff) {
+      try {
+        sameDiffOptions.add(SameDiffResNet.Options.parse(v));
+      } catch (IllegalArgumentException e) {
+        throw new Main.UserError("--samediff: " + e.getMessage());
+      }
+    }
     out.println("backend: " + Backend.active());
-    out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13s %13s%n",
-        "model", "wiring", "batch", "params", "train img/s", "infer img/s");
+    out.printf(
+        Locale.ROOT,
+        "%-20s %-10s %6s %12s %13s %13s%n",
+        "model",
+        "wiring",
+        "batch",
+        "params",
+        "train img/s",
+        "infer img/s");
     out.flush();
     for (String name : models) {
       SkipwireModel model = SummaryCommand.find(name);
@@ -76,23 +120,62 @@ final class BenchCommand implements Runnable {
         g.init();
         graphs.put("hand", g);
       }
+      Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
+      graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
+      nets.putAll(sameDiffNets(name, sameDiffOptions, out));
       long[] shape = in.stream().mapToLong(Integer::longValue).toArray();
       int classes = model.outputShape().get(0);
-      List<Benchmark.Result> results = Benchmark.run(
-          graphs, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
+      List<Benchmark.Result> results =
+          Benchmark.runNets(
+              nets, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
       for (Benchmark.Result r : results) {
-        out.printf(Locale.ROOT, "%-20s %-10s %6d %,12d %13.1f %13.1f%n",
-            name, r.wiring(), b, r.params(), r.trainPerSecond(), r.inferPerSecond());
+        out.printf(
+            Locale.ROOT,
+            "%-20s %-10s %6d %,12d %13.1f %13.1f%n",
+            name,
+            r.wiring(),
+            b,
+            r.params(),
+            r.trainPerSecond(),
+            r.inferPerSecond());
       }
-      if (results.size() == 2) {
-        Benchmark.Result g = results.get(0);
-        Benchmark.Result h = results.get(1);
+      Benchmark.Result g = results.get(0);
+      for (Benchmark.Result r : results) {
+        if (r.wiring().startsWith("samediff")) {
+          if (g.params() != r.params()) {
+            out.printf(
+                "warning: %s has %d parameters generated, %d in SameDiff%n",
+                name, g.params(), r.params());
+          }
+          out.printf(
+              Locale.ROOT,
+              "%-20s %-10s %6s %12s %13.3f %13.3f%n",
+              name,
+              r.wiring().replace("samediff", "sd") + "/gen",
+              "",
+              "",
+              r.trainRatio(),
+              r.inferRatio());
+        }
+      }
+      Benchmark.Result h =
+          results.stream().filter(r -> r.wiring().equals("hand")).findFirst().orElse(null);
+      if (h != null) {
         if (g.params() != h.params()) {
-          out.printf("warning: %s has %d parameters generated, %d hand-wired%n", name, g.params(), h.params());
+          out.printf(
+              "warning: %s has %d parameters generated, %d hand-wired%n",
+              name, g.params(), h.params());
         }
         // Paired: the median of step-by-step ratios, which a load change between steps cancels.
-        out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13.3f %13.3f%n", name, "gen/hand", "", "",
-            1 / h.trainRatio(), 1 / h.inferRatio());
+        out.printf(
+            Locale.ROOT,
+            "%-20s %-10s %6s %12s %13.3f %13.3f%n",
+            name,
+            "gen/hand",
+            "",
+            "",
+            1 / h.trainRatio(),
+            1 / h.inferRatio());
       }
       if (!noInfer && !noFold) {
         // Inference only, after training moved the running statistics: the generated graph and
@@ -101,16 +184,61 @@ final class BenchCommand implements Runnable {
         Map<String, ComputationGraph> pair = new LinkedHashMap<>();
         pair.put("generated", generated);
         pair.put("folded", BatchNormFolding.forInference(generated));
-        List<Benchmark.Result> f = Benchmark.run(
-            pair, shape, classes, new Benchmark.Plan(b, warmup, steps, false, true));
-        out.printf(Locale.ROOT, "%-20s %-10s %6d %,12d %13s %13.1f%n",
-            name, "bn-folded", b, f.get(1).params(), "-", f.get(1).inferPerSecond());
-        out.printf(Locale.ROOT, "%-20s %-10s %6s %12s %13s %13.3f%n", name, "fold/gen", "", "", "",
+        List<Benchmark.Result> f =
+            Benchmark.run(pair, shape, classes, new Benchmark.Plan(b, warmup, steps, false, true));
+        out.printf(
+            Locale.ROOT,
+            "%-20s %-10s %6d %,12d %13s %13.1f%n",
+            name,
+            "bn-folded",
+            b,
+            f.get(1).params(),
+            "-",
+            f.get(1).inferPerSecond());
+        out.printf(
+            Locale.ROOT,
+            "%-20s %-10s %6s %12s %13s %13.3f%n",
+            name,
+            "fold/gen",
+            "",
+            "",
+            "",
             f.get(1).inferRatio());
       }
       out.flush();
       graphs.clear();
       System.gc();
     }
+  }
+
+  /**
+   * The SameDiff contestants --samediff asks for, named samediff (one) or samediff1, samediff2...
+   * (several); none where the option is absent or the model has no SameDiff twin.
+   */
+  private static Map<String, Benchmark.Net> sameDiffNets(
+      String model, List<SameDiffResNet.Options> variants, PrintWriter out) {
+    Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
+    if (variants.isEmpty()) {
+      return nets;
+    }
+    if (!model.equals("cifar-resnet20-b")) {
+      out.println("note: --samediff has a SameDiff twin for cifar-resnet20-b only, not " + model);
+      return nets;
+    }
+    for (int i = 0; i < variants.size(); i++) {
+      SameDiffResNet.Options options = variants.get(i);
+      SameDiffResNet net = SameDiffResNet.cifarResNet(3, options, 42);
+      String key = variants.size() == 1 ? "samediff" : "samediff" + (i + 1);
+      out.printf(
+          Locale.ROOT,
+          "%s: SameDiff %s, %,d trainable parameters + %,d batch-norm running statistics%n",
+          key,
+          options,
+          net.trainableParams(),
+          net.runningStatistics());
+      nets.put(key, net.asNet());
+    }
+    out.flush();
+    return nets;
   }
 }
