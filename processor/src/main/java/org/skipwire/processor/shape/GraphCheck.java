@@ -867,16 +867,7 @@ public final class GraphCheck {
       return conv1d(layer, c, path, in, context, sink, folded);
     } else if (op instanceof Op.Dense d && shape.isSequence()) {
       int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
-      if (layer.output() != null) {
-        report(
-            Message.MISPLACED.at(
-                layer.output().origin(),
-                path
-                    + ": @Output on a sequence "
-                    + shape
-                    + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
-        throw new ShapeUnknown();
-      }
+      refuseSequenceOutput(layer, path, shape);
       long params = (long) shape.channels() * nOut + nOut;
       Shape out = shape.withChannels(nOut);
       sink.add(
@@ -1166,6 +1157,20 @@ public final class GraphCheck {
     }
   }
 
+  /** Outputs are per example or per pixel; a sequence must be reduced to a vector first. */
+  private void refuseSequenceOutput(LayerStep layer, String path, Shape shape) throws ShapeUnknown {
+    if (layer.output() != null) {
+      report(
+          Message.MISPLACED.at(
+              layer.output().origin(),
+              path
+                  + ": @Output on a sequence "
+                  + shape
+                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+      throw new ShapeUnknown();
+    }
+  }
+
   private void requireSequence(Origin at, String path, String annotation, Shape shape)
       throws ShapeUnknown {
     if (!shape.isSequence()) {
@@ -1195,16 +1200,7 @@ public final class GraphCheck {
               path + ": groups apply to 2-D convolutions, not to the sequence " + shape));
       throw new ShapeUnknown();
     }
-    if (layer.output() != null) {
-      report(
-          Message.MISPLACED.at(
-              layer.output().origin(),
-              path
-                  + ": @Output on a sequence "
-                  + shape
-                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
-      throw new ShapeUnknown();
-    }
+    refuseSequenceOutput(layer, path, shape);
     int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
     int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
     int span = (c.kernel() - 1) * dilation + 1;
