@@ -54,7 +54,7 @@ class ZooTest {
           Map.entry("highway-conv", highwayConv()),
           Map.entry("unet", unet(1, 2, 16, 32, 64, 128)),
           Map.entry("transformer-encoder", transformer(28, 28, 128, 4, 4, 10)),
-          Map.entry("tcn-forecaster", tcn(1, 32, 5, 3)),
+          Map.entry("tcn-forecaster", tcnChange(1, 32, 5, 3)),
           Map.entry("fashion-resnet", cifarLayout(1, 1, true)),
           Map.entry("fashion-plain", cifarLayout(1, 1, false)),
           Map.entry("wrn-28-10", 36_479_194L),
@@ -141,6 +141,17 @@ class ZooTest {
     long perLayer =
         2L * d + 4L * d * d + 2L * d + ((long) d * ffn * d + ffn * d) + (long) ffn * d * d + d;
     return params + layers * perLayer + 2L * d + (long) d * classes + classes;
+  }
+
+  /**
+   * A temporal convolutional network forecasting the change: per block two causal convs (k x c_in
+   * x c + c, with bias: a layer norm, not a batch norm, follows) each with LN (2c), and a 1x1
+   * projection (c_in x c + c) where the channels change; a 1x1 conv back to the input's channels
+   * (added to the input), then a dense layer from the last step's value to one value.
+   */
+  static long tcnChange(int in, int width, int blocks, int kernel) {
+    long stack = tcn(in, width, blocks, kernel) - (width + 1); // without tcn()'s head
+    return stack + ((long) width * in + in) + ((long) in + 1);
   }
 
   /**
