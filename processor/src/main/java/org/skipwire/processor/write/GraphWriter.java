@@ -306,10 +306,16 @@ public final class GraphWriter {
           ACTIVATION,
           c.activation().name());
     }
-    if (op instanceof GraphOp.Conv1d c && (c.causal() || c.dilation() != 1)) {
-      // DL4J's Convolution1DLayer fails on the oneDNN build once dilated (see TemporalConvolution).
+    if (op instanceof GraphOp.Conv1d c) {
+      // DL4J's Convolution1DLayer fails on the oneDNN build once dilated (see TemporalConvolution);
+      // it stays for the plain case: dense per step, 1x1 projections, undilated convolutions.
+      boolean own = c.causal() || c.dilation() != 1;
       CodeBlock.Builder code =
-          CodeBlock.builder().add("new $T.Builder($L)", Dl4jNames.TEMPORAL_CONVOLUTION, c.kernel());
+          CodeBlock.builder()
+              .add(
+                  "new $T.Builder($L)",
+                  own ? Dl4jNames.TEMPORAL_CONVOLUTION : Dl4jNames.CONVOLUTION_1D_LAYER,
+                  c.kernel());
       if (c.stride() != 1) {
         code.add("$Z.stride($L)", c.stride());
       }
@@ -319,24 +325,6 @@ public final class GraphWriter {
       if (c.causal()) {
         code.add("$Z.causal(true)");
       } else if (c.padding() != 0) {
-        code.add("$Z.padding($L)", c.padding());
-      }
-      return code.add(
-              "$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
-              c.nIn(),
-              c.nOut(),
-              c.bias(),
-              ACTIVATION,
-              c.activation().name())
-          .build();
-    }
-    if (op instanceof GraphOp.Conv1d c) {
-      CodeBlock.Builder code =
-          CodeBlock.builder().add("new $T.Builder($L)", Dl4jNames.CONVOLUTION_1D_LAYER, c.kernel());
-      if (c.stride() != 1) {
-        code.add("$Z.stride($L)", c.stride());
-      }
-      if (c.padding() != 0) {
         code.add("$Z.padding($L)", c.padding());
       }
       return code.add(
