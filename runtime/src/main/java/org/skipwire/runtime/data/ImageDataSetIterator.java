@@ -224,20 +224,29 @@ public final class ImageDataSetIterator implements EpochIterator {
     }
     epoch = e;
     position = 0;
-    order = new int[data.size()];
-    for (int i = 0; i < order.length; i++) {
+    SplittableRandom epochRandom = new SplittableRandom(mix(seed, e));
+    order = epochOrder(data.size(), shuffle ? epochRandom : null);
+    augmentRandom = epochRandom.split();
+  }
+
+  /**
+   * The example indices {@code 0 .. count-1} of one epoch: in order, or shuffled (Fisher-Yates) with
+   * {@code random} when it is not null.
+   */
+  static int[] epochOrder(int count, SplittableRandom random) {
+    int[] order = new int[count];
+    for (int i = 0; i < count; i++) {
       order[i] = i;
     }
-    SplittableRandom epochRandom = new SplittableRandom(mix(seed, e));
-    if (shuffle) {
-      for (int i = order.length - 1; i > 0; i--) {
-        int j = epochRandom.nextInt(i + 1);
+    if (random != null) {
+      for (int i = count - 1; i > 0; i--) {
+        int j = random.nextInt(i + 1);
         int t = order[i];
         order[i] = order[j];
         order[j] = t;
       }
     }
-    augmentRandom = epochRandom.split();
+    return order;
   }
 
   /** Mixes seed and epoch so neighbouring epochs get unrelated streams (SplitMix64 finaliser). */

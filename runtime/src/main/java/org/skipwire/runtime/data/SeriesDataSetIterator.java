@@ -207,19 +207,9 @@ public final class SeriesDataSetIterator implements EpochIterator {
     }
     epoch = e;
     position = 0;
-    order = new int[count];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    if (shuffle) {
-      SplittableRandom random = new SplittableRandom(ImageDataSetIterator.mix(seed, e));
-      for (int i = order.length - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-    }
+    order =
+        ImageDataSetIterator.epochOrder(
+            count, shuffle ? new SplittableRandom(ImageDataSetIterator.mix(seed, e)) : null);
   }
 
   @Override
