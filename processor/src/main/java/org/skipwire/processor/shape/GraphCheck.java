@@ -145,7 +145,10 @@ public final class GraphCheck {
       return null;
     }
     Graph graph = new Graph(network, dropNormalisedBiases(sections), flow.vertex());
-    checkReceptiveFields(graph);
+    if (problems.isEmpty()) {
+      // A shape problem already reported (a highway gate left out, say) would only distort it.
+      checkReceptiveFields(graph);
+    }
     return graph;
   }
 
