@@ -284,4 +284,78 @@ class ErroneousSequenceTest {
         .inFile(src)
         .onLineContaining("@Output(loss = MSE)");
   }
+
+  @Test
+  void groupsOnASequenceAreAnError() throws IOException {
+    JavaFileObject src =
+        source(
+            "SequenceGroups",
+            """
+            @Network(input = @Input(channels = 4, length = 16))
+            class SequenceGroups {
+              @Conv(kernel = 3, filters = 8, groups = 2) Layer conv;
+              @LastStep Layer last;
+              @Dense(units = 1) @Output(loss = MSE) Layer out;
+            }
+            """);
+    Compilation c = compileFailing(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/misplaced] conv: groups apply to 2-D convolutions, not to the sequence"
+                + " [4, 16]")
+        .inFile(src)
+        .onLineContaining("groups = 2");
+  }
+
+  @Test
+  void groupedAndDilatedConvolutionIsAnError() throws IOException {
+    JavaFileObject src =
+        source(
+            "GroupedDilated",
+            """
+            @Network(input = @Input(channels = 4, height = 16, width = 16))
+            class GroupedDilated {
+              @Conv(kernel = 3, filters = 8, groups = 2, dilation = 2) Layer conv;
+              @GlobalAvgPool Layer pool;
+              @Dense(units = 2) @Output Layer out;
+            }
+            """);
+    Compilation c = compileFailing(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/misplaced] conv: a grouped convolution cannot also be dilated; keep one of"
+                + " the two")
+        .inFile(src)
+        .onLineContaining("dilation = 2");
+  }
+
+  @Test
+  void highwayGateOnASequenceIsAnError() throws IOException {
+    JavaFileObject src =
+        source(
+            "SequenceHighway",
+            """
+            @Network(input = @Input(channels = 4, length = 16))
+            class SequenceHighway {
+              @Stage(blocks = 1) Gate gate;
+              @LastStep Layer last;
+              @Dense(units = 1) @Output(loss = MSE) Layer out;
+            }
+
+            @HighwayGate
+            class Gate {
+              @Conv(kernel = 3, causal = true) @Activation(RELU) Layer conv;
+            }
+            """);
+    Compilation c = compileFailing(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/misplaced] gate.b0: a highway gate mixes feature maps or flat vectors, not"
+                + " the sequence [4, 16]")
+        .inFile(src)
+        .onLineContaining("Gate gate");
+  }
 }
