@@ -7,9 +7,11 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * Chooses the CPU path ND4J and DL4J run on, before ND4J loads its native library.
@@ -86,6 +88,8 @@ public final class Backend {
    * @param oneDnn whether libnd4j has oneDNN compiled in ({@code HAVE_ONEDNN} in its build info)
    * @param layerHelpers whether DL4J's conv, batch-norm and pooling layers will use oneDNN
    * @param threads libnd4j's OpenMP threads
+   * @param skipwireHelpers which of DL4J's oneDNN helpers skipwire replaces with its own (conv,
+   *     batchnorm; see {@link OneDnnLayers}), empty without layer helpers
    */
   public record Active(
       Choice choice,
@@ -93,11 +97,12 @@ public final class Backend {
       String nativeBuild,
       boolean oneDnn,
       boolean layerHelpers,
-      int threads) {
+      int threads,
+      Set<String> skipwireHelpers) {
 
     /**
-     * One line, e.g. {@code CPU linux-x86_64-onednn-avx2, HAVE_ONEDNN, oneDNN layer helpers on, 2
-     * threads (fast path)}.
+     * One line, e.g. {@code CPU linux-x86_64-onednn-avx2, HAVE_ONEDNN, oneDNN layer helpers on,
+     * skipwire's for batchnorm and conv, 2 threads (fast path)}.
      */
     @Override
     public String toString() {
@@ -107,7 +112,11 @@ public final class Backend {
           backend,
           nativeBuild,
           oneDnn ? "HAVE_ONEDNN" : "no oneDNN",
-          layerHelpers ? "on" : "off",
+          !layerHelpers
+              ? "off"
+              : skipwireHelpers.isEmpty()
+                  ? "on"
+                  : "on, skipwire's for " + String.join(" and ", new TreeSet<>(skipwireHelpers)),
           threads,
           choice.fastPath() ? "fast path" : "fast path off: DL4J as shipped");
     }
@@ -156,7 +165,14 @@ public final class Backend {
     boolean helpersOn =
         !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"))
             && BaseMKLDNNHelper.mklDnnEnabled();
-    return new Active(c, backend, build, oneDnn, helpersOn, Nd4j.getEnvironment().maxThreads());
+    return new Active(
+        c,
+        backend,
+        build,
+        oneDnn,
+        helpersOn,
+        Nd4j.getEnvironment().maxThreads(),
+        helpersOn ? OneDnnLayers.enabled() : Set.of());
   }
 
   /** The inputs of {@link #decide}: what the user set and what the machine offers. */

@@ -25,6 +25,7 @@ import org.skipwire.runtime.data.EpochIterator;
 import org.skipwire.runtime.data.Series;
 import org.skipwire.runtime.data.SeriesDataSetIterator;
 import org.skipwire.runtime.data.SeriesSplit;
+import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * Trains a DL4J {@link ComputationGraph} for the epochs of a {@link TrainingPlan}: a progress bar
@@ -201,6 +202,9 @@ public final class Trainer {
       graph = Objects.requireNonNull(fresh.get(), "fresh graph");
       graph.setLearningRate(schedule);
     }
+    // Whatever built the graph, it trains on skipwire's oneDNN helpers where DL4J put its own, so
+    // a run and its resumption compute alike.
+    OneDnnLayers.install(graph);
     int start = graph.getEpochCount();
 
     BatchStatsListener batchStats = new BatchStatsListener(task);

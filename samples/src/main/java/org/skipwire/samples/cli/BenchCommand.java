@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.skipwire.runtime.Backend;
 import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.onednn.OneDnnLayers;
 import org.skipwire.samples.bench.Benchmark;
 import org.skipwire.samples.bench.HandWired;
 import org.skipwire.samples.bench.SameDiffResNet;
@@ -118,6 +119,7 @@ final class BenchCommand implements Runnable {
       if (hand != null) {
         ComputationGraph g = new ComputationGraph(hand);
         g.init();
+        OneDnnLayers.install(g); // what SkipwireModel.create does for the generated graph
         graphs.put("hand", g);
       }
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();

@@ -31,8 +31,6 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +50,8 @@ import org.skipwire.runtime.Backend;
 import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.onednn.OneDnnBatchNormHelper;
+import org.skipwire.runtime.onednn.OneDnnConvHelper;
 
 /**
  * The fast path (oneDNN build, DL4J's oneDNN layer helpers) computes what the reference path
@@ -104,13 +104,15 @@ class FastPathTest {
     ComputationGraph reference = withHelpers(false, model::create);
     assertEquals(reference.params(), fast.params(), "same seed, same parameters");
 
-    // Every convolution and batch norm of the fast graph runs on oneDNN, none of the reference's.
+    // Every convolution and batch norm of the fast graph runs on oneDNN, through skipwire's
+    // helpers (SkipwireModel.create swaps them in for DL4J's), none of the reference's.
     for (Layer layer : fast.getLayers()) {
       if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer c) {
-        assertTrue(c.getHelper() instanceof MKLDNNConvHelper, layer.getConfig().getLayerName());
+        assertTrue(c.getHelper() instanceof OneDnnConvHelper, layer.getConfig().getLayerName());
       }
       if (layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization bn) {
-        assertTrue(bn.getHelper() instanceof MKLDNNBatchNormHelper, layer.getConfig().getLayerName());
+        assertTrue(
+            bn.getHelper() instanceof OneDnnBatchNormHelper, layer.getConfig().getLayerName());
       }
     }
     for (Layer layer : reference.getLayers()) {

@@ -1,0 +1,372 @@
+package org.skipwire.runtime.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.skipwire.runtime.Backend;
+
+/**
+ * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's
+ * gradient checks cover), layer by layer for every geometry the helpers take, and over whole
+ * training steps inside DL4J's workspaces. The helpers are float only (oneDNN has no double
+ * kernels); in double they decline and DL4J's code runs, so GradientCheckUtil cannot reach them,
+ * and equality with the gradient-checked code in float is their check.
+ */
+class OneDnnHelpersTest {
+  private static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+
+  @BeforeAll
+  static void loadOneDnn() {
+    Backend.init();
+  }
+
+  @AfterEach
+  void clearSetting() {
+    System.clearProperty(OneDnnLayers.PROPERTY);
+  }
+
+  private static void assumeHelpers() {
+    Backend.Active active = Backend.active();
+    assumeTrue(active.layerHelpers(), "no oneDNN layer helpers on this machine: " + active);
+    assumeTrue(OneDnn.available(), OneDnn.unavailable().orElse(""));
+  }
+
+  /** DL4J reads its helper switch when a layer is constructed: build each graph under its own. */
+  private static ComputationGraph withHelpers(boolean on, Supplier<ComputationGraph> graph) {
+    String before = System.getProperty(HELPERS_DISABLE);
+    System.setProperty(HELPERS_DISABLE, Boolean.toString(!on));
+    try {
+      return graph.get();
+    } finally {
+      if (before == null) {
+        System.clearProperty(HELPERS_DISABLE);
+      } else {
+        System.setProperty(HELPERS_DISABLE, before);
+      }
+    }
+  }
+
+  /** One layer "l" on the input, its output the graph's; never trained, only passed through. */
+  private static ComputationGraph single(
+      org.deeplearning4j.nn.conf.layers.Layer layer, InputType type, ConvolutionMode mode) {
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(7)
+            .dataType(DataType.FLOAT)
+            .convolutionMode(mode)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(type)
+            .addLayer("l", layer, "in")
+            .setOutputs("l")
+            .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    return graph;
+  }
+
+  private record Pass(
+      INDArray out, INDArray inference, INDArray epsilon, Map<String, INDArray> gradients) {}
+
+  /** Inference forward, then training forward and backward of one layer, outside workspaces. */
+  private static Pass pass(Layer layer, INDArray in, long seed) {
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    layer.setInput(in.dup(), mgr);
+    INDArray inference = layer.activate(false, mgr).dup();
+    layer.setInput(in.dup(), mgr);
+    INDArray out = layer.activate(true, mgr).dup();
+    Nd4j.getRandom().setSeed(seed);
+    INDArray epsilon = Nd4j.randn(DataType.FLOAT, out.shape());
+    Pair<Gradient, INDArray> back = layer.backpropGradient(epsilon, mgr);
+    Map<String, INDArray> gradients = new TreeMap<>();
+    back.getFirst().gradientForVariable().forEach((k, v) -> gradients.put(k, v.dup()));
+    return new Pass(out, inference, back.getSecond().dup(), gradients);
+  }
+
+  /** Equal within 1e-4 of the reference's largest magnitude, element by element. */
+  private static void assertClose(String what, INDArray expected, INDArray actual) {
+    assertEquals(
+        java.util.Arrays.toString(expected.shape()),
+        java.util.Arrays.toString(actual.shape()),
+        what + " shape");
+    double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+    double diff = actual.sub(expected).amaxNumber().doubleValue();
+    assertTrue(
+        diff <= 1e-4 * scale, what + " differs by " + diff / scale + " of its largest value");
+  }
+
+  /** Runs the same layer with skipwire's helper and with DL4J's own code and compares. */
+  private static void compare(
+      Supplier<ComputationGraph> graph, Class<?> helper, long[] inputShape) {
+    ComputationGraph ours = withHelpers(true, graph);
+    assertEquals(1, OneDnnLayers.install(ours), "helpers swapped");
+    assertInstanceOf(helper, ours.getLayer("l").getHelper());
+    ComputationGraph reference = withHelpers(false, graph);
+    assertNull(reference.getLayer("l").getHelper());
+    assertEquals(reference.params(), ours.params(), "same seed, same parameters");
+    // Parameters away from their initial values, so that bias, gamma and beta matter.
+    Nd4j.getRandom().setSeed(3);
+    INDArray params = Nd4j.rand(DataType.FLOAT, ours.params().shape()).addi(0.5);
+    ours.setParams(params);
+    reference.setParams(params.dup());
+    ours.initGradientsView();
+    reference.initGradientsView();
+    Nd4j.getRandom().setSeed(5);
+    INDArray in = Nd4j.randn(DataType.FLOAT, inputShape);
+    Pass a = pass(reference.getLayer("l"), in, 11);
+    Pass b = pass(ours.getLayer("l"), in, 11);
+    assertClose("inference output", a.inference(), b.inference());
+    assertClose("training output", a.out(), b.out());
+    assertClose("epsilon", a.epsilon(), b.epsilon());
+    assertEquals(a.gradients().keySet(), b.gradients().keySet(), "gradients");
+    for (String key : a.gradients().keySet()) {
+      assertClose("gradient " + key, a.gradients().get(key), b.gradients().get(key));
+    }
+    assertEquals(0, helperFailures(ours.getLayer("l")), "the helper ran, DL4J did not fall back");
+    assertInstanceOf(helper, ours.getLayer("l").getHelper());
+  }
+
+  /**
+   * How often DL4J caught an exception from the layer's helper and fell back to its own code, which
+   * would make any comparison with that code pass vacuously.
+   */
+  private static int helperFailures(Layer layer) {
+    for (Class<?> c = layer.getClass(); c != null; c = c.getSuperclass()) {
+      try {
+        java.lang.reflect.Field f = c.getDeclaredField("helperCountFail");
+        f.setAccessible(true);
+        return f.getInt(layer);
+      } catch (NoSuchFieldException e) {
+        // up the hierarchy
+      } catch (IllegalAccessException e) {
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("no helperCountFail in " + layer.getClass());
+  }
+
+  static Stream<Arguments> convolutions() {
+    return Stream.of(
+        // kernel, stride, padding, dilation, mode, bias, in channels, out channels, height, width
+        Arguments.of(3, 1, 1, 1, ConvolutionMode.Truncate, false, 16, 16, 8, 8),
+        Arguments.of(3, 2, 1, 1, ConvolutionMode.Truncate, true, 5, 7, 9, 11),
+        Arguments.of(1, 2, 0, 1, ConvolutionMode.Truncate, false, 8, 16, 8, 8),
+        Arguments.of(7, 2, 3, 1, ConvolutionMode.Truncate, false, 3, 8, 20, 20),
+        Arguments.of(3, 2, 0, 1, ConvolutionMode.Truncate, true, 4, 4, 8, 8),
+        Arguments.of(3, 2, 0, 1, ConvolutionMode.Same, true, 6, 5, 7, 9),
+        Arguments.of(3, 1, 0, 2, ConvolutionMode.Same, false, 4, 6, 10, 10),
+        Arguments.of(3, 1, 2, 2, ConvolutionMode.Truncate, true, 4, 6, 10, 10),
+        Arguments.of(2, 2, 0, 1, ConvolutionMode.Strict, true, 3, 4, 8, 6));
+  }
+
+  @ParameterizedTest(name = "k{0} s{1} p{2} d{3} {4} bias={5} {6}->{7} {8}x{9}")
+  @MethodSource("convolutions")
+  void convolutionMatchesDl4j(
+      int k, int s, int p, int d, ConvolutionMode mode, boolean bias, int c, int o, int h, int w) {
+    assumeHelpers();
+    for (CNN2DFormat format : CNN2DFormat.values()) {
+      ConvolutionLayer conv =
+          new ConvolutionLayer.Builder(k, k)
+              .stride(s, s)
+              .padding(p, p)
+              .dilation(d, d)
+              .nOut(o)
+              .hasBias(bias)
+              .activation(Activation.IDENTITY)
+              .dataFormat(format)
+              .build();
+      long[] shape = format == CNN2DFormat.NCHW ? new long[] {3, c, h, w} : new long[] {3, h, w, c};
+      compare(
+          () -> single(conv.clone(), InputType.convolutional(h, w, c, format), mode),
+          OneDnnConvHelper.class,
+          shape);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(CNN2DFormat.class)
+  void batchNormMatchesDl4j(CNN2DFormat format) {
+    assumeHelpers();
+    BatchNormalization bn = new BatchNormalization.Builder().eps(1e-5).decay(0.9).build();
+    long[] shape = format == CNN2DFormat.NCHW ? new long[] {6, 5, 4, 3} : new long[] {6, 4, 3, 5};
+    compare(
+        () -> single(bn.clone(), InputType.convolutional(4, 3, 5, format), ConvolutionMode.Same),
+        OneDnnBatchNormHelper.class,
+        shape);
+  }
+
+  @Test
+  void batchNormOfFeaturesMatchesDl4j() {
+    assumeHelpers();
+    // Rank 2 ([batch, features]): the layer hands the helper a [batch, features, 1, 1] view.
+    BatchNormalization bn = new BatchNormalization.Builder().build();
+    compare(
+        () -> single(bn.clone(), InputType.feedForward(7), ConvolutionMode.Truncate),
+        OneDnnBatchNormHelper.class,
+        new long[] {9, 7});
+  }
+
+  @Test
+  void lockedGammaAndBetaStayWithDl4j() {
+    assumeHelpers();
+    BatchNormalization bn = new BatchNormalization.Builder().lockGammaBeta(true).build();
+    ComputationGraph graph =
+        withHelpers(
+            true, () -> single(bn, InputType.convolutional(4, 4, 3), ConvolutionMode.Truncate));
+    assertEquals(0, OneDnnLayers.install(graph));
+  }
+
+  @Test
+  void arraysWithOffsetsOrGapsAreCopiedNotMisread() {
+    assumeHelpers();
+    INDArray whole = Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6);
+    assertTrue(OneDnn.dense(whole));
+    assertTrue(OneDnn.dense(Nd4j.create(DataType.FLOAT, 32, 16, 1, 1)), "size-1 dimensions");
+    INDArray offset = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
+    assertFalse(OneDnn.dense(offset), "offset view");
+    INDArray gaps =
+        whole.get(
+            org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 3));
+    assertFalse(OneDnn.dense(gaps), "column view");
+    assertFalse(OneDnn.dense(whole.transpose()), "transposed");
+    assertEquals(gaps, OneDnn.denseOrCopy(gaps));
+    assertTrue(OneDnn.dense(OneDnn.denseOrCopy(gaps)));
+  }
+
+  /** conv-BN-tanh twice with a skip, pooled and classified: the parts of a ResNet, in float. */
+  private static ComputationGraph residual(CNN2DFormat format) {
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(9)
+            .dataType(DataType.FLOAT)
+            .updater(new Nesterovs(0.05, 0.9))
+            .convolutionMode(ConvolutionMode.Same)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(12, 12, 3, format))
+            .addLayer("c0", conv(3, 8, 1, format), "in")
+            .addLayer("bn0", new BatchNormalization.Builder().build(), "c0")
+            .addLayer("a0", new ActivationLayer(Activation.TANH), "bn0")
+            .addLayer("c1", conv(3, 8, 1, format), "a0")
+            .addLayer("bn1", new BatchNormalization.Builder().build(), "c1")
+            .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn1", "a0")
+            .addLayer("a1", new ActivationLayer(Activation.TANH), "add")
+            .addLayer("c2", conv(3, 16, 2, format), "a1")
+            .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
+            .addLayer("a2", new ActivationLayer(Activation.TANH), "bn2")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "a2")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    return graph;
+  }
+
+  private static ConvolutionLayer conv(int k, int out, int stride, CNN2DFormat format) {
+    return new ConvolutionLayer.Builder(k, k)
+        .stride(stride, stride)
+        .nOut(out)
+        .hasBias(false)
+        .activation(Activation.IDENTITY)
+        .dataFormat(format)
+        .build();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(CNN2DFormat.class)
+  void trainingStepsInWorkspacesMatchDl4j(CNN2DFormat format) {
+    assumeHelpers();
+    ComputationGraph ours = withHelpers(true, () -> residual(format));
+    assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
+    ComputationGraph reference = withHelpers(false, () -> residual(format));
+    Nd4j.getRandom().setSeed(21);
+    long[] shape =
+        format == CNN2DFormat.NCHW ? new long[] {8, 3, 12, 12} : new long[] {8, 12, 12, 3};
+    INDArray x = Nd4j.randn(DataType.FLOAT, shape);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 4);
+    for (int i = 0; i < 8; i++) {
+      y.putScalar(i, i % 4, 1.0);
+    }
+    DataSet batch = new DataSet(x, y);
+    for (int step = 0; step < 3; step++) {
+      ours.fit(batch);
+      reference.fit(batch);
+    }
+    for (Layer layer : ours.getLayers()) {
+      if (layer.getHelper() instanceof OneDnnConvHelper
+          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
+        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
+      }
+    }
+    // Parameters, running statistics included, after three Nesterov steps.
+    assertClose("parameters", reference.params(), ours.params());
+    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
+    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+  }
+
+  @Test
+  void theSettingChoosesWhichHelpersAreSwapped() {
+    assumeHelpers();
+    System.setProperty(OneDnnLayers.PROPERTY, "false");
+    assertEquals(0, OneDnnLayers.install(withHelpers(true, () -> residual(CNN2DFormat.NCHW))));
+    System.setProperty(OneDnnLayers.PROPERTY, "conv");
+    ComputationGraph convOnly = withHelpers(true, () -> residual(CNN2DFormat.NCHW));
+    assertEquals(3, OneDnnLayers.install(convOnly));
+    assertInstanceOf(OneDnnConvHelper.class, convOnly.getLayer("c0").getHelper());
+    assertInstanceOf(
+        org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper.class,
+        convOnly.getLayer("bn0").getHelper());
+    System.setProperty(OneDnnLayers.PROPERTY, "batchnorm");
+    assertEquals(3, OneDnnLayers.install(withHelpers(true, () -> residual(CNN2DFormat.NCHW))));
+    System.clearProperty(OneDnnLayers.PROPERTY);
+    // Without DL4J's helpers (the fast path off) there is nothing to replace.
+    assertEquals(0, OneDnnLayers.install(withHelpers(false, () -> residual(CNN2DFormat.NCHW))));
+  }
+}
