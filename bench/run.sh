@@ -36,8 +36,8 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for model in "$@"; do
   args=($(settings "$model"))
   echo "== $model ${args[*]:-}"
-  echo "-- fast path (the default)"
-  java -jar "$jar" bench "${args[@]}" "$model" 2>/dev/null | tee -a "$out" | sed 's/^/  /'
+  echo "-- fast path (the default), beside DL4J's own oneDNN helpers (--dl4j-helpers)"
+  java -jar "$jar" bench --dl4j-helpers "${args[@]}" "$model" 2>/dev/null | tee -a "$out" | sed 's/^/  /'
   echo "-- as shipped: -Dskipwire.fastpath=false (generated graph only)"
   java -Dskipwire.fastpath=false -jar "$jar" bench --no-hand --no-fold "${args[@]}" "$model" \
     2>/dev/null | sed 's/ generated / shipped   /' | tee -a "$out" | sed 's/^/  /'
@@ -55,6 +55,7 @@ echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== ratios (generated fast path / other)"
 awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
      $2 == "fold/gen" && !($1 in fold) { fold[$1] = $3 }
+     $2 == "dl4j/gen" && !($1 in dl4j) { dl4j[$1] = $3 " " $4 }
      $2 ~ /^(generated|shipped|pytorch)$/ && $5 ~ /^[0-9.]+$/ {
        train[$1 "|" $2] = $5; infer[$1 "|" $2] = $6; if (!($1 in seen)) { seen[$1]; order[++n] = $1 } }
      END {
@@ -64,6 +65,10 @@ awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
          if (m in paired) {
            split(paired[m], p, " ")
            printf "  %-20s vs %-8s  train %7.3f  infer %7.3f  (paired)\n", m, "hand", p[1], p[2]
+         }
+         if (m in dl4j) {
+           split(dl4j[m], d, " ")
+           printf "  %-20s vs %-8s  train %7.3f  infer %7.3f  (paired; DL4J'"'"'s oneDNN helpers)\n", m, "dl4j", 1 / d[1], 1 / d[2]
          }
          if (m in fold)
            printf "  %-20s %-11s infer %7.3f  (paired)\n", m, "bn-folded/generated", fold[m]

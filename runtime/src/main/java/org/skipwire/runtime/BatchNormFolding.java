@@ -9,11 +9,13 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,7 +31,8 @@ import org.skipwire.runtime.onednn.OneDnnLayers;
  *
  * <p>A pair folds where a plain 2D convolution (identity activation, NCHW) feeds nothing but a
  * batch norm (NCHW, learnable gamma and beta): the post-activation residual blocks. Pre-activation
- * units (BN, ReLU, conv) have nothing to fold into and stay as they are.
+ * units (BN, ReLU, conv) have nothing to fold into and stay as they are. An activation layer that
+ * then reads nothing but such a convolution becomes the convolution's activation.
  */
 public final class BatchNormFolding {
   private BatchNormFolding() {}
@@ -42,12 +45,19 @@ public final class BatchNormFolding {
       String bn = e.getKey();
       String conv = e.getValue();
       convolution(conf, conv).setHasBias(true);
-      conf.getVertices().remove(bn);
-      conf.getVertexInputs().remove(bn);
-      for (List<String> inputs : conf.getVertexInputs().values()) {
-        inputs.replaceAll(name -> name.equals(bn) ? conv : name);
-      }
-      conf.getNetworkOutputs().replaceAll(name -> name.equals(bn) ? conv : name);
+      remove(conf, bn, conv);
+    }
+    // Then an activation layer that alone reads such a convolution becomes the convolution's own
+    // activation: one vertex, one copy of the activations fewer (DL4J's ActivationLayer copies its
+    // input before it applies the function; a convolution applies it in place).
+    for (Map.Entry<String, String> e : activations(conf, folded.values()).entrySet()) {
+      String act = e.getKey();
+      String conv = e.getValue();
+      IActivation fn =
+          ((ActivationLayer) ((LayerVertex) conf.getVertices().get(act)).getLayerConf().getLayer())
+              .getActivationFn();
+      convolution(conf, conv).setActivationFn(fn);
+      remove(conf, act, conv);
     }
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
@@ -103,6 +113,45 @@ public final class BatchNormFolding {
       }
     }
     return folded;
+  }
+
+  /** Removes a single-input vertex, its consumers reading its input instead. */
+  private static void remove(ComputationGraphConfiguration conf, String vertex, String input) {
+    conf.getVertices().remove(vertex);
+    conf.getVertexInputs().remove(vertex);
+    for (List<String> inputs : conf.getVertexInputs().values()) {
+      inputs.replaceAll(name -> name.equals(vertex) ? input : name);
+    }
+    conf.getNetworkOutputs().replaceAll(name -> name.equals(vertex) ? input : name);
+  }
+
+  /**
+   * Activation-layer vertex name to the convolution it merges into: among {@code convolutions},
+   * those with the identity activation whose one consumer is an activation layer (no
+   * preprocessor) and which are no network output.
+   */
+  static Map<String, String> activations(
+      ComputationGraphConfiguration conf, java.util.Collection<String> convolutions) {
+    Map<String, List<String>> consumers = new HashMap<>();
+    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
+        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    Map<String, String> merged = new LinkedHashMap<>();
+    for (String conv : convolutions) {
+      List<String> readers = consumers.getOrDefault(conv, List.of());
+      if (readers.size() != 1
+          || conf.getNetworkOutputs().contains(conv)
+          || !(convolution(conf, conv).getActivationFn() instanceof ActivationIdentity)) {
+        continue;
+      }
+      String act = readers.get(0);
+      if (conf.getVertices().get(act) instanceof LayerVertex lv
+          && lv.getLayerConf().getLayer() instanceof ActivationLayer
+          && lv.getPreProcessor() == null
+          && conf.getVertexInputs().get(act).size() == 1) {
+        merged.put(act, conv);
+      }
+    }
+    return merged;
   }
 
   private static void fold(

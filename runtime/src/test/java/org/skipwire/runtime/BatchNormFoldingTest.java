@@ -82,6 +82,13 @@ class BatchNormFoldingTest {
     ComputationGraph folded = BatchNormFolding.forInference(trained);
     assertNull(folded.getVertex("bn1"));
     assertNull(folded.getVertex("bn2"));
+    assertNull(folded.getVertex("r1"), "the ReLU after c1-bn1 is c1's activation now");
+    assertEquals(
+        "relu",
+        ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer)
+                folded.getLayer("c1").getConfig())
+            .getActivationFn()
+            .toString());
     assertTrue(folded.getVertex("bn3") != null, "c3 feeds two vertices: bn3 stays");
 
     INDArray[] expected = trained.output(false, x);

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.skipwire.runtime.Backend;
@@ -72,6 +73,13 @@ final class BenchCommand implements Runnable {
   boolean noFold;
 
   @Option(
+      names = "--dl4j-helpers",
+      description =
+          "add the generated network on DL4J's own oneDNN conv and batch-norm helpers instead of"
+              + " skipwire's (dl4j/gen: paired ratio)")
+  boolean dl4jHelpers;
+
+  @Option(
       names = "--samediff",
       arity = "0..1",
       paramLabel = "VARIANTS",
@@ -122,6 +130,9 @@ final class BenchCommand implements Runnable {
         OneDnnLayers.install(g); // what SkipwireModel.create does for the generated graph
         graphs.put("hand", g);
       }
+      if (dl4jHelpers) {
+        graphs.put("dl4j", withoutSkipwireHelpers(model::create));
+      }
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
       graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
       nets.putAll(sameDiffNets(name, sameDiffOptions, out));
@@ -143,6 +154,17 @@ final class BenchCommand implements Runnable {
       }
       Benchmark.Result g = results.get(0);
       for (Benchmark.Result r : results) {
+        if (r.wiring().equals("dl4j")) {
+          out.printf(
+              Locale.ROOT,
+              "%-20s %-10s %6s %12s %13.3f %13.3f%n",
+              name,
+              "dl4j/gen",
+              "",
+              "",
+              r.trainRatio(),
+              r.inferRatio());
+        }
         if (r.wiring().startsWith("samediff")) {
           if (g.params() != r.params()) {
             out.printf(
@@ -210,6 +232,21 @@ final class BenchCommand implements Runnable {
       out.flush();
       graphs.clear();
       System.gc();
+    }
+  }
+
+  /** A graph built with DL4J's own oneDNN helpers left in place (-Dskipwire.onednn=false). */
+  private static ComputationGraph withoutSkipwireHelpers(Supplier<ComputationGraph> create) {
+    String before = System.getProperty(OneDnnLayers.PROPERTY);
+    System.setProperty(OneDnnLayers.PROPERTY, "false");
+    try {
+      return create.get();
+    } finally {
+      if (before == null) {
+        System.clearProperty(OneDnnLayers.PROPERTY);
+      } else {
+        System.setProperty(OneDnnLayers.PROPERTY, before);
+      }
     }
   }
 

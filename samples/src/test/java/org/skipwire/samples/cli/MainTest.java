@@ -359,4 +359,29 @@ class MainTest {
                 + " from the T before it), but the network has input [1, 28, 28] and output [10]"),
         r.err().lines().toList());
   }
+
+  @Test
+  void benchRacesTheGeneratedGraphAgainstItsTwinsAndDl4jsOwnHelpers() {
+    Run r =
+        run(
+            "bench",
+            "cifar-resnet20-b",
+            "--batch",
+            "4",
+            "--warmup",
+            "0",
+            "--steps",
+            "1",
+            "--dl4j-helpers",
+            "--no-fold");
+
+    assertEquals(0, r.status(), r.err());
+    List<String> lines = r.out().lines().toList();
+    assertTrue(lines.get(0).startsWith("backend: "), lines.get(0));
+    for (String wiring : List.of("generated", "hand", "dl4j", "dl4j/gen", "gen/hand")) {
+      assertTrue(
+          lines.stream().anyMatch(l -> l.matches("cifar-resnet20-b +" + wiring + " .*")),
+          wiring + " in\n" + r.out());
+    }
+  }
 }
