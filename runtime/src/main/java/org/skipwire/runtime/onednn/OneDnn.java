@@ -1,5 +1,7 @@
 package org.skipwire.runtime.onednn;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.memory;
@@ -64,6 +66,16 @@ public final class OneDnn {
   static stream stream() {
     engine();
     return STREAM.get();
+  }
+
+  /** A map that keeps the {@code capacity} most recently used entries. */
+  static <K, V> Map<K, V> recentlyUsed(int capacity) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+        return size() > capacity;
+      }
+    };
   }
 
   /** A oneDNN memory over an array's own buffer, no copy; see {@link #dense}. */

@@ -18,7 +18,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
 
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
@@ -66,7 +65,8 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
   private record Primitives(
       memory.desc data, memory.desc channels, primitive forward, primitive backward) {}
 
-  private final Map<Key, Primitives> primitives = new HashMap<>();
+  // Bounded: a batch size seen once (a last, smaller batch) must not pin its primitives forever.
+  private final Map<Key, Primitives> primitives = OneDnn.recentlyUsed(8);
   private INDArray meanCache;
   private INDArray varCache;
   // Dense copies of gamma, beta, their gradients and the running statistics: the layer hands over

@@ -21,6 +21,7 @@ import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -71,9 +72,11 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       convolution_backward_data.primitive_desc dataDesc,
       primitive backwardData,
       convolution_backward_weights.primitive_desc weightsDesc,
-      primitive backwardWeights) {}
+      primitive backwardWeights,
+      Map<Integer, reorder> reorders) {}
 
-  private final Map<Key, Plan> plans = new HashMap<>();
+  // Bounded: a batch size seen once (a last, smaller batch) must not pin its primitives forever.
+  private final Map<Key, Plan> plans = OneDnn.recentlyUsed(8);
   private INDArray weightGrad;
   private INDArray biasGrad;
 
@@ -138,10 +141,12 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     try (PointerScope scope = new PointerScope()) {
       IntMemoryMap args = new IntMemoryMap();
       args.put(
-          DNNL_ARG_SRC, Scratch.in(s, OneDnn.wrap(p.src(), in), p.forwardDesc().src_desc(), 0));
+          DNNL_ARG_SRC,
+          Scratch.in(s, OneDnn.wrap(p.src(), in), p.forwardDesc().src_desc(), 0, p.reorders(), 0));
       args.put(
           DNNL_ARG_WEIGHTS,
-          Scratch.in(s, OneDnn.wrap(p.weights(), w), p.forwardDesc().weights_desc(), 1));
+          Scratch.in(
+              s, OneDnn.wrap(p.weights(), w), p.forwardDesc().weights_desc(), 1, p.reorders(), 1));
       if (b != null) {
         args.put(DNNL_ARG_BIAS, OneDnn.wrap(p.bias(), b));
       }
@@ -149,7 +154,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       memory dst = Scratch.out(user, p.forwardDesc().dst_desc(), 2);
       args.put(DNNL_ARG_DST, dst);
       p.forward().execute(s, args);
-      Scratch.back(s, dst, user);
+      Scratch.back(s, dst, user, p.reorders(), 2);
       s._wait();
     }
     return out;
@@ -192,30 +197,33 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     try (PointerScope scope = new PointerScope()) {
       memory userDOut = OneDnn.wrap(p.dst(), dOut);
       IntMemoryMap data = new IntMemoryMap();
-      memory dDst = Scratch.in(s, userDOut, p.dataDesc().diff_dst_desc(), 0);
+      memory dDst = Scratch.in(s, userDOut, p.dataDesc().diff_dst_desc(), 0, p.reorders(), 10);
       data.put(DNNL_ARG_DIFF_DST, dDst);
       data.put(
           DNNL_ARG_WEIGHTS,
-          Scratch.in(s, OneDnn.wrap(p.weights(), w), p.dataDesc().weights_desc(), 1));
+          Scratch.in(
+              s, OneDnn.wrap(p.weights(), w), p.dataDesc().weights_desc(), 1, p.reorders(), 11));
       memory userDIn = OneDnn.wrap(p.src(), dIn);
       memory dSrc = Scratch.out(userDIn, p.dataDesc().diff_src_desc(), 2);
       data.put(DNNL_ARG_DIFF_SRC, dSrc);
       p.backwardData().execute(s, data);
-      Scratch.back(s, dSrc, userDIn);
+      Scratch.back(s, dSrc, userDIn, p.reorders(), 12);
 
       IntMemoryMap wts = new IntMemoryMap();
-      wts.put(DNNL_ARG_SRC, Scratch.in(s, OneDnn.wrap(p.src(), in), p.weightsDesc().src_desc(), 3));
+      wts.put(
+          DNNL_ARG_SRC,
+          Scratch.in(s, OneDnn.wrap(p.src(), in), p.weightsDesc().src_desc(), 3, p.reorders(), 13));
       wts.put(
           DNNL_ARG_DIFF_DST,
           p.weightsDesc().diff_dst_desc().equals(dDst.get_desc())
               ? dDst
-              : Scratch.in(s, userDOut, p.weightsDesc().diff_dst_desc(), 4));
+              : Scratch.in(s, userDOut, p.weightsDesc().diff_dst_desc(), 4, p.reorders(), 14));
       memory userDW = OneDnn.wrap(p.weights(), weightGrad);
       memory dW = Scratch.out(userDW, p.weightsDesc().diff_weights_desc(), 5);
       wts.put(DNNL_ARG_DIFF_WEIGHTS, dW);
       wts.put(DNNL_ARG_DIFF_BIAS, OneDnn.wrap(p.bias(), biasGrad));
       p.backwardWeights().execute(s, wts);
-      Scratch.back(s, dW, userDW);
+      Scratch.back(s, dW, userDW, p.reorders(), 15);
       s._wait();
     }
     weightGradView.assign(weightGrad.reshape(weightGradView.shape()));
@@ -353,7 +361,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
             data,
             new convolution_backward_data(data),
             wts,
-            new convolution_backward_weights(wts));
+            new convolution_backward_weights(wts),
+            new HashMap<>());
     plans.put(key, p);
     return p;
   }

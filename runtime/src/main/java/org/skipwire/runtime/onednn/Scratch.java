@@ -20,13 +20,18 @@ final class Scratch {
 
   private Scratch() {}
 
-  /** {@code user} itself if it already has the layout {@code want}, else a copy in that layout. */
-  static memory in(stream s, memory user, memory.desc want, int slot) {
+  /**
+   * {@code user} itself if it already has the layout {@code want}, else a copy in that layout. A
+   * reorder primitive is made once per {@code role} of a caller's {@code reorders}: one role, one
+   * pair of layouts.
+   */
+  static memory in(
+      stream s, memory user, memory.desc want, int slot, Map<Integer, reorder> reorders, int role) {
     if (want.equals(user.get_desc())) {
       return user;
     }
     memory m = new memory(want, OneDnn.engine(), buffer(slot, want.get_size()));
-    new reorder(user, m).execute(s, user, m);
+    reorder(reorders, role, user, m).execute(s, user, m);
     return m;
   }
 
@@ -39,10 +44,20 @@ final class Scratch {
   }
 
   /** Reorders a result from {@link #out} into the user's array, if it was not written there. */
-  static void back(stream s, memory result, memory user) {
+  static void back(stream s, memory result, memory user, Map<Integer, reorder> reorders, int role) {
     if (result != user) {
-      new reorder(result, user).execute(s, result, user);
+      reorder(reorders, role, result, user).execute(s, result, user);
     }
+  }
+
+  private static reorder reorder(Map<Integer, reorder> reorders, int role, memory from, memory to) {
+    reorder r = reorders.get(role);
+    if (r == null) {
+      // Kept with the caller's primitives, beyond the PointerScope open now.
+      r = new reorder(from, to).retainReference();
+      reorders.put(role, r);
+    }
+    return r;
   }
 
   private static BytePointer buffer(int slot, long bytes) {
