@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -20,6 +21,7 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.skipwire.runtime.conf.AddActivationVertex;
 import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
@@ -32,7 +34,8 @@ import org.skipwire.runtime.onednn.OneDnnLayers;
  * <p>A pair folds where a plain 2D convolution (identity activation, NCHW) feeds nothing but a
  * batch norm (NCHW, learnable gamma and beta): the post-activation residual blocks. Pre-activation
  * units (BN, ReLU, conv) have nothing to fold into and stay as they are. An activation layer that
- * then reads nothing but such a convolution becomes the convolution's activation.
+ * then reads nothing but such a convolution becomes the convolution's activation, and one that
+ * reads nothing but a residual sum joins it in an {@link AddActivationVertex}.
  */
 public final class BatchNormFolding {
   private BatchNormFolding() {}
@@ -58,6 +61,16 @@ public final class BatchNormFolding {
               .getActivationFn();
       convolution(conf, conv).setActivationFn(fn);
       remove(conf, act, conv);
+    }
+    // And a residual sum read by nothing but an activation layer becomes one vertex for both.
+    for (Map.Entry<String, String> e : sumActivations(conf).entrySet()) {
+      String act = e.getKey();
+      String add = e.getValue();
+      IActivation fn =
+          ((ActivationLayer) ((LayerVertex) conf.getVertices().get(act)).getLayerConf().getLayer())
+              .getActivationFn();
+      conf.getVertices().put(add, new AddActivationVertex(fn));
+      remove(conf, act, add);
     }
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
@@ -149,6 +162,36 @@ public final class BatchNormFolding {
           && lv.getPreProcessor() == null
           && conf.getVertexInputs().get(act).size() == 1) {
         merged.put(act, conv);
+      }
+    }
+    return merged;
+  }
+
+  /**
+   * Activation-layer vertex name to the element-wise sum it merges with: sums that are no network
+   * output and whose one consumer is an activation layer (no preprocessor).
+   */
+  static Map<String, String> sumActivations(ComputationGraphConfiguration conf) {
+    Map<String, List<String>> consumers = new HashMap<>();
+    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
+        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    Map<String, String> merged = new LinkedHashMap<>();
+    for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+      String add = e.getKey();
+      List<String> readers = consumers.getOrDefault(add, List.of());
+      if (!(e.getValue() instanceof ElementWiseVertex ew)
+          || ew.getOp() != ElementWiseVertex.Op.Add
+          || conf.getVertexInputs().get(add).size() < 2
+          || readers.size() != 1
+          || conf.getNetworkOutputs().contains(add)) {
+        continue;
+      }
+      String act = readers.get(0);
+      if (conf.getVertices().get(act) instanceof LayerVertex lv
+          && lv.getLayerConf().getLayer() instanceof ActivationLayer
+          && lv.getPreProcessor() == null
+          && conf.getVertexInputs().get(act).size() == 1) {
+        merged.put(act, add);
       }
     }
     return merged;

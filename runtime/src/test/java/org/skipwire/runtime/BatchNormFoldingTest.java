@@ -51,7 +51,8 @@ class BatchNormFoldingTest {
             .activation(Activation.IDENTITY).build(), "in")
         .addLayer("bn3", new BatchNormalization.Builder().build(), "c3")
         .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "bn3")
-        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add")
+        .addLayer("r2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add")
+        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "r2")
         .addLayer("gap3", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "c3")
         .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
             .activation(Activation.SOFTMAX).build(), "gap")
@@ -83,6 +84,10 @@ class BatchNormFoldingTest {
     assertNull(folded.getVertex("bn1"));
     assertNull(folded.getVertex("bn2"));
     assertNull(folded.getVertex("r1"), "the ReLU after c1-bn1 is c1's activation now");
+    assertNull(folded.getVertex("r2"), "the ReLU after the sum joined it");
+    assertEquals(
+        new org.skipwire.runtime.conf.AddActivationVertex(Activation.RELU.getActivationFunction()),
+        folded.getConfiguration().getVertices().get("add"));
     assertEquals(
         "relu",
         ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer)

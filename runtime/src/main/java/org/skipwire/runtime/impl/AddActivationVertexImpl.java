@@ -1,0 +1,117 @@
+package org.skipwire.runtime.impl;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.BaseGraphVertex;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Runs {@link org.skipwire.runtime.conf.AddActivationVertex}: {@code y = f(x1 + x2 + ...)}. */
+public class AddActivationVertexImpl extends BaseGraphVertex {
+
+  private final IActivation activation;
+
+  public AddActivationVertexImpl(
+      ComputationGraph graph, String name, int vertexIndex, IActivation activation, DataType type) {
+    super(graph, name, vertexIndex, null, null, type);
+    this.activation = activation;
+  }
+
+  @Override
+  public boolean hasLayer() {
+    return false;
+  }
+
+  @Override
+  public Layer getLayer() {
+    return null;
+  }
+
+  /** x1 + x2 + ... into a new array of the given kind, one pass for the first two inputs. */
+  private INDArray sum(ArrayType kind, LayerWorkspaceMgr workspaceMgr) {
+    INDArray first = inputs[0];
+    for (INDArray in : inputs) {
+      if (!Arrays.equals(in.shape(), first.shape())) {
+        throw new IllegalStateException(
+            vertexName
+                + " adds inputs of one shape, got "
+                + Arrays.toString(first.shape())
+                + " and "
+                + Arrays.toString(in.shape()));
+      }
+    }
+    INDArray sum = workspaceMgr.createUninitialized(kind, first.dataType(), first.shape(), 'c');
+    Nd4j.exec(new AddOp(first, inputs[1], sum));
+    for (int i = 2; i < inputs.length; i++) {
+      sum.addi(inputs[i]);
+    }
+    return sum;
+  }
+
+  @Override
+  public INDArray doForward(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (!canDoForward()) {
+      throw new IllegalStateException(
+          "cannot do forward pass of " + vertexName + ": inputs not set");
+    }
+    // IActivation.getActivation works in place on the array it is given.
+    return activation.getActivation(sum(ArrayType.ACTIVATIONS, workspaceMgr), training);
+  }
+
+  @Override
+  public Pair<Gradient, INDArray[]> doBackward(boolean tbptt, LayerWorkspaceMgr workspaceMgr) {
+    if (!canDoBackward()) {
+      throw new IllegalStateException(
+          "cannot do backward pass of " + vertexName + ": inputs or epsilon not set");
+    }
+    // The pre-activation sum is recomputed rather than kept from the forward pass; backprop
+    // overwrites it with dL/dsum, which every input receives.
+    INDArray delta =
+        activation.backprop(sum(ArrayType.ACTIVATION_GRAD, workspaceMgr), epsilon).getFirst();
+    INDArray[] out = new INDArray[inputs.length];
+    // Some activations return an array of their own (ReLU's from the working memory): moved to
+    // the gradients' workspace if so.
+    out[0] = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, delta);
+    for (int i = 1; i < out.length; i++) {
+      out[i] = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, delta);
+    }
+    return new Pair<>(null, out);
+  }
+
+  @Override
+  public Pair<INDArray, MaskState> feedForwardMaskArrays(
+      INDArray[] maskArrays, MaskState currentMaskState, int minibatchSize) {
+    // As DL4J's ElementWiseVertex: the inputs' masks must agree, so the first one stands.
+    if (maskArrays == null || maskArrays.length == 0) {
+      return null;
+    }
+    return new Pair<>(maskArrays[0], currentMaskState);
+  }
+
+  @Override
+  public void setBackpropGradientsViewArray(INDArray backpropGradientsViewArray) {
+    if (backpropGradientsViewArray != null) {
+      throw new IllegalStateException(vertexName + " has no parameters, so no gradient view");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AddActivationVertexImpl(id="
+        + vertexIndex
+        + ", name=\""
+        + vertexName
+        + "\", activation="
+        + activation
+        + ")";
+  }
+}
