@@ -32,6 +32,12 @@ settings() {  # the bench options for one model
   esac
 }
 
+# The first Python that has torch: $PYTHON, python3 on the PATH, or Debian's /usr/bin/python3
+# (python3-torch), which a pyenv or venv python3 on the PATH hides.
+torch_python=""
+for py in ${PYTHON:-} python3 /usr/bin/python3; do
+  if "$py" -c 'import torch' 2>/dev/null; then torch_python=$py; break; fi
+done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for model in "$@"; do
   args=($(settings "$model"))
@@ -42,10 +48,10 @@ for model in "$@"; do
   java -Dskipwire.fastpath=false -jar "$jar" bench --no-hand --no-fold "${args[@]}" "$model" \
     2>/dev/null | sed 's/ generated / shipped   /' | tee -a "$out" | sed 's/^/  /'
   echo "-- PyTorch"
-  if python3 -c 'import torch' 2>/dev/null; then
-    python3 bench/torch_bench.py "${args[@]}" "$model" | tee -a "$out" | sed 's/^/  /'
+  if [ -n "$torch_python" ]; then
+    "$torch_python" bench/torch_bench.py "${args[@]}" "$model" | tee -a "$out" | sed 's/^/  /'
   else
-    echo "  skipped: python3 -c 'import torch' fails here (PyTorch is not installed)"
+    echo "  skipped: no python3 here imports torch (apt-get install python3-torch python3-torchvision)"
   fi
 done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -56,6 +62,7 @@ echo "== ratios (generated fast path / other)"
 awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
      $2 == "fold/gen" && !($1 in fold) { fold[$1] = $3 }
      $2 == "dl4j/gen" && !($1 in dl4j) { dl4j[$1] = $3 " " $4 }
+     $2 == "bn-folded" && $6 ~ /^[0-9.]+$/ && !($1 in folded) { folded[$1] = $6 }
      $2 ~ /^(generated|shipped|pytorch)$/ && $5 ~ /^[0-9.]+$/ {
        train[$1 "|" $2] = $5; infer[$1 "|" $2] = $6; if (!($1 in seen)) { seen[$1]; order[++n] = $1 } }
      END {
@@ -78,5 +85,8 @@ awk '$2 == "gen/hand" && !($1 in paired) { paired[$1] = $3 " " $4 }
            if (o in train && train[o] > 0 && infer[o] > 0)
              printf "  %-20s vs %-8s  train %7.3f  infer %7.3f\n", m, others[j], train[g] / train[o], infer[g] / infer[o]
          }
+         o = m "|pytorch"
+         if ((m in folded) && (o in infer) && infer[o] > 0)
+           printf "  %-20s bn-folded vs pytorch     infer %7.3f\n", m, folded[m] / infer[o]
        }
      }' "$out"

@@ -6,9 +6,11 @@ median step time after warm-up), printed in the same columns so run.sh can take 
     python3 bench/torch_bench.py [--warmup 3] [--steps 7] [MODEL ...]
 
 MODEL: cifar-resnet20-b, densenet-bc-100-12, resnet50 (default: all three).
-Threads: torch's default (one per core), as skipwire's ND4J uses.
+Threads: one per core, as skipwire's ND4J uses, unless OMP_NUM_THREADS says otherwise (Debian's
+python3-torch 1.13 starts with one thread on the project machine, so the script sets them).
 """
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -151,6 +153,8 @@ def main():
     p.add_argument("--steps", type=int, default=7)
     p.add_argument("--batch", type=int)
     a = p.parse_args()
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(os.cpu_count())
     print(f"backend: torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"{'model':<20} {'wiring':<10} {'batch':>6} {'params':>12} {'train img/s':>13} {'infer img/s':>13}")
     for name in a.models:
