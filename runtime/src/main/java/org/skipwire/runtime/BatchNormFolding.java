@@ -56,20 +56,14 @@ public final class BatchNormFolding {
     for (Map.Entry<String, String> e : activations(conf, folded.values()).entrySet()) {
       String act = e.getKey();
       String conv = e.getValue();
-      IActivation fn =
-          ((ActivationLayer) ((LayerVertex) conf.getVertices().get(act)).getLayerConf().getLayer())
-              .getActivationFn();
-      convolution(conf, conv).setActivationFn(fn);
+      convolution(conf, conv).setActivationFn(activationOf(conf, act));
       remove(conf, act, conv);
     }
     // And a residual sum read by nothing but an activation layer becomes one vertex for both.
     for (Map.Entry<String, String> e : sumActivations(conf).entrySet()) {
       String act = e.getKey();
       String add = e.getValue();
-      IActivation fn =
-          ((ActivationLayer) ((LayerVertex) conf.getVertices().get(act)).getLayerConf().getLayer())
-              .getActivationFn();
-      conf.getVertices().put(add, new AddActivationVertex(fn));
+      conf.getVertices().put(add, new AddActivationVertex(activationOf(conf, act)));
       remove(conf, act, add);
     }
     ComputationGraph graph = new ComputationGraph(conf);
@@ -97,9 +91,7 @@ public final class BatchNormFolding {
 
   /** Batch-norm vertex name to the convolution it folds into, in declaration order. */
   static Map<String, String> foldable(ComputationGraphConfiguration conf) {
-    Map<String, List<String>> consumers = new HashMap<>();
-    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
-        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    Map<String, List<String>> consumers = consumers(conf);
     Map<String, String> folded = new LinkedHashMap<>();
     for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
       String bn = e.getKey();
@@ -128,6 +120,28 @@ public final class BatchNormFolding {
     return folded;
   }
 
+  /** Vertex name to the vertices that read it. */
+  private static Map<String, List<String>> consumers(ComputationGraphConfiguration conf) {
+    Map<String, List<String>> consumers = new HashMap<>();
+    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
+        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    return consumers;
+  }
+
+  /** An activation layer with one input and no preprocessor: one that can merge into it. */
+  private static boolean isPlainActivationLayer(ComputationGraphConfiguration conf, String name) {
+    return conf.getVertices().get(name) instanceof LayerVertex lv
+        && lv.getLayerConf().getLayer() instanceof ActivationLayer
+        && lv.getPreProcessor() == null
+        && conf.getVertexInputs().get(name).size() == 1;
+  }
+
+  /** The activation function of the activation layer {@code name}. */
+  private static IActivation activationOf(ComputationGraphConfiguration conf, String name) {
+    return ((ActivationLayer) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer())
+        .getActivationFn();
+  }
+
   /** Removes a single-input vertex, its consumers reading its input instead. */
   private static void remove(ComputationGraphConfiguration conf, String vertex, String input) {
     conf.getVertices().remove(vertex);
@@ -145,9 +159,7 @@ public final class BatchNormFolding {
    */
   static Map<String, String> activations(
       ComputationGraphConfiguration conf, java.util.Collection<String> convolutions) {
-    Map<String, List<String>> consumers = new HashMap<>();
-    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
-        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    Map<String, List<String>> consumers = consumers(conf);
     Map<String, String> merged = new LinkedHashMap<>();
     for (String conv : convolutions) {
       List<String> readers = consumers.getOrDefault(conv, List.of());
@@ -157,10 +169,7 @@ public final class BatchNormFolding {
         continue;
       }
       String act = readers.get(0);
-      if (conf.getVertices().get(act) instanceof LayerVertex lv
-          && lv.getLayerConf().getLayer() instanceof ActivationLayer
-          && lv.getPreProcessor() == null
-          && conf.getVertexInputs().get(act).size() == 1) {
+      if (isPlainActivationLayer(conf, act)) {
         merged.put(act, conv);
       }
     }
@@ -172,9 +181,7 @@ public final class BatchNormFolding {
    * output and whose one consumer is an activation layer (no preprocessor).
    */
   static Map<String, String> sumActivations(ComputationGraphConfiguration conf) {
-    Map<String, List<String>> consumers = new HashMap<>();
-    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
-        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    Map<String, List<String>> consumers = consumers(conf);
     Map<String, String> merged = new LinkedHashMap<>();
     for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
       String add = e.getKey();
@@ -187,10 +194,7 @@ public final class BatchNormFolding {
         continue;
       }
       String act = readers.get(0);
-      if (conf.getVertices().get(act) instanceof LayerVertex lv
-          && lv.getLayerConf().getLayer() instanceof ActivationLayer
-          && lv.getPreProcessor() == null
-          && conf.getVertexInputs().get(act).size() == 1) {
+      if (isPlainActivationLayer(conf, act)) {
         merged.put(act, add);
       }
     }
