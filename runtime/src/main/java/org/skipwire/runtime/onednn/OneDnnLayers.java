@@ -58,10 +58,12 @@ public final class OneDnnLayers {
     }
     int swapped = 0;
     for (Layer layer : graph.getLayers()) {
+      // Exactly the 2-D convolution: DL4J's 1-D and transposed convolutions extend it but run
+      // their own ops and use the helper only for the activation.
       if (which.contains("conv")
-          && layer instanceof ConvolutionLayer conv
-          && conv.getHelper() instanceof MKLDNNConvHelper) {
-        set(CONV_HELPER, conv, new OneDnnConvHelper());
+          && layer.getClass() == ConvolutionLayer.class
+          && layer.getHelper() instanceof MKLDNNConvHelper) {
+        set(CONV_HELPER, layer, new OneDnnConvHelper());
         swapped++;
       } else if (which.contains("batchnorm")
           && layer instanceof BatchNormalization bn

@@ -256,6 +256,17 @@ class OneDnnHelpersTest {
   }
 
   @Test
+  void convolutionsOverTimeKeepDl4jsHelper() {
+    assumeHelpers();
+    // DL4J's Convolution1DLayer extends its 2-D layer but runs its own conv1d op.
+    org.deeplearning4j.nn.conf.layers.Convolution1DLayer conv =
+        new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder(3, 1).nOut(4).build();
+    ComputationGraph graph =
+        withHelpers(true, () -> single(conv, InputType.recurrent(3, 10), ConvolutionMode.Same));
+    assertEquals(0, OneDnnLayers.install(graph));
+  }
+
+  @Test
   void arraysWithOffsetsOrGapsAreCopiedNotMisread() {
     assumeHelpers();
     INDArray whole = Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6);
