@@ -90,7 +90,7 @@ public final class BatchNormFolding {
   }
 
   /** Batch-norm vertex name to the convolution it folds into, in declaration order. */
-  static Map<String, String> foldable(ComputationGraphConfiguration conf) {
+  public static Map<String, String> foldable(ComputationGraphConfiguration conf) {
     Map<String, List<String>> consumers = consumers(conf);
     Map<String, String> folded = new LinkedHashMap<>();
     for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {

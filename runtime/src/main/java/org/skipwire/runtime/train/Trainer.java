@@ -17,6 +17,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataSplit;
@@ -242,7 +243,7 @@ public final class Trainer {
       if (!finite(graph.params())) {
         throw diverged(name, "parameters", Double.NaN, epoch, batch, graph, schedule, checkpointFile, history);
       }
-      Evaluation eval = evaluate(graph, test, task);
+      Evaluation eval = evaluate(forEvaluation(graph), test, task);
       double lr = schedule.valueAt(Math.max(0, graph.getIterationCount() - 1), epoch);
       EpochMetrics m =
           new EpochMetrics(
@@ -265,7 +266,7 @@ public final class Trainer {
       last = new Evaluation(m.testLoss(), m.testAccuracy(), testImages(test), m.testMse());
     } else {
       out.printf(Locale.ROOT, "%s has already been trained for %d epochs%n", name, start);
-      last = evaluate(graph, test, task);
+      last = evaluate(forEvaluation(graph), test, task);
     }
     out.println(task.finalLine(last, graph.getEpochCount(), name));
     return new TrainResult(
@@ -370,6 +371,17 @@ public final class Trainer {
    * squared error in its units (NaN for classes).
    */
   record Evaluation(double loss, double accuracy, int images, double mse) {}
+
+  /**
+   * The graph to measure the test set with: its batch-norm folded inference copy where something
+   * folds (the same outputs within float rounding, about 1.5x as fast for a post-activation ResNet;
+   * see {@link BatchNormFolding}), the graph itself otherwise.
+   */
+  static ComputationGraph forEvaluation(ComputationGraph graph) {
+    return BatchNormFolding.foldable(graph.getConfiguration()).isEmpty()
+        ? graph
+        : BatchNormFolding.forInference(graph);
+  }
 
   static Evaluation evaluate(ComputationGraph graph, DataSetIterator test, Task task) {
     startEpoch(test, 0);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataSplit;
@@ -49,6 +51,24 @@ class TrainerTest {
 
   private String printed() {
     return printed.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void theTestSetIsMeasuredOnTheBatchNormFoldedCopyWithTheSameResult() throws Exception {
+    TrainingPlan plan = small().epochs(2).learningRate(0.1).build();
+    TrainResult r = train(plan, 300, 200);
+    ComputationGraph trained = r.graph();
+
+    ComputationGraph copy = Trainer.forEvaluation(trained);
+    assertTrue(copy != trained, "conv-bn folds, so the test set runs on a copy");
+    assertNull(copy.getVertex("bn"));
+    DataSetIterator test = Tiny.data(plan, 300, 200).test();
+    Task task = Task.of(test);
+    Trainer.Evaluation folded = Trainer.evaluate(copy, test, task);
+    Trainer.Evaluation plain = Trainer.evaluate(trained, test, task);
+    assertEquals(plain.accuracy(), folded.accuracy(), 1e-9);
+    assertEquals(plain.loss(), folded.loss(), 1e-4 * plain.loss());
+    assertEquals(r.testAccuracy(), folded.accuracy(), 1e-9, "what the run reported");
   }
 
   @Test
