@@ -2,13 +2,11 @@ package org.skipwire.runtime.data;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * original size, flip left-right with probability 1/2. Padding is black before standardisation,
  * as torchvision's {@code RandomCrop(32, padding=4)} before {@code Normalize}.
  */
-public final class ImageDataSetIterator implements EpochIterator {
+public final class ImageDataSetIterator extends EpochOrderedIterator {
   private static final long serialVersionUID = 1L;
   /** Pixels of zero padding around the image before the random crop. */
   public static final int PAD = 4;
@@ -47,9 +45,6 @@ public final class ImageDataSetIterator implements EpochIterator {
   }
 
   private final ImageData data;
-  private final int batch;
-  private final boolean shuffle;
-  private final long seed;
   private final boolean augment;
   private final Layout layout;
   private final int outputs;
@@ -57,19 +52,13 @@ public final class ImageDataSetIterator implements EpochIterator {
   private final float[] invStd;
   private final List<String> labelNames;
 
-  private int epoch;
-  private int[] order;
-  private int position;
   private SplittableRandom augmentRandom;
   /** One image in [c][h][w] order, before a sequence layout transposes it. */
   private final float[] scratch;
-  private transient DataSetPreProcessor preProcessor;
 
   private ImageDataSetIterator(Builder b) {
+    super(b.batch, b.shuffle, b.seed);
     this.data = b.data;
-    this.batch = b.batch;
-    this.shuffle = b.shuffle;
-    this.seed = b.seed;
     this.augment = b.augment;
     this.layout = b.layout;
     if (layout == Layout.SEQUENCE && data.channels() != 1) {
@@ -194,18 +183,6 @@ public final class ImageDataSetIterator implements EpochIterator {
     return data.size();
   }
 
-  /** Batches per epoch: {@code ceil(size / batch)}. */
-  @Override
-  public int batchesPerEpoch() {
-    return (data.size() + batch - 1) / batch;
-  }
-
-  /** The epoch whose order is being served, from 0. */
-  @Override
-  public int epoch() {
-    return epoch;
-  }
-
   /** Whether features come flat, {@code [batch, c*h*w]}. */
   public boolean flat() {
     return layout == Layout.FLAT;
@@ -216,68 +193,20 @@ public final class ImageDataSetIterator implements EpochIterator {
     return layout;
   }
 
-  /** Starts epoch {@code e} from its first batch, in that epoch's order. */
+  /** Augmentation draws from its own stream, split from the epoch's after the shuffle. */
   @Override
-  public void setEpoch(int e) {
-    if (e < 0) {
-      throw new IllegalArgumentException("epoch must be >= 0, got " + e);
-    }
-    epoch = e;
-    position = 0;
-    SplittableRandom epochRandom = new SplittableRandom(mix(seed, e));
-    order = epochOrder(data.size(), shuffle ? epochRandom : null);
+  protected void startEpoch(SplittableRandom epochRandom) {
     augmentRandom = epochRandom.split();
   }
 
-  /**
-   * The example indices {@code 0 .. count-1} of one epoch: in order, or shuffled (Fisher-Yates) with
-   * {@code random} when it is not null.
-   */
-  static int[] epochOrder(int count, SplittableRandom random) {
-    int[] order = new int[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
-    if (random != null) {
-      for (int i = count - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-    }
-    return order;
-  }
-
-  /** Mixes seed and epoch so neighbouring epochs get unrelated streams (SplitMix64 finaliser). */
-  static long mix(long seed, int epoch) {
-    long z = seed + 0x9E3779B97F4A7C15L * (epoch + 1L);
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
-
   @Override
-  public boolean hasNext() {
-    return position < order.length;
-  }
-
-  @Override
-  public DataSet next() {
-    return next(batch);
-  }
-
-  @Override
-  public DataSet next(int num) {
-    if (!hasNext()) {
-      throw new NoSuchElementException("epoch " + epoch + " is over; call reset() or setEpoch()");
-    }
-    int n = Math.min(num, order.length - position);
+  protected DataSet batchOf(int[] examples) {
+    int n = examples.length;
     int size = data.imageSize();
     float[] features = new float[n * size];
     float[] labels = new float[n * outputs];
     for (int k = 0; k < n; k++) {
-      int i = order[position + k];
+      int i = examples[k];
       if (layout == Layout.SEQUENCE) {
         writeImage(i, scratch, 0);
         transpose(scratch, features, k * size);
@@ -286,7 +215,6 @@ public final class ImageDataSetIterator implements EpochIterator {
       }
       labels[k * outputs + data.label(i)] = 1f;
     }
-    position += n;
     long[] shape =
         switch (layout) {
           case IMAGE -> new long[] {n, data.channels(), data.height(), data.width()};
@@ -295,11 +223,7 @@ public final class ImageDataSetIterator implements EpochIterator {
         };
     INDArray f = Nd4j.create(features, shape, DataType.FLOAT);
     INDArray l = Nd4j.create(labels, new long[] {n, outputs}, DataType.FLOAT);
-    DataSet ds = new DataSet(f, l);
-    if (preProcessor != null) {
-      preProcessor.preProcess(ds);
-    }
-    return ds;
+    return new DataSet(f, l);
   }
 
   /** One-channel image {@code [h][w]} to {@code [w][h]}: column x becomes feature x over time. */
@@ -362,42 +286,6 @@ public final class ImageDataSetIterator implements EpochIterator {
   @Override
   public int totalOutcomes() {
     return outputs;
-  }
-
-  @Override
-  public boolean resetSupported() {
-    return true;
-  }
-
-  /** False: the order must stay tied to the epoch number, which an async wrapper would blur. */
-  @Override
-  public boolean asyncSupported() {
-    return false;
-  }
-
-  /** Back to the first batch; moves on to the next epoch's order if this one has been started. */
-  @Override
-  public void reset() {
-    if (position > 0) {
-      setEpoch(epoch + 1);
-    } else {
-      position = 0;
-    }
-  }
-
-  @Override
-  public int batch() {
-    return batch;
-  }
-
-  @Override
-  public void setPreProcessor(DataSetPreProcessor preProcessor) {
-    this.preProcessor = preProcessor;
-  }
-
-  @Override
-  public DataSetPreProcessor getPreProcessor() {
-    return preProcessor;
   }
 
   @Override

@@ -1,13 +1,10 @@
 package org.skipwire.runtime.data;
 
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -19,32 +16,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * features {@code values[j-T .. j-1]}. As with {@link ImageDataSetIterator}, a shuffled epoch's
  * order depends only on the seed and the epoch number.
  */
-public final class SeriesDataSetIterator implements EpochIterator {
+public final class SeriesDataSetIterator extends EpochOrderedIterator {
   private static final long serialVersionUID = 1L;
 
   private final Series series;
   private final int window;
   private final int firstTarget;
   private final int count;
-  private final int batch;
-  private final boolean shuffle;
-  private final long seed;
   private final double mean;
   private final double std;
 
-  private int epoch;
-  private int[] order;
-  private int position;
-  private transient DataSetPreProcessor preProcessor;
-
   private SeriesDataSetIterator(Builder b) {
+    super(b.batch, b.shuffle, b.seed);
     this.series = b.series;
     this.window = b.window;
     this.firstTarget = b.firstTarget < 0 ? window : b.firstTarget;
     this.count = b.count < 0 ? series.size() - firstTarget : b.count;
-    this.batch = b.batch;
-    this.shuffle = b.shuffle;
-    this.seed = b.seed;
     this.mean = b.mean;
     this.std = b.std;
     if (firstTarget < window || count < 0 || firstTarget + count > series.size()) {
@@ -191,60 +178,20 @@ public final class SeriesDataSetIterator implements EpochIterator {
   }
 
   @Override
-  public int batchesPerEpoch() {
-    return (count + batch - 1) / batch;
-  }
-
-  @Override
-  public int epoch() {
-    return epoch;
-  }
-
-  @Override
-  public void setEpoch(int e) {
-    if (e < 0) {
-      throw new IllegalArgumentException("epoch must be >= 0, got " + e);
-    }
-    epoch = e;
-    position = 0;
-    order =
-        ImageDataSetIterator.epochOrder(
-            count, shuffle ? new SplittableRandom(ImageDataSetIterator.mix(seed, e)) : null);
-  }
-
-  @Override
-  public boolean hasNext() {
-    return position < order.length;
-  }
-
-  @Override
-  public DataSet next() {
-    return next(batch);
-  }
-
-  @Override
-  public DataSet next(int num) {
-    if (!hasNext()) {
-      throw new NoSuchElementException("epoch " + epoch + " is over; call reset() or setEpoch()");
-    }
-    int n = Math.min(num, order.length - position);
+  protected DataSet batchOf(int[] examples) {
+    int n = examples.length;
     float[] features = new float[n * window];
     float[] labels = new float[n];
     for (int k = 0; k < n; k++) {
-      int j = target(order[position + k]);
+      int j = target(examples[k]);
       for (int t = 0; t < window; t++) {
         features[k * window + t] = (float) ((series.value(j - window + t) - mean) / std);
       }
       labels[k] = (float) ((series.value(j) - mean) / std);
     }
-    position += n;
     INDArray f = Nd4j.create(features, new long[] {n, 1, window}, DataType.FLOAT);
     INDArray l = Nd4j.create(labels, new long[] {n, 1}, DataType.FLOAT);
-    DataSet ds = new DataSet(f, l);
-    if (preProcessor != null) {
-      preProcessor.preProcess(ds);
-    }
-    return ds;
+    return new DataSet(f, l);
   }
 
   @Override
@@ -255,40 +202,6 @@ public final class SeriesDataSetIterator implements EpochIterator {
   @Override
   public int totalOutcomes() {
     return 1;
-  }
-
-  @Override
-  public boolean resetSupported() {
-    return true;
-  }
-
-  /** False: the order must stay tied to the epoch number, which an async wrapper would blur. */
-  @Override
-  public boolean asyncSupported() {
-    return false;
-  }
-
-  /** Back to the first batch; moves on to the next epoch's order if this one has been started. */
-  @Override
-  public void reset() {
-    if (position > 0) {
-      setEpoch(epoch + 1);
-    }
-  }
-
-  @Override
-  public int batch() {
-    return batch;
-  }
-
-  @Override
-  public void setPreProcessor(DataSetPreProcessor preProcessor) {
-    this.preProcessor = preProcessor;
-  }
-
-  @Override
-  public DataSetPreProcessor getPreProcessor() {
-    return preProcessor;
   }
 
   /** The series' column name: the one thing a regression target is called. */
