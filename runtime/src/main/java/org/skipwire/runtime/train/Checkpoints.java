@@ -35,6 +35,14 @@ public final class Checkpoints {
   public static final String SIDECAR_FILE = "checkpoint.json";
   /** The record's entry inside the zip. */
   static final String INFO_ENTRY = "skipwire/checkpoint.json";
+  /** How the temporary files of a write start; {@link RunDirectory} removes strays. */
+  static final String TEMP_PREFIX = ".checkpoint-";
+
+  /** Opens a file for writing; tests put a full or read-only disk behind it. */
+  @FunctionalInterface
+  interface Opener {
+    OutputStream open(Path file) throws IOException;
+  }
 
   private Checkpoints() {}
 
@@ -57,18 +65,30 @@ public final class Checkpoints {
    */
   public static Path write(Path dir, ComputationGraph graph, CheckpointInfo info)
       throws CheckpointException {
+    return write(dir, graph, info, Files::newOutputStream);
+  }
+
+  /**
+   * {@link #write(Path, ComputationGraph, CheckpointInfo)} through {@code opener}. A failure
+   * (disk full, read-only file system) leaves the previous checkpoint as it was and no temporary
+   * file behind.
+   */
+  static Path write(Path dir, ComputationGraph graph, CheckpointInfo info, Opener opener)
+      throws CheckpointException {
     Path target = modelFile(dir);
     Path serialized = null;
     Path combined = null;
     Path sidecar = null;
     try {
       Files.createDirectories(dir);
-      serialized = Files.createTempFile(dir, ".checkpoint-", ".dl4j.tmp");
-      ModelSerializer.writeModel(graph, serialized.toFile(), true);
-      combined = Files.createTempFile(dir, ".checkpoint-", ".zip.tmp");
+      serialized = Files.createTempFile(dir, TEMP_PREFIX, ".dl4j.tmp");
+      try (OutputStream out = opener.open(serialized)) {
+        ModelSerializer.writeModel(graph, out, true);
+      }
+      combined = Files.createTempFile(dir, TEMP_PREFIX, ".zip.tmp");
       byte[] json = info.toJson().getBytes(StandardCharsets.UTF_8);
       try (ZipFile in = new ZipFile(serialized.toFile());
-          ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(combined))) {
+          ZipOutputStream out = new ZipOutputStream(opener.open(combined))) {
         for (Enumeration<? extends ZipEntry> e = in.entries(); e.hasMoreElements(); ) {
           ZipEntry entry = e.nextElement();
           out.putNextEntry(new ZipEntry(entry.getName()));
@@ -82,8 +102,8 @@ public final class Checkpoints {
         out.closeEntry();
       }
       force(combined);
-      sidecar = Files.createTempFile(dir, ".checkpoint-", ".json.tmp");
-      try (OutputStream out = Files.newOutputStream(sidecar)) {
+      sidecar = Files.createTempFile(dir, TEMP_PREFIX, ".json.tmp");
+      try (OutputStream out = opener.open(sidecar)) {
         out.write(json);
       }
       force(sidecar);
@@ -92,7 +112,12 @@ public final class Checkpoints {
       forceDirectory(dir);
       return target;
     } catch (IOException | RuntimeException e) {
-      throw new CheckpointException(target.toString(), "cannot write (" + describe(e) + ")", e);
+      String kept =
+          exists(dir)
+              ? "the previous checkpoint is unchanged"
+              : "no checkpoint was written";
+      throw new CheckpointException(
+          target.toString(), "cannot write (" + describe(e) + "); " + kept, e);
     } finally {
       deleteQuietly(serialized);
       deleteQuietly(combined);

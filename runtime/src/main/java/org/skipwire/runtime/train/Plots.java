@@ -82,6 +82,21 @@ public final class Plots {
     save(chart, png);
   }
 
+  /** The file {@link #trainingLoss} writes in a comparison. */
+  public static final String TRAINING_LOSS_FILE = "training-loss.png";
+
+  /**
+   * Training loss alone per epoch of several runs, one line each, on a log scale: the picture of
+   * He et al. 2016, Fig. 1 and 6 (a deeper plain network above a shallower one).
+   */
+  public static void trainingLoss(Path png, Map<String, List<EpochMetrics>> runs)
+      throws IOException {
+    XYChart chart = epochChart("training loss (cross-entropy)", "training loss");
+    logY(chart);
+    addEpochSeries(chart, runs, "train", EpochMetrics::trainLoss, false);
+    save(chart, png);
+  }
+
   /** Training and test accuracy (percent) per epoch of one or more runs. */
   public static void accuracy(Path png, Map<String, List<EpochMetrics>> runs) throws IOException {
     XYChart chart = epochChart("accuracy", "accuracy (%)");

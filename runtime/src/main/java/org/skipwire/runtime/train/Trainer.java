@@ -62,6 +62,8 @@ public final class Trainer {
   private final PrintStream out;
   private final List<TrainingListener> extraListeners = new ArrayList<>();
   private ProgressBarConsumer barConsumer;
+  private boolean overwrite;
+  private Checkpoints.Opener opener = java.nio.file.Files::newOutputStream;
 
   /** A trainer that prints to standard output (and the bar to standard error). */
   public Trainer(TrainingPlan plan) {
@@ -81,6 +83,21 @@ public final class Trainer {
   /** Adds a listener to every network this trainer trains (after its own). */
   public Trainer addListener(TrainingListener listener) {
     extraListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /**
+   * Lets a run without {@link TrainingPlan#resume()} replace the checkpoint of an earlier run in
+   * its directory; without it such a run is refused before it starts (see {@link RunDirectory}).
+   */
+  public Trainer overwrite(boolean overwrite) {
+    this.overwrite = overwrite;
+    return this;
+  }
+
+  /** Writes checkpoint files through {@code opener} (tests: a full or read-only disk). */
+  Trainer opener(Checkpoints.Opener opener) {
+    this.opener = Objects.requireNonNull(opener, "opener");
     return this;
   }
 
@@ -171,7 +188,29 @@ public final class Trainer {
     }
     LearningRateSchedule schedule = plan.schedule(perEpoch);
     Path dir = plan.checkpointDir();
+    // Every way the directory can fail the run fails it here, before the first batch.
+    try (RunDirectory run = dir == null ? null : RunDirectory.open(dir, plan.resume(), overwrite)) {
+      if (run != null && !run.removedTemporaries().isEmpty()) {
+        out.printf(
+            "note: removed %d temporary file(s) an interrupted run left in %s%n",
+            run.removedTemporaries().size(), dir);
+      }
+      return run(name, fresh, train, test, datasetName, task, perEpoch, trainImages, schedule, dir);
+    }
+  }
 
+  private TrainResult run(
+      String name,
+      Supplier<ComputationGraph> fresh,
+      DataSetIterator train,
+      DataSetIterator test,
+      String datasetName,
+      Task task,
+      int perEpoch,
+      int trainImages,
+      LearningRateSchedule schedule,
+      Path dir)
+      throws CheckpointException, TrainingDivergedException {
     ComputationGraph graph;
     List<EpochMetrics> history = new ArrayList<>();
     Path checkpointFile = null;
@@ -195,11 +234,6 @@ public final class Trainer {
             plan.schedule(), plan.epochs(), ck.info().plan().epochs());
       }
     } else {
-      if (plan.resume()) {
-        out.printf("no checkpoint in %s; starting %s from scratch%n", dir, name);
-      } else if (dir != null && Checkpoints.exists(dir)) {
-        out.printf("note: %s will be replaced by this run's checkpoints%n", Checkpoints.modelFile(dir));
-      }
       graph = Objects.requireNonNull(fresh.get(), "fresh graph");
       graph.setLearningRate(schedule);
     }
@@ -255,7 +289,7 @@ public final class Trainer {
         CheckpointInfo info =
             new CheckpointInfo(
                 name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
-        checkpointFile = Checkpoints.write(dir, graph, info);
+        checkpointFile = Checkpoints.write(dir, graph, info, opener);
         writePlots(dir, name, history, task);
       }
     }

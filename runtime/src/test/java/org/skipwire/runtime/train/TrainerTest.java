@@ -408,11 +408,17 @@ class TrainerTest {
   }
 
   @Test
-  void resumeWithoutCheckpointStartsFromScratch() throws Exception {
-    TrainResult r = train(small().epochs(1).checkpointDir(dir).resume(true).build(), 100, 50);
+  void resumeWithoutCheckpointIsRefusedBeforeTraining() throws Exception {
+    CheckpointException e =
+        assertThrows(
+            CheckpointException.class,
+            () -> train(small().epochs(1).checkpointDir(dir).resume(true).build(), 100, 50));
 
-    assertEquals(0, r.resumedFrom());
-    assertTrue(printed().startsWith("no checkpoint in " + dir + "; starting tiny from scratch"));
+    assertEquals(
+        dir + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new"
+            + " run",
+        e.getMessage());
+    assertFalse(printed().contains("epoch 1"), printed());
   }
 
   @Test

@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.train.EpochMetrics;
 import org.skipwire.runtime.train.Plots;
@@ -20,24 +22,41 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The degradation experiment of He et al.: trains two networks (typically a residual network and
- * its plain twin) with the same data, budget and seed, then prints their curves side by side and
- * plots their loss, accuracy and gradient norms together.
+ * The degradation experiment of He et al.: trains any number of networks (a residual network and
+ * its plain twin, or {@code --preset degradation}: plain and residual networks at two depths) with
+ * the same data, budget and seed, then prints their curves side by side and a summary table, and
+ * plots their losses, accuracy and gradient norms together.
  */
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
-    description = "Train two networks with the same budget and compare their training curves.")
+    description = "Train networks with the same budget and compare their training curves.")
 final class CompareCommand implements java.util.concurrent.Callable<Integer> {
+  /** The networks each preset trains, in order. */
+  static final Map<String, List<String>> PRESETS =
+      Map.of(
+          "degradation",
+          List.of("fashion-plain20", "fashion-plain56", "fashion-resnet20", "fashion-resnet56"),
+          "mlp",
+          List.of("mlp-plain", "mlp-residual", "mlp-highway", "mlp-dense"));
+
   @Spec CommandSpec spec;
 
   @Option(
       names = "--model",
-      required = true,
       paramLabel = "NAME",
       description =
-          "a network to train; give it twice, e.g. --model fashion-resnet --model fashion-plain")
-  List<String> models;
+          "a network to train; give it once per network, e.g. --model fashion-resnet --model"
+              + " fashion-plain")
+  List<String> models = new ArrayList<>();
+
+  @Option(
+      names = "--preset",
+      paramLabel = "NAME",
+      description =
+          "degradation (fashion-plain20, -plain56, -resnet20, -resnet56) or mlp (mlp-plain,"
+              + " -residual, -highway, -dense), trained before any --model")
+  String preset;
 
   @Mixin TrainOptions options;
 
@@ -50,36 +69,119 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    if (models.size() != 2) {
-      throw new Main.UserError("compare needs exactly two --model options, got " + models.size());
+    List<String> names = new ArrayList<>();
+    if (preset != null) {
+      List<String> members = PRESETS.get(preset);
+      if (members == null) {
+        throw new Main.UserError(
+            "--preset: unknown preset '" + preset + "'; expected one of "
+                + String.join(", ", new TreeMap<>(PRESETS).keySet()));
+      }
+      names.addAll(members);
     }
-    List<SkipwireModel> networks = models.stream().map(SummaryCommand::find).toList();
+    names.addAll(models);
+    if (names.size() < 2) {
+      throw new Main.UserError(
+          "compare needs at least two networks (--model twice, or --preset), got " + names.size());
+    }
+    List<SkipwireModel> networks = names.stream().map(SummaryCommand::find).toList();
     TrainingData data = options.data();
     PrintStream out = Main.stdout(spec);
     Map<String, List<EpochMetrics>> runs = new LinkedHashMap<>();
+    Map<String, Summary> summaries = new LinkedHashMap<>();
     double baselineMse = Double.NaN;
     for (SkipwireModel network : networks) {
-      Trainer trainer = new Trainer(options.plan(outDir.resolve(network.name()), false), out);
+      // The same network twice gets two runs: name, name-2, ...
+      String key = network.name();
+      for (int i = 2; runs.containsKey(key); i++) {
+        key = network.name() + "-" + i;
+      }
+      Trainer trainer =
+          new Trainer(options.plan(outDir.resolve(key), false), out).overwrite(options.overwrite);
+      long t0 = System.nanoTime();
       TrainResult result = data.train(trainer, network);
-      runs.put(network.name(), result.history());
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      runs.put(key, result.history());
+      summaries.put(key, new Summary(network.trainableParams(), result, seconds));
       baselineMse = result.baselineMse();
     }
     boolean regression = regression(runs);
     out.print(table(runs));
+    out.print(summary(summaries, regression));
     Files.createDirectories(outDir);
     Path loss = outDir.resolve(Plots.LOSS_FILE);
+    Path trainingLoss = outDir.resolve(Plots.TRAINING_LOSS_FILE);
     Path second = outDir.resolve(regression ? Plots.MSE_FILE : Plots.ACCURACY_FILE);
     Path gradients = outDir.resolve(Plots.GRADIENT_FLOW_FILE);
     Plots.loss(loss, runs);
+    Plots.trainingLoss(trainingLoss, runs);
     if (regression) {
       Plots.mse(second, runs, baselineMse);
     } else {
       Plots.accuracy(second, runs);
     }
     Plots.gradientFlowComparison(gradients, runs);
-    out.println("plots: " + loss + ", " + second + ", " + gradients);
+    out.println("plots: " + trainingLoss + ", " + loss + ", " + second + ", " + gradients);
     out.flush();
     return 0;
+  }
+
+  /** One run's end: its size, its result and its wall time (data shaping, training, tests). */
+  record Summary(long params, TrainResult result, double seconds) {}
+
+  /**
+   * One row per run: parameters, the last epoch's training loss and accuracy (as trained, in
+   * training mode), the test accuracy (for a series: test loss and MSE) and the wall time.
+   */
+  static String summary(Map<String, Summary> runs, boolean regression) {
+    int width = Math.max(8, runs.keySet().stream().mapToInt(String::length).max().orElse(0));
+    StringBuilder s = new StringBuilder("\n");
+    String header =
+        regression
+            ? "%-" + width + "s  %10s  %10s  %10s  %10s  %8s%n"
+            : "%-" + width + "s  %10s  %10s  %9s  %9s  %8s%n";
+    s.append(
+        String.format(
+            Locale.ROOT,
+            header,
+            "network",
+            "params",
+            "train loss",
+            regression ? "test loss" : "train acc",
+            regression ? "test MSE" : "test acc",
+            "time"));
+    runs.forEach(
+        (name, r) -> {
+          List<EpochMetrics> h = r.result().history();
+          EpochMetrics last = h.isEmpty() ? null : h.get(h.size() - 1);
+          double trainLoss = last == null ? Double.NaN : last.trainLoss();
+          String time = String.format(Locale.ROOT, "%.0f s", r.seconds());
+          if (regression) {
+            s.append(
+                String.format(
+                    Locale.ROOT,
+                    "%-" + width + "s  %,10d  %10.4f  %10.4f  %10.4g  %8s%n",
+                    name,
+                    r.params(),
+                    trainLoss,
+                    r.result().testLoss(),
+                    r.result().testMse(),
+                    time));
+          } else {
+            double trainAcc = last == null ? Double.NaN : 100 * last.trainAccuracy();
+            s.append(
+                String.format(
+                    Locale.ROOT,
+                    "%-" + width + "s  %,10d  %10.4f  %8.2f%%  %8.2f%%  %8s%n",
+                    name,
+                    r.params(),
+                    trainLoss,
+                    trainAcc,
+                    100 * r.result().testAccuracy(),
+                    time));
+          }
+        });
+    return s.toString();
   }
 
   /** Whether the runs forecast a series (they have a test MSE) rather than classify. */

@@ -50,7 +50,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     TrainingData data = options.data();
     Path dir = checkpointDir != null ? checkpointDir : Path.of("runs", network.name());
     PrintStream out = Main.stdout(spec);
-    Trainer trainer = new Trainer(options.plan(dir, resume), out);
+    Trainer trainer = new Trainer(options.plan(dir, resume), out).overwrite(options.overwrite);
     TrainResult result = data.train(trainer, network);
     out.flush();
     return result == null ? 1 : 0;

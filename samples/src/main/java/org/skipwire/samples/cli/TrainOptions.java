@@ -78,6 +78,11 @@ final class TrainOptions {
           "seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
+  @Option(
+      names = "--overwrite",
+      description = "replace the checkpoint an earlier run left in the checkpoint directory")
+  boolean overwrite;
+
   @Option(names = "--quiet", description = "no progress bar: one line per epoch")
   boolean quiet;
 

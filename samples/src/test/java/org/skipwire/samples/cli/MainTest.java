@@ -299,7 +299,8 @@ class MainTest {
     Run r = run("compare", "--model", "highway-mlp");
     assertEquals(2, r.status());
     assertEquals(
-        List.of("skipwire: compare needs exactly two --model options, got 1"),
+        List.of(
+            "skipwire: compare needs at least two networks (--model twice, or --preset), got 1"),
         r.err().lines().toList());
   }
 
