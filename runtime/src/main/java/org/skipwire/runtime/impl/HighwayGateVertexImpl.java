@@ -102,6 +102,14 @@ public class HighwayGateVertexImpl extends BaseGraphVertex {
     return y;
   }
 
+  /**
+   * The transform gate {@code T(x) = sigmoid(W_T x + b_T)} for an input {@code x} (the vertex's
+   * first input), with the current parameters: how much of H(x) the layer lets through.
+   */
+  public INDArray transformGate(INDArray x) {
+    return gate(x, GATE_WEIGHT, GATE_BIAS);
+  }
+
   /** sigmoid(W x + b) for the gate whose parameters are {@code weight} and {@code bias}. */
   private INDArray gate(INDArray x, String weight, String bias) {
     INDArray w = paramTable.get(weight);

@@ -135,7 +135,11 @@ public final class Checkpoints {
    * checked first, so a truncated or damaged file is reported, never half-loaded.
    */
   public static Checkpoint load(Path dir) throws CheckpointException {
-    Path file = modelFile(dir);
+    return loadFile(modelFile(dir));
+  }
+
+  /** {@link #load(Path)} for a checkpoint zip wherever it is and whatever its name. */
+  public static Checkpoint loadFile(Path file) throws CheckpointException {
     CheckpointInfo info = readInfo(file);
     ComputationGraph graph;
     try {

@@ -97,6 +97,108 @@ public final class Plots {
     save(chart, png);
   }
 
+  /** The file {@link #skipUsage} writes beside a checkpoint. */
+  public static final String SKIP_USAGE_FILE = "skip-usage.png";
+
+  /**
+   * {@link SkipUsage}'s measures per epoch, one line each: residual blocks' {@code ||F(x)|| /
+   * ||x||}, highway gates' mean T(x), ReZero and gated-skip alphas.
+   *
+   * @param history one map per epoch of this run (oldest first)
+   */
+  public static void skipUsage(Path png, String model, List<Map<String, Double>> history)
+      throws IOException {
+    XYChart chart = epochChart(model + ": skip usage on a fixed batch", "ratio, gate or alpha");
+    Map<String, List<double[]>> lines = new LinkedHashMap<>();
+    for (int e = 0; e < history.size(); e++) {
+      int epoch = e + 1;
+      history.get(e).forEach(
+          (k, v) -> lines.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {epoch, v}));
+    }
+    lines.forEach(
+        (name, points) -> {
+          double[] xs = points.stream().mapToDouble(p -> p[0]).toArray();
+          double[] ys = points.stream().mapToDouble(p -> Double.isFinite(p[1]) ? p[1] : 0).toArray();
+          chart.addSeries(name, xs, ys);
+        });
+    chart.getStyler().setLegendVisible(lines.size() <= 16);
+    ensureSeries(chart);
+    save(chart, png);
+  }
+
+  /** The file {@link #lesion} writes. */
+  public static final String LESION_FILE = "lesion.png";
+
+  /**
+   * The lesion experiment, side by side: left, the metric with each block deleted alone (x: the
+   * block's position) against the intact network's; right, the mean with k random blocks deleted
+   * (x: k), as Veit et al. 2016, Fig. 3 and 5. One line per network.
+   *
+   * @param reports network name to its report
+   */
+  public static void lesion(Path png, Map<String, Lesions.Report> reports) throws IOException {
+    String metric = reports.values().stream().findFirst().map(Lesions.Report::metric).orElse("");
+    XYChart single =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("one block deleted")
+            .xAxisTitle("block (input → output)")
+            .yAxisTitle(metric)
+            .build();
+    XYChart random =
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("k random blocks deleted (mean of the draws)")
+            .xAxisTitle("k")
+            .yAxisTitle(metric)
+            .build();
+    style(single);
+    style(random);
+    single.getStyler().setXAxisDecimalPattern("0");
+    random.getStyler().setXAxisDecimalPattern("0");
+    boolean percent = metric.endsWith("accuracy");
+    reports.forEach(
+        (name, r) -> {
+          double scale = percent ? 100 : 1;
+          List<Double> xs = new ArrayList<>();
+          List<Double> ys = new ArrayList<>();
+          for (int i = 0; i < r.single().size(); i++) {
+            double m = r.single().get(i).metric();
+            if (Double.isFinite(m)) {
+              xs.add(i + 1.0);
+              ys.add(scale * m);
+            }
+          }
+          if (!xs.isEmpty()) {
+            single.addSeries(name, xs, ys);
+            XYSeries intact =
+                single.addSeries(
+                    name + " intact",
+                    new double[] {1, r.single().size()},
+                    new double[] {scale * r.intact(), scale * r.intact()});
+            intact.setMarker(SeriesMarkers.NONE);
+            intact.setLineStyle(dashed());
+          }
+          if (!r.random().isEmpty()) {
+            double[] ks = new double[r.random().size() + 1];
+            double[] ms = new double[ks.length];
+            ms[0] = scale * r.intact();
+            for (int k = 1; k < ks.length; k++) {
+              ks[k] = k;
+              ms[k] = scale * r.random().get(k - 1).metric();
+            }
+            random.addSeries(name, ks, ms);
+          }
+        });
+    ensureSeries(single);
+    ensureSeries(random);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    BitmapEncoder.saveBitmap(List.of(single, random), 1, 2, bytes, BitmapFormat.PNG);
+    write(bytes.toByteArray(), png);
+  }
+
   /** Training and test accuracy (percent) per epoch of one or more runs. */
   public static void accuracy(Path png, Map<String, List<EpochMetrics>> runs) throws IOException {
     XYChart chart = epochChart("accuracy", "accuracy (%)");
@@ -304,7 +406,10 @@ public final class Plots {
   }
 
   private static void save(XYChart chart, Path png) throws IOException {
-    byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG);
+    write(BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG), png);
+  }
+
+  private static void write(byte[] bytes, Path png) throws IOException {
     Path dir = png.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".plot-", ".png.tmp");

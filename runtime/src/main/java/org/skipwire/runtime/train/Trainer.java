@@ -17,7 +17,9 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataSplit;
@@ -63,6 +65,7 @@ public final class Trainer {
   private final List<TrainingListener> extraListeners = new ArrayList<>();
   private ProgressBarConsumer barConsumer;
   private boolean overwrite;
+  private GradientHealth health = new GradientHealth();
   private Checkpoints.Opener opener = java.nio.file.Files::newOutputStream;
 
   /** A trainer that prints to standard output (and the bar to standard error). */
@@ -92,6 +95,12 @@ public final class Trainer {
    */
   public Trainer overwrite(boolean overwrite) {
     this.overwrite = overwrite;
+    return this;
+  }
+
+  /** Warns after each epoch by these thresholds instead of {@link GradientHealth}'s defaults. */
+  public Trainer gradientHealth(GradientHealth health) {
+    this.health = Objects.requireNonNull(health, "health");
     return this;
   }
 
@@ -247,6 +256,7 @@ public final class Trainer {
     List<TrainingListener> listeners = new ArrayList<>(List.of(batchStats, gradients));
     listeners.addAll(extraListeners);
     graph.setListeners(listeners);
+    SkipUsageListener usage = skipUsage(name, test);
 
     boolean bar = plan.progress().showsBar() || (barConsumer != null && plan.progress() == Progress.BAR);
     for (int epoch = start; epoch < plan.epochs(); epoch++) {
@@ -285,12 +295,19 @@ public final class Trainer {
               lr, seconds, images / Math.max(seconds, 1e-9), gradients.endEpoch(), eval.mse());
       history.add(m);
       out.println(task.summary(m));
+      health.check(m.epoch(), m.gradientNorms()).ifPresent(out::println);
+      if (usage != null) {
+        usage.onEpochEnd(graph);
+      }
       if (dir != null) {
         CheckpointInfo info =
             new CheckpointInfo(
                 name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
         checkpointFile = Checkpoints.write(dir, graph, info, opener);
         writePlots(dir, name, history, task);
+        if (usage != null) {
+          writeSkipUsage(dir, name, usage);
+        }
       }
     }
 
@@ -376,6 +393,41 @@ public final class Trainer {
                 + " try a lower learning rate",
             name, state, epoch + 1, batch, iteration, lr, kept);
     return new TrainingDivergedException(message, epoch + 1, iteration, history);
+  }
+
+  /**
+   * A skip-usage recorder for a generated network with skips (found by name among the registered
+   * models), on the first {@value #USAGE_BATCH} test examples; null when there is nothing to
+   * measure.
+   */
+  private static SkipUsageListener skipUsage(String name, DataSetIterator test) {
+    Optional<SkipwireModel> model = Models.find(name);
+    if (model.isEmpty()) {
+      return null;
+    }
+    SkipUsage usage = new SkipUsage(model.get().vertices());
+    if (usage.isEmpty()) {
+      return null;
+    }
+    startEpoch(test, 0);
+    if (!test.hasNext()) {
+      return null;
+    }
+    INDArray features = test.next().getFeatures();
+    long n = Math.min(USAGE_BATCH, features.size(0));
+    return new SkipUsageListener(
+        usage, features.get(NDArrayIndex.interval(0, n)).dup());
+  }
+
+  /** Examples in the fixed batch {@link SkipUsage} is measured on. */
+  static final int USAGE_BATCH = 64;
+
+  private void writeSkipUsage(Path dir, String name, SkipUsageListener usage) {
+    try {
+      Plots.skipUsage(dir.resolve(Plots.SKIP_USAGE_FILE), name, usage.history());
+    } catch (IOException | RuntimeException e) {
+      out.println("note: plots not written to " + dir + " (" + Checkpoints.describe(e) + ")");
+    }
   }
 
   private void writePlots(Path dir, String name, List<EpochMetrics> history, Task task) {

@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
       SummaryCommand.class,
       TrainCommand.class,
       CompareCommand.class,
+      LesionCommand.class,
+      InspectCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {
