@@ -79,7 +79,8 @@ public final class Blocks {
       String branch = null;
       String shortcut = null;
       for (String in : v.inputs()) {
-        boolean isShortcut = in.equals(prefix + ".shortcut") || in.startsWith(prefix + ".shortcut.");
+        boolean isShortcut =
+            in.equals(prefix + ".shortcut") || in.startsWith(prefix + ".shortcut.");
         if (in.startsWith(inside) && !isShortcut && branch == null) {
           branch = in;
         } else {

@@ -48,6 +48,9 @@ public final class Lesions {
   /** A copy of {@code graph} with {@code deleted} deleted (see the class comment). */
   public static ComputationGraph without(ComputationGraph graph, Collection<Blocks.Block> deleted) {
     ComputationGraphConfiguration conf = graph.getConfiguration().clone();
+    // A removed plain block's output reads as its input, which may itself be a removed block's
+    // output (two neighbours deleted): resolved through the chain once all are removed.
+    Map<String, String> redirect = new java.util.HashMap<>();
     for (Blocks.Block b : deleted) {
       if (!b.deletable()) {
         throw new IllegalArgumentException(
@@ -63,12 +66,13 @@ public final class Lesions {
           conf.getVertices().remove(m);
           conf.getVertexInputs().remove(m);
         }
-        for (List<String> inputs : conf.getVertexInputs().values()) {
-          inputs.replaceAll(in -> in.equals(b.output()) ? b.input() : in);
-        }
-        conf.getNetworkOutputs().replaceAll(in -> in.equals(b.output()) ? b.input() : in);
+        redirect.put(b.output(), b.input());
       }
     }
+    for (List<String> inputs : conf.getVertexInputs().values()) {
+      inputs.replaceAll(in -> resolve(redirect, in));
+    }
+    conf.getNetworkOutputs().replaceAll(in -> resolve(redirect, in));
     conf.setTopologicalOrder(null);
     conf.setTopologicalOrderStr(null);
     ComputationGraph copy = new ComputationGraph(conf);
@@ -84,6 +88,14 @@ public final class Lesions {
     return copy;
   }
 
+  private static String resolve(Map<String, String> redirect, String vertex) {
+    String v = vertex;
+    while (redirect.containsKey(v)) {
+      v = redirect.get(v);
+    }
+    return v;
+  }
+
   /**
    * Runs the experiment on the test set.
    *
@@ -91,7 +103,11 @@ public final class Lesions {
    * @param seed for the random subsets
    */
   public static Report run(
-      ComputationGraph graph, List<Blocks.Block> blocks, DataSetIterator test, int draws, long seed) {
+      ComputationGraph graph,
+      List<Blocks.Block> blocks,
+      DataSetIterator test,
+      int draws,
+      long seed) {
     Task task = Task.of(test);
     boolean classes = task instanceof Task.Classification;
     Trainer.Evaluation whole = Trainer.evaluate(graph, test, task);

@@ -122,6 +122,7 @@ public final class Plots {
           chart.addSeries(name, xs, ys);
         });
     chart.getStyler().setLegendVisible(lines.size() <= 16);
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
     ensureSeries(chart);
     save(chart, png);
   }

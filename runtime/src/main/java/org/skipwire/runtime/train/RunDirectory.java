@@ -68,21 +68,28 @@ public final class RunDirectory implements AutoCloseable {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new CheckpointException(where, "cannot create the directory (" + Checkpoints.describe(e) + ")", e);
+      throw new CheckpointException(
+          where, "cannot create the directory (" + Checkpoints.describe(e) + ")", e);
     }
     try {
       Path probe = Files.createTempFile(dir, ".write-test-", ".tmp");
       Files.delete(probe);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(
-          where, "not writable (" + Checkpoints.describe(e) + "); checkpoints could not be saved", e);
+          where,
+          "not writable (" + Checkpoints.describe(e) + "); checkpoints could not be saved",
+          e);
     }
     FileChannel channel;
     try {
       channel =
-          FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileChannel.open(
+              dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
-      throw new CheckpointException(where, "cannot open the lock file " + LOCK_FILE + " (" + Checkpoints.describe(e) + ")", e);
+      throw new CheckpointException(
+          where,
+          "cannot open the lock file " + LOCK_FILE + " (" + Checkpoints.describe(e) + ")",
+          e);
     }
     FileLock lock;
     try {

@@ -57,7 +57,8 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
     SkipUsage usage = new SkipUsage(net.model.vertices());
     if (usage.isEmpty()) {
       throw new Main.UserError(
-          net.name() + " has no residual blocks, highway layers or learned skip scalars to inspect");
+          net.name()
+              + " has no residual blocks, highway layers or learned skip scalars to inspect");
     }
     DataSetIterator test = net.test(data, limit);
     test.reset();

@@ -132,7 +132,13 @@ final class LesionCommand implements java.util.concurrent.Callable<Integer> {
             r.examples()));
     int width = r.single().stream().mapToInt(row -> row.what().length()).max().orElse(5);
     width = Math.max(width, "deleted".length());
-    s.append(String.format(Locale.ROOT, "  %-" + width + "s  %9s  %9s%n", "deleted", r.metric().replace("test ", ""), "change"));
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "  %-" + width + "s  %9s  %9s%n",
+            "deleted",
+            r.metric().replace("test ", ""),
+            "change"));
     for (Lesions.Row row : r.single()) {
       if (Double.isFinite(row.metric())) {
         s.append(
@@ -143,7 +149,9 @@ final class LesionCommand implements java.util.concurrent.Callable<Integer> {
                 value(row.metric(), percent),
                 change(row.metric() - r.intact(), percent)));
       } else {
-        s.append(String.format(Locale.ROOT, "  %-" + width + "s  %9s%n", row.what(), "cannot be deleted"));
+        s.append(
+            String.format(
+                Locale.ROOT, "  %-" + width + "s  %9s%n", row.what(), "cannot be deleted"));
       }
     }
     if (!r.random().isEmpty()) {

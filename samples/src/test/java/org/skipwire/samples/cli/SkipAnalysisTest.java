@@ -100,6 +100,12 @@ class SkipAnalysisTest {
     INDArray x = images(4);
     INDArray without = Lesions.without(g, List.of(blocks.get(0))).outputSingle(false, x);
     assertEquals(10, without.size(1));
+    // fashion-plain20: seven of nine blocks keep the shape; deleting neighbours together works
+    List<Blocks.Block> twenty = Blocks.plain(model("fashion-plain20").vertices());
+    assertEquals(7, twenty.stream().filter(Blocks.Block::deletable).count());
+    ComputationGraph p20 = model("fashion-plain20").create();
+    List<Blocks.Block> neighbours = List.of(twenty.get(1), twenty.get(0), twenty.get(2));
+    assertEquals(10, Lesions.without(p20, neighbours).outputSingle(false, x).size(1));
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Lesions.without(g, List.of(blocks.get(1))));
     assertEquals("stage2.b0 cannot be deleted: it maps [16, 28, 28] to [32, 14, 14]", e.getMessage());
