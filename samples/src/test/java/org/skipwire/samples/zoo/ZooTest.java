@@ -65,7 +65,15 @@ class ZooTest {
           Map.entry("stochastic-depth-resnet110", cifar(110, false)),
           Map.entry("rezero-resnet20", cifar(20, false) + 9),
           Map.entry("shake-shake-26-2x32d", shakeShake(26, 32)),
-          Map.entry("pyramidnet-110-a48", pyramidNet(110, 48)));
+          Map.entry("pyramidnet-110-a48", pyramidNet(110, 48)),
+          Map.entry("fashion-plain20", DepthZooTest.cifarStyle(3, 1)),
+          Map.entry("fashion-resnet20", DepthZooTest.cifarStyle(3, 1)),
+          Map.entry("fashion-plain56", DepthZooTest.cifarStyle(9, 1)),
+          Map.entry("fashion-resnet56", DepthZooTest.cifarStyle(9, 1)),
+          Map.entry("mlp-plain", DepthZooTest.mlp("mlp-plain")),
+          Map.entry("mlp-residual", DepthZooTest.mlp("mlp-residual")),
+          Map.entry("mlp-highway", DepthZooTest.mlp("mlp-highway")),
+          Map.entry("mlp-dense", DepthZooTest.mlp("mlp-dense")));
 
   /**
    * Shake-Shake-d 2xwd (Gastaldi 2017): a 3x3 conv to 16 with BN; three stages of (d - 2) / 6
