@@ -428,8 +428,12 @@ public final class ImageFolders {
 
   private static int write(ImageData images, Path dir, List<String> folders, String format)
       throws IOException {
-    for (String f : folders) {
-      Files.createDirectories(dir.resolve(f));
+    // Only classes with images get a folder: an empty one would be refused on reading.
+    int[] counts = images.classCounts();
+    for (int k = 0; k < folders.size(); k++) {
+      if (k < counts.length && counts[k] > 0) {
+        Files.createDirectories(dir.resolve(folders.get(k)));
+      }
     }
     int c = images.channels();
     int h = images.height();
