@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +33,9 @@ import javax.imageio.ImageIO;
  * <pre>{@code
  * Dataset data = ImageFolders.open(Path.of("pets"), List.of(3, 224, 224), 0.1, 42);
  * }</pre>
+ *
+ * <p>The training images are held in an order shuffled by the seed, so that the first N of them (a
+ * run's {@code --limit N}) mix every class; the validation images stay in class and file order.
  *
  * <p>Every image is decoded once, in parallel, to the network's input (see {@link ImageDecoder})
  * and held in memory as bytes, {@code c*h*w} per image (150 KB at 3 x 224 x 224): the data set must
@@ -118,6 +122,8 @@ public final class ImageFolders {
       val = parts[1];
       how = splitText(valFraction, seed);
     }
+    // Class by class, the first N training images (--limit N) would be one or two classes.
+    train = shuffled(train, seed);
     checkMemory(dir.toString(), train.size() + (long) val.size(), chw);
     ImageData trainImages = decode(train, chw[0], chw[1], chw[2]);
     ImageData valImages = decode(val, chw[0], chw[1], chw[2]);
@@ -309,6 +315,32 @@ public final class ImageFolders {
     };
   }
 
+  /** Each file's position in path order. */
+  private static int[] pathRanks(List<Path> files) {
+    Integer[] byPath = new Integer[files.size()];
+    for (int i = 0; i < byPath.length; i++) {
+      byPath[i] = i;
+    }
+    Arrays.sort(byPath, Comparator.comparing(files::get));
+    int[] rank = new int[byPath.length];
+    for (int r = 0; r < byPath.length; r++) {
+      rank[byPath[r]] = r;
+    }
+    return rank;
+  }
+
+  /** The listing in an order shuffled by {@code seed}, so that any prefix mixes the classes. */
+  static Listing shuffled(Listing listing, long seed) {
+    int[] order = EpochOrderedIterator.epochOrder(listing.size(), new SplittableRandom(seed));
+    List<Path> files = new ArrayList<>();
+    int[] labels = new int[order.length];
+    for (int i = 0; i < order.length; i++) {
+      files.add(listing.files().get(order[i]));
+      labels[i] = listing.labels()[order[i]];
+    }
+    return new Listing(listing.root(), listing.classes(), files, labels);
+  }
+
   private static int[] ints(List<Integer> list) {
     return list.stream().mapToInt(Integer::intValue).toArray();
   }
@@ -341,14 +373,15 @@ public final class ImageFolders {
 
   /**
    * Decodes every file of the listing on all cores. The error reported is that of the first bad
-   * file in the listing's order, whatever order the threads finish in: a thread skips only files
-   * after a known bad one.
+   * file in path order, whatever order the listing has and the threads finish in: a thread skips
+   * only files after a known bad one.
    */
   static ImageData decode(Listing listing, int c, int h, int w) throws DataException {
     int n = listing.size();
     int size = c * h * w;
     byte[] pixels = new byte[n * size];
     byte[] labels = new byte[n];
+    int[] rank = pathRanks(listing.files());
     AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
     AtomicReferenceArray<DataException> errors = new AtomicReferenceArray<>(n);
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -361,14 +394,14 @@ public final class ImageFolders {
                       .forEach(
                           i -> {
                             labels[i] = (byte) listing.labels()[i];
-                            if (i > firstBad.get()) {
+                            if (rank[i] > firstBad.get()) {
                               return;
                             }
                             try {
                               ImageDecoder.decode(listing.files().get(i), c, h, w, pixels, i * size);
                             } catch (DataException e) {
-                              errors.set(i, e);
-                              firstBad.accumulateAndGet(i, Math::min);
+                              errors.set(rank[i], e);
+                              firstBad.accumulateAndGet(rank[i], Math::min);
                             }
                           }))
           .get();

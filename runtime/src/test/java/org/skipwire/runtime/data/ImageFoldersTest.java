@@ -140,6 +140,16 @@ class ImageFoldersTest {
   }
 
   @Test
+  void theFirstTrainingImagesMixTheClassesSoALimitDoes() throws Exception {
+    ImageFolders.write(embedded, dir, "png", 300, 10);
+    Dataset data = ImageFolders.open(dir, GREY, 0.1, 42);
+    int[] first = data.train().first(60).classCounts();
+    for (int k = 0; k < 10; k++) {
+      assertTrue(first[k] > 0, "class " + k + " missing from the first 60: " + Arrays.toString(first));
+    }
+  }
+
+  @Test
   void colourBecomesLumaAndTheCentreRegionIsResized() throws Exception {
     // 40 x 20: left quarter black, the middle red, the right quarter white.
     BufferedImage img = new BufferedImage(40, 20, BufferedImage.TYPE_INT_RGB);

@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       PredictCommand.class,
       EvaluateCommand.class,
-      ExportImagesCommand.class
+      ExportImagesCommand.class,
+      BenchDataCommand.class
     })
 public final class Main implements Runnable {
 
