@@ -15,7 +15,9 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
+import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.ImageData;
+import org.skipwire.runtime.data.ImageFolders;
 import org.skipwire.runtime.train.AtomicFiles;
 
 /**
@@ -42,6 +44,19 @@ public final class ClassificationReport {
     }
     this.total = t;
     this.correct = c;
+  }
+
+  /**
+   * The report of {@code predictor} on a folder of class sub-folders named as the model's classes
+   * (some may be missing), decoded as in training.
+   *
+   * @throws DataException naming the file or folder: a bad image, or a folder of a class the model
+   *     does not have
+   */
+  public static ClassificationReport of(Predictor predictor, Path folder) throws DataException {
+    ImageFolders.Listing listing =
+        ImageFolders.relabel(ImageFolders.scan(folder, false), predictor.classNames());
+    return of(predictor, ImageFolders.read(listing, predictor.info().imageShape()), 128);
   }
 
   /** The report of {@code predictor} on {@code images}, labelled by the predictor's classes. */

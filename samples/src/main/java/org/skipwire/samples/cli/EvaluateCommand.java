@@ -64,15 +64,15 @@ final class EvaluateCommand implements Runnable {
     }
     Predictor predictor = PredictCommand.load(checkpoint);
     Path dir = Files.isDirectory(data.resolve("val")) ? data.resolve("val") : data;
-    ImageData images;
+    ClassificationReport report;
     try {
       ImageFolders.Listing listing =
           ImageFolders.relabel(ImageFolders.scan(dir, false), predictor.classNames());
-      images = ImageFolders.read(listing, predictor.info().imageShape());
+      ImageData images = ImageFolders.read(listing, predictor.info().imageShape());
+      report = ClassificationReport.of(predictor, images, batch);
     } catch (DataException e) {
       throw new Main.UserError(e.getMessage());
     }
-    ClassificationReport report = ClassificationReport.of(predictor, images, batch);
     Path png =
         plot != null ? plot : predictor.file().toAbsolutePath().getParent().resolve("confusion.png");
     try {
