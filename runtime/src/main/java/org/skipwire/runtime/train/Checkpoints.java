@@ -81,11 +81,11 @@ public final class Checkpoints {
     Path sidecar = null;
     try {
       Files.createDirectories(dir);
-      serialized = Files.createTempFile(dir, TEMP_PREFIX, ".dl4j.tmp");
+      serialized = AtomicFiles.createTemp(dir, TEMP_PREFIX, ".dl4j.tmp");
       try (OutputStream out = opener.open(serialized)) {
         ModelSerializer.writeModel(graph, out, true);
       }
-      combined = Files.createTempFile(dir, TEMP_PREFIX, ".zip.tmp");
+      combined = AtomicFiles.createTemp(dir, TEMP_PREFIX, ".zip.tmp");
       byte[] json = info.toJson().getBytes(StandardCharsets.UTF_8);
       try (ZipFile in = new ZipFile(serialized.toFile());
           ZipOutputStream out = new ZipOutputStream(opener.open(combined))) {
@@ -102,7 +102,7 @@ public final class Checkpoints {
         out.closeEntry();
       }
       force(combined);
-      sidecar = Files.createTempFile(dir, TEMP_PREFIX, ".json.tmp");
+      sidecar = AtomicFiles.createTemp(dir, TEMP_PREFIX, ".json.tmp");
       try (OutputStream out = opener.open(sidecar)) {
         out.write(json);
       }

@@ -413,7 +413,7 @@ public final class Plots {
   private static void write(byte[] bytes, Path png) throws IOException {
     Path dir = png.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".plot-", ".png.tmp");
+    Path tmp = AtomicFiles.createTemp(dir, ".plot-", ".png.tmp");
     try {
       Files.write(tmp, bytes);
       Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE);

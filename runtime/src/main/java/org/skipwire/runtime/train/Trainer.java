@@ -133,7 +133,13 @@ public final class Trainer {
         Locale.ROOT,
         "training %s on %s: %d images (%d batches of %d) per epoch, %d test images%n",
         model.name(), data.name(), split.train().size(), perEpoch, plan.batch(), split.test().size());
-    return run(model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(), data.name());
+    InferenceInfo inference =
+        InferenceInfo.classifier(
+            model.name(), model.inputShape(), data, split.train().layout(),
+            split.train().getLabels(), split.stats());
+    return run(
+        model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(),
+        data.name(), inference);
   }
 
   /**
@@ -160,7 +166,9 @@ public final class Trainer {
         () -> model.create(plan.training(perEpoch)),
         split.train(),
         split.test(),
-        series.name());
+        series.name(),
+        InferenceInfo.forecaster(
+            model.name(), model.inputShape(), split.train().mean(), split.train().std()));
   }
 
   /**
@@ -179,7 +187,7 @@ public final class Trainer {
       String name, Supplier<ComputationGraph> fresh, DataSetIterator train, DataSetIterator test)
       throws CheckpointException, TrainingDivergedException {
     String source = train instanceof EpochIterator it ? it.source() : "";
-    return run(name, fresh, train, test, source);
+    return run(name, fresh, train, test, source, null);
   }
 
   private TrainResult run(
@@ -187,7 +195,8 @@ public final class Trainer {
       Supplier<ComputationGraph> fresh,
       DataSetIterator train,
       DataSetIterator test,
-      String datasetName)
+      String datasetName,
+      InferenceInfo inference)
       throws CheckpointException, TrainingDivergedException {
     Task task = Task.of(test);
     int perEpoch = batchesPerEpoch(train);
@@ -204,7 +213,9 @@ public final class Trainer {
             "note: removed %d temporary file(s) an interrupted run left in %s%n",
             run.removedTemporaries().size(), dir);
       }
-      return run(name, fresh, train, test, datasetName, task, perEpoch, trainImages, schedule, dir);
+      return run(
+          name, fresh, train, test, datasetName, inference, task, perEpoch, trainImages, schedule,
+          dir);
     }
   }
 
@@ -214,6 +225,7 @@ public final class Trainer {
       DataSetIterator train,
       DataSetIterator test,
       String datasetName,
+      InferenceInfo inference,
       Task task,
       int perEpoch,
       int trainImages,
@@ -302,7 +314,8 @@ public final class Trainer {
       if (dir != null) {
         CheckpointInfo info =
             new CheckpointInfo(
-                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
+                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan,
+                history, inference);
         checkpointFile = Checkpoints.write(dir, graph, info, opener);
         writePlots(dir, name, history, task);
         if (usage != null) {

@@ -22,7 +22,11 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       LesionCommand.class,
       InspectCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      PredictCommand.class,
+      EvaluateCommand.class,
+      ExportImagesCommand.class,
+      BenchDataCommand.class
     })
 public final class Main implements Runnable {
 
