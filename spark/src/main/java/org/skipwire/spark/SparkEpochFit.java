@@ -2,7 +2,6 @@ package org.skipwire.spark;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
@@ -13,51 +12,39 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 import org.skipwire.runtime.train.EpochFit;
 import org.skipwire.runtime.train.TrainingDivergedException;
 
 /**
  * Fits the {@link org.skipwire.runtime.train.Trainer}'s epochs data-parallel on Spark with DL4J's
- * {@link SparkComputationGraph}; the trainer keeps resume, progress, evaluation, checkpoints and
- * plots.
+ * {@link SparkComputationGraph} and {@link ParameterAveragingTrainingMaster}; the trainer keeps
+ * resume, progress, evaluation, checkpoints, plots and the stop on a loss that is not finite.
  *
  * <p>Each of the plan's batches of {@code B} examples is cut into one part of {@code B / W} per
- * worker, so that a round of {@code W} workers consumes whole batches of the plan:
+ * worker. A round is {@code F} batches (the averaging frequency): each worker takes {@code F}
+ * steps on its parts from the driver's parameters and updater state, and the driver averages
+ * both. With {@code F = 1} and SGD with momentum that is the single-machine step on the same
+ * batch, since the step is linear in the gradient (batch norm sees {@code B / W} examples per
+ * worker instead of {@code B}); a larger {@code F} trades that for fewer rounds, each a Spark job.
  *
- * <ul>
- *   <li>{@link Mode#AVERAGING} ({@code --sync}, DL4J's {@link ParameterAveragingTrainingMaster}):
- *       a round is {@code F} batches (the averaging frequency); each worker takes {@code F} steps
- *       on its parts from the driver's parameters and updater state, and the driver averages both.
- *       With {@code F = 1} and SGD with momentum that is the single-machine step on the same
- *       batch, since the step is linear in the gradient (batch norm sees {@code B / W} examples
- *       per worker instead of {@code B}); larger {@code F} trades that for fewer rounds.
- *   <li>{@link Mode#SHARING} (DL4J's {@link SharedTrainingMaster}): the whole epoch is one Spark
- *       job in which the workers exchange threshold-encoded updates over Aeron UDP as they go.
- * </ul>
+ * <p>DL4J's other master, gradient sharing ({@code SharedTrainingMaster}, dl4j-spark-parameterserver
+ * 1.0.0-M2), does not train with ND4J M2.1 in local mode: with two training threads in the JVM
+ * its gradient accumulator waits at every step for a thread that has no data left, and with one
+ * its Aeron transport fails to bind (the driver's controller and the executor share the JVM and
+ * the port) and the driver's network stays untrained.
  *
- * <p>The data is the trainer's: read on the driver, sent to the executors with each round. The
+ * <p>The data is the trainer's: read on the driver and sent to the executors with each round. The
  * driver's graph is DL4J's result, updated in place, with its iteration count set to the number of
- * the plan's batches fitted, so that a checkpoint resumes on a single machine at the same point
- * of the schedule, and back.
+ * the plan's batches fitted, so that a checkpoint resumes on a single machine at the same point of
+ * the schedule, and back.
  */
 public final class SparkEpochFit implements EpochFit {
-  /** The two ways DL4J trains on Spark. */
-  public enum Mode {
-    AVERAGING,
-    SHARING
-  }
-
   private final JavaSparkContext sc;
-  private final Mode mode;
   private final int workers;
   private final int batch;
   private final int averagingFrequency;
-  private final int unicastPort;
-  private final boolean local;
   private TrainingMaster<?, ?> master;
   private WorkerHook hook;
   private SparkComputationGraph sparkGraph;
@@ -68,13 +55,9 @@ public final class SparkEpochFit implements EpochFit {
    *     the usual choice)
    * @param batch the plan's batch; a multiple of {@code workers}
    * @param averagingFrequency batches per round of parameter averaging
-   * @param unicastPort the UDP port of gradient sharing's controller on the driver
    */
-  public SparkEpochFit(
-      JavaSparkContext sc, Mode mode, int workers, int batch, int averagingFrequency,
-      int unicastPort) {
+  public SparkEpochFit(JavaSparkContext sc, int workers, int batch, int averagingFrequency) {
     this.sc = Objects.requireNonNull(sc, "sc");
-    this.mode = Objects.requireNonNull(mode, "mode");
     if (workers < 1 || batch % workers != 0) {
       throw new IllegalArgumentException(
           "the batch (" + batch + ") must be a multiple of the workers (" + workers + ")");
@@ -85,16 +68,10 @@ public final class SparkEpochFit implements EpochFit {
     this.workers = workers;
     this.batch = batch;
     this.averagingFrequency = averagingFrequency;
-    this.unicastPort = unicastPort;
-    this.local = SparkContexts.isLocal(sc.master());
   }
 
   public int workers() {
     return workers;
-  }
-
-  public Mode mode() {
-    return mode;
   }
 
   /**
@@ -118,16 +95,15 @@ public final class SparkEpochFit implements EpochFit {
               sc.sc().longAccumulator("skipwire.helpers"),
               sc.sc().longAccumulator("skipwire.networks"),
               sc.sc().collectionAccumulator("skipwire.gradientNorms"));
-      master = mode == Mode.AVERAGING ? averaging(hook) : sharing(hook);
+      master = averaging(hook);
     }
     if (sparkGraph == null || sparkGraph.getNetwork() != graph) {
       sparkGraph = new SparkComputationGraph(sc, graph, master);
     }
-    int roundBatches = mode == Mode.AVERAGING ? averagingFrequency : Integer.MAX_VALUE;
     List<DataSet> round = new ArrayList<>();
     while (batches.hasNext()) {
       round.add(batches.next());
-      if (round.size() == roundBatches || !batches.hasNext()) {
+      if (round.size() == averagingFrequency || !batches.hasNext()) {
         fitRound(graph, round, steps);
         round.clear();
       }
@@ -161,7 +137,8 @@ public final class SparkEpochFit implements EpochFit {
     hook.gradientNorms.reset();
     sparkGraph.fit(rdd);
     // SparkComputationGraph counts an epoch per fit and parameter averaging F iterations per
-    // round; the trainer counts epochs, and a batch of the plan is one iteration.
+    // round, also for a last round that is short; the trainer counts epochs, and a batch of the
+    // plan is one iteration.
     graph.getConfiguration().setEpochCount(epochs);
     graph.getConfiguration().setIterationCount(iterations + round.size());
     long networks = hook.networks.value();
@@ -194,36 +171,5 @@ public final class SparkEpochFit implements EpochFit {
         .repartionData(Repartition.Never)
         .trainingHooks(hook)
         .build();
-  }
-
-  private TrainingMaster<?, ?> sharing(WorkerHook hook) {
-    int perWorker = batch / workers;
-    String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
-    VoidConfiguration voids =
-        VoidConfiguration.builder()
-            .unicastPort(unicastPort)
-            .controllerAddress(host)
-            .networkMask(mask(host))
-            .build();
-    SharedTrainingMaster shared =
-        new SharedTrainingMaster.Builder(voids, perWorker)
-            .batchSizePerWorker(perWorker)
-            // A local master is one node whose tasks share one JVM's parameter server client.
-            .workersPerNode(local ? workers : 1)
-            .workerPrefetchNumBatches(0)
-            .rddTrainingApproach(RDDTrainingApproach.Direct)
-            .repartitionData(Repartition.Never)
-            .build();
-    shared.addHook(hook);
-    return shared;
-  }
-
-  /** The /24 network of an IPv4 address, which gradient sharing picks its interface from. */
-  static String mask(String host) {
-    String[] octets = host.split("\\.");
-    if (octets.length != 4) {
-      return null;
-    }
-    return String.format(Locale.ROOT, "%s.%s.%s.0/24", octets[0], octets[1], octets[2]);
   }
 }

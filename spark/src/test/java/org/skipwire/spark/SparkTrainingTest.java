@@ -67,7 +67,7 @@ class SparkTrainingTest {
   }
 
   private static SparkEpochFit averaging() {
-    return new SparkEpochFit(sc, SparkEpochFit.Mode.AVERAGING, 2, 32, 1, 0);
+    return new SparkEpochFit(sc, 2, 32, 1);
   }
 
   private String printed() {

@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
     name = "train",
     mixinStandardHelpOptions = true,
     description =
-        "Train a network data-parallel on Apache Spark, on the same data as 'skipwire train'.")
+        "Train a network data-parallel on Apache Spark (DL4J's parameter averaging), on the same"
+            + " data as 'skipwire train'.")
 final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -67,20 +68,6 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
   String master;
 
   @Option(
-      names = "--sync",
-      description =
-          "parameter averaging (DL4J's ParameterAveragingTrainingMaster) instead of gradient"
-              + " sharing")
-  boolean sync;
-
-  @Option(
-      names = "--gradient-sharing",
-      description =
-          "gradient sharing over Aeron UDP (DL4J's SharedTrainingMaster) instead of parameter"
-              + " averaging")
-  boolean sharing;
-
-  @Option(
       names = "--workers",
       paramLabel = "N",
       description = "data-parallel workers; --batch is split among them (default: Spark's default"
@@ -91,15 +78,9 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
       names = "--averaging-frequency",
       paramLabel = "N",
       description =
-          "with parameter averaging, batches each worker fits between averagings (default:"
-              + " ${DEFAULT-VALUE}, the single-machine step)")
+          "batches each worker fits between parameter averagings (default: ${DEFAULT-VALUE}, the"
+              + " single-machine step on the whole batch)")
   int averagingFrequency = 1;
-
-  @Option(
-      names = "--port",
-      paramLabel = "N",
-      description = "UDP port of gradient sharing's controller on the driver (default: ${DEFAULT-VALUE})")
-  int port = 40123;
 
   @Option(
       names = "--conf",
@@ -113,16 +94,12 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
     TrainingData data = options.data();
     Path dir = checkpointDir != null ? checkpointDir : Path.of("runs", network.name());
     TrainingPlan plan = options.plan(dir, resume);
-    if (sync && sharing) {
-      throw new Main.UserError("--sync and --gradient-sharing exclude each other; give one");
-    }
     if (averagingFrequency < 1) {
       throw new Main.UserError("--averaging-frequency must be at least 1, got " + averagingFrequency);
     }
     if (workers != null && workers < 1) {
       throw new Main.UserError("--workers must be at least 1, got " + workers);
     }
-    SparkEpochFit.Mode mode = sharing ? SparkEpochFit.Mode.SHARING : SparkEpochFit.Mode.AVERAGING;
     PrintStream out = Main.stdout(spec);
     try (JavaSparkContext sc = SparkContexts.create(master, "skipwire " + network.name(), conf)) {
       int w = workers != null ? workers : sc.defaultParallelism();
@@ -133,17 +110,12 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
                 "--batch %d does not split among %d workers; give a multiple of %d or --workers",
                 plan.batch(), w, w));
       }
-      SparkEpochFit fit =
-          new SparkEpochFit(sc, mode, w, plan.batch(), averagingFrequency, port);
+      SparkEpochFit fit = new SparkEpochFit(sc, w, plan.batch(), averagingFrequency);
       out.printf(
           Locale.ROOT,
-          "spark %s on %s: %d workers, %s, %d images per worker per step%n",
-          sc.version(), sc.master(), w,
-          mode == SparkEpochFit.Mode.SHARING
-              ? "gradient sharing"
-              : "parameter averaging every " + averagingFrequency + " batch"
-                  + (averagingFrequency == 1 ? "" : "es"),
-          plan.batch() / w);
+          "spark %s on %s: %d workers, %d images each per step, parameters averaged every %s%n",
+          sc.version(), sc.master(), w, plan.batch() / w,
+          averagingFrequency == 1 ? "batch" : averagingFrequency + " batches");
       Trainer trainer = new Trainer(plan, out).epochFit(fit);
       TrainResult result = data.train(trainer, network);
       if (fit.helpersPerWorkerNetwork() >= 0) {
