@@ -131,6 +131,8 @@ public final class SparkEpochFit implements EpochFit {
     JavaRDD<DataSet> rdd = sc.parallelize(ordered, Math.min(workers, ordered.size()));
     int iterations = graph.getIterationCount();
     int epochs = graph.getEpochCount();
+    hook.iteration = iterations;
+    hook.epoch = epochs;
     hook.lossSum.reset();
     hook.correct.reset();
     hook.measured.reset();

@@ -41,6 +41,16 @@ final class WorkerHook implements TrainingHook {
   final LongAccumulator helpers;
   /** Workers' networks seen. */
   final LongAccumulator networks;
+  /**
+   * The driver's iteration and epoch counts when the round started, set before each round (the
+   * hook travels with the round's tasks). DL4J's worker builds its network from a clone of the
+   * configuration, and {@code ComputationGraphConfiguration.clone()} in 1.0.0-M2.1 drops both
+   * counts: without this every worker would step at iteration 0 of the learning-rate schedule.
+   */
+  int iteration;
+
+  int epoch;
+
   /** Each update's gradient norm per layer, for the trainer's gradient-flow plot. */
   final CollectionAccumulator<Map<String, Double>> gradientNorms;
 
@@ -85,6 +95,8 @@ final class WorkerHook implements TrainingHook {
     if (!(model instanceof ComputationGraph graph) || PREPARED.containsKey(model)) {
       return;
     }
+    graph.getConfiguration().setIterationCount(iteration);
+    graph.getConfiguration().setEpochCount(epoch);
     GradientFlowListener gradients = new GradientFlowListener();
     PREPARED.put(model, gradients);
     networks.add(1);

@@ -108,6 +108,25 @@ class SparkTrainingTest {
   }
 
   @Test
+  void oneWorkerComputesExactlyTheSingleMachineRun() throws Exception {
+    // The step schedule drops the learning rate inside the second epoch: the workers must step at
+    // the driver's iteration, not at a fresh configuration's 0.
+    TrainingPlan p = plan().epochs(2).schedule(Schedule.STEP).build();
+    SkipwireModel model = new TinyResNetGraph();
+    TrainResult single = new Trainer(p, out).train(model, data);
+    TrainResult spark =
+        new Trainer(p, out).epochFit(new SparkEpochFit(sc, 1, 32, 1)).train(model, data);
+    for (int e = 0; e < 2; e++) {
+      EpochMetrics a = single.history().get(e);
+      EpochMetrics b = spark.history().get(e);
+      assertEquals(a.trainLoss(), b.trainLoss(), 1e-5, printed());
+      assertEquals(a.trainAccuracy(), b.trainAccuracy(), 1e-9, printed());
+      assertEquals(a.testLoss(), b.testLoss(), 1e-5, printed());
+    }
+    assertEquals(single.testAccuracy(), spark.testAccuracy(), 1e-9);
+  }
+
+  @Test
   void checkpointsMoveBetweenSparkAndOneMachine() throws Exception {
     SkipwireModel model = new TinyResNetGraph();
     TrainingPlan.Builder base = plan().checkpointDir(dir).resume(true);

@@ -100,16 +100,13 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
     if (workers != null && workers < 1) {
       throw new Main.UserError("--workers must be at least 1, got " + workers);
     }
+    if (workers != null) {
+      checkSplits(plan.batch(), workers);
+    }
     PrintStream out = Main.stdout(spec);
     try (JavaSparkContext sc = SparkContexts.create(master, "skipwire " + network.name(), conf)) {
       int w = workers != null ? workers : sc.defaultParallelism();
-      if (plan.batch() % w != 0) {
-        throw new Main.UserError(
-            String.format(
-                Locale.ROOT,
-                "--batch %d does not split among %d workers; give a multiple of %d or --workers",
-                plan.batch(), w, w));
-      }
+      checkSplits(plan.batch(), w);
       SparkEpochFit fit = new SparkEpochFit(sc, w, plan.batch(), averagingFrequency);
       out.printf(
           Locale.ROOT,
@@ -126,6 +123,16 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
       }
       out.flush();
       return result == null ? 1 : 0;
+    }
+  }
+
+  private static void checkSplits(int batch, int workers) {
+    if (batch % workers != 0) {
+      throw new Main.UserError(
+          String.format(
+              Locale.ROOT,
+              "--batch %d does not split among %d workers; give a multiple of %d, or --workers",
+              batch, workers, workers));
     }
   }
 }
