@@ -77,6 +77,13 @@ final class BatchStatsListener extends BaseTrainingListener {
     }
   }
 
+  /** Adds figures measured elsewhere (on Spark's executors; see {@link EpochFit.Steps}). */
+  void add(double lossSum, long correct, long examples) {
+    this.lossSum += lossSum;
+    this.correct += correct;
+    this.examples += examples;
+  }
+
   /** Summed cross-entropy and correct count of a batch of probabilities against one-hot labels. */
   static Scores score(INDArray probs, INDArray labels) {
     long n = probs.size(0);

@@ -60,6 +60,12 @@ public class GradientFlowListener extends BaseTrainingListener {
     count++;
   }
 
+  /** Adds one update's per-layer norms measured elsewhere (on Spark's executors, say). */
+  public void add(Map<String, Double> norms) {
+    norms.forEach((layer, norm) -> sums.merge(layer, norm, Double::sum));
+    count++;
+  }
+
   /** The per-layer means since the last call, in topological order; starts the next epoch. */
   public Map<String, Double> endEpoch() {
     Map<String, Double> means = new LinkedHashMap<>();

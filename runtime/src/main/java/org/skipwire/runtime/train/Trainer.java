@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -67,6 +68,7 @@ public final class Trainer {
   private boolean overwrite;
   private GradientHealth health = new GradientHealth();
   private Checkpoints.Opener opener = java.nio.file.Files::newOutputStream;
+  private EpochFit epochFit;
 
   /** A trainer that prints to standard output (and the bar to standard error). */
   public Trainer(TrainingPlan plan) {
@@ -107,6 +109,16 @@ public final class Trainer {
   /** Writes checkpoint files through {@code opener} (tests: a full or read-only disk). */
   Trainer opener(Checkpoints.Opener opener) {
     this.opener = Objects.requireNonNull(opener, "opener");
+    return this;
+  }
+
+  /**
+   * Fits each epoch through {@code fit} (data-parallel on Spark, say) instead of batch by batch in
+   * this JVM; null for the latter. Resume, progress, evaluation, checkpoints, plots and the stop on
+   * a loss that is not finite stay as they are.
+   */
+  public Trainer epochFit(EpochFit fit) {
+    this.epochFit = fit;
     return this;
   }
 
@@ -279,7 +291,16 @@ public final class Trainer {
       int batch = 0;
       long t0 = System.nanoTime();
       try (ProgressBar pb = bar ? progressBar(epoch, trainImages) : null) {
-        while (train.hasNext()) {
+        if (epochFit != null) {
+          FitSteps steps =
+              new FitSteps(
+                  name, epoch, graph, schedule, checkpointFile, history, task, batchStats, gradients,
+                  pb);
+          graph = epochFit.fit(graph, train, steps);
+          batch = steps.batches;
+          images = steps.examples;
+        }
+        while (epochFit == null && train.hasNext()) {
           DataSet ds = train.next();
           graph.fit(ds);
           batch++;
@@ -336,6 +357,64 @@ public final class Trainer {
     return new TrainResult(
         name, graph, history, start, last.accuracy(), last.loss(), last.images(), checkpointFile,
         last.mse(), task.baselineMse());
+  }
+
+  /** The trainer's side of an {@link EpochFit}: counts, figures, the bar and the loss check. */
+  private final class FitSteps implements EpochFit.Steps {
+    private final String name;
+    private final int epoch;
+    private final ComputationGraph graph;
+    private final LearningRateSchedule schedule;
+    private final Path checkpointFile;
+    private final List<EpochMetrics> history;
+    private final Task task;
+    private final BatchStatsListener stats;
+    private final GradientFlowListener gradients;
+    private final ProgressBar pb;
+    int batches;
+    long examples;
+
+    FitSteps(
+        String name, int epoch, ComputationGraph graph, LearningRateSchedule schedule,
+        Path checkpointFile, List<EpochMetrics> history, Task task, BatchStatsListener stats,
+        GradientFlowListener gradients, ProgressBar pb) {
+      this.name = name;
+      this.epoch = epoch;
+      this.graph = graph;
+      this.schedule = schedule;
+      this.checkpointFile = checkpointFile;
+      this.history = history;
+      this.task = task;
+      this.stats = stats;
+      this.gradients = gradients;
+      this.pb = pb;
+    }
+
+    @Override
+    public void gradientNorms(Map<String, Double> norms) {
+      gradients.add(norms);
+    }
+
+    @Override
+    public boolean classification() {
+      return task instanceof Task.Classification;
+    }
+
+    @Override
+    public void fitted(
+        int batches, long examples, double lossSum, long correct, long measured, double score)
+        throws TrainingDivergedException {
+      this.batches += batches;
+      this.examples += examples;
+      stats.add(lossSum, correct, measured);
+      if (!Double.isFinite(score)) {
+        throw diverged(name, "loss", score, epoch, this.batches, graph, schedule, checkpointFile, history);
+      }
+      if (pb != null) {
+        pb.stepBy(examples);
+        pb.setExtraMessage(task.barMessage(stats.meanLoss(), stats.accuracy()));
+      }
+    }
   }
 
   private void checkCompatible(Checkpoint ck, String name, int trainImages, Task task)

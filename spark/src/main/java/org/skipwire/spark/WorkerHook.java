@@ -1,0 +1,155 @@
+package org.skipwire.spark;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.apache.spark.util.CollectionAccumulator;
+import org.apache.spark.util.DoubleAccumulator;
+import org.apache.spark.util.LongAccumulator;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.skipwire.runtime.onednn.OneDnnLayers;
+import org.skipwire.runtime.train.GradientFlowListener;
+
+/**
+ * Runs on the executors, before each minibatch a worker fits. The first time it sees a worker's
+ * network (DL4J builds one per task from the configuration's JSON and the broadcast parameters) it
+ * puts skipwire's oneDNN helpers on it, as the single-machine trainer does with {@link
+ * OneDnnLayers#install}, and attaches a listener that measures each batch's training loss and
+ * accuracy as the single-machine trainer's does: the output layer's probabilities after the
+ * backward pass, before the update. The figures come back to the driver in Spark accumulators.
+ */
+final class WorkerHook implements TrainingHook {
+  private static final long serialVersionUID = 1L;
+
+  private final boolean classification;
+  final DoubleAccumulator lossSum;
+  final LongAccumulator correct;
+  final LongAccumulator measured;
+  /** Layers that got skipwire's oneDNN helpers, summed over the workers' networks. */
+  final LongAccumulator helpers;
+  /** Workers' networks seen. */
+  final LongAccumulator networks;
+  /**
+   * The driver's iteration and epoch counts when the round started, set before each round (the
+   * hook travels with the round's tasks). DL4J's worker builds its network from a clone of the
+   * configuration, and {@code ComputationGraphConfiguration.clone()} in 1.0.0-M2.1 drops both
+   * counts: without this every worker would step at iteration 0 of the learning-rate schedule.
+   */
+  int iteration;
+
+  int epoch;
+
+  /** Each update's gradient norm per layer, for the trainer's gradient-flow plot. */
+  final CollectionAccumulator<Map<String, Double>> gradientNorms;
+
+  /** Networks this JVM has prepared, with their gradient listener; weak: DL4J makes one per task. */
+  private static final Map<Model, GradientFlowListener> PREPARED =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  WorkerHook(
+      boolean classification, DoubleAccumulator lossSum, LongAccumulator correct,
+      LongAccumulator measured, LongAccumulator helpers, LongAccumulator networks,
+      CollectionAccumulator<Map<String, Double>> gradientNorms) {
+    this.classification = classification;
+    this.lossSum = lossSum;
+    this.correct = correct;
+    this.measured = measured;
+    this.helpers = helpers;
+    this.networks = networks;
+    this.gradientNorms = gradientNorms;
+  }
+
+  @Override
+  public void preUpdate(DataSet minibatch, Model model) {
+    prepare(model);
+  }
+
+  @Override
+  public void preUpdate(MultiDataSet minibatch, Model model) {
+    prepare(model);
+  }
+
+  @Override
+  public void postUpdate(DataSet minibatch, Model model) {
+    report(model);
+  }
+
+  @Override
+  public void postUpdate(MultiDataSet minibatch, Model model) {
+    report(model);
+  }
+
+  private void prepare(Model model) {
+    if (!(model instanceof ComputationGraph graph) || PREPARED.containsKey(model)) {
+      return;
+    }
+    graph.getConfiguration().setIterationCount(iteration);
+    graph.getConfiguration().setEpochCount(epoch);
+    GradientFlowListener gradients = new GradientFlowListener();
+    PREPARED.put(model, gradients);
+    networks.add(1);
+    helpers.add(OneDnnLayers.install(graph));
+    graph.addListeners(new Stats(), gradients);
+  }
+
+  private void report(Model model) {
+    GradientFlowListener gradients = PREPARED.get(model);
+    if (gradients != null) {
+      Map<String, Double> norms = gradients.endEpoch();
+      if (!norms.isEmpty()) {
+        gradientNorms.add(norms);
+      }
+    }
+  }
+
+  /** The single-machine trainer's batch figures, into this hook's accumulators. */
+  private final class Stats extends BaseTrainingListener {
+    private boolean unsupported;
+
+    @Override
+    public void onBackwardPass(Model model) {
+      if (unsupported || !(model instanceof ComputationGraph graph)) {
+        return;
+      }
+      try {
+        Layer out = graph.getNumOutputArrays() == 1 ? graph.getOutputLayer(0) : null;
+        if (!(out instanceof IOutputLayer outputLayer) || outputLayer.getLabels() == null) {
+          unsupported = true;
+          return;
+        }
+        INDArray y = outputLayer.getLabels().castTo(DataType.DOUBLE);
+        INDArray p = out.activate(false, LayerWorkspaceMgr.noWorkspaces()).castTo(DataType.DOUBLE);
+        if (p.rank() != 2 || !Arrays.equals(p.shape(), y.shape())) {
+          unsupported = true;
+          return;
+        }
+        long n = p.size(0);
+        if (classification) {
+          INDArray picked = p.mul(y).sum(1);
+          lossSum.add(
+              -Transforms.log(Transforms.max(picked, 1e-12, false), false).sumNumber().doubleValue());
+          correct.add(p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT32).sumNumber().longValue());
+        } else {
+          INDArray d = p.sub(y);
+          lossSum.add(d.mul(d).sumNumber().doubleValue() / (d.length() / (double) n));
+        }
+        measured.add(n);
+      } catch (RuntimeException e) {
+        // An output this does not understand: no figures rather than a failed task.
+        unsupported = true;
+      }
+    }
+  }
+}
