@@ -1,8 +1,10 @@
 package org.skipwire.samples.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.train.Checkpoints;
 import org.skipwire.runtime.train.TrainResult;
 import org.skipwire.runtime.train.Trainer;
 import picocli.CommandLine.Command;
@@ -36,7 +38,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
   @Option(
       names = "--checkpoint-dir",
       paramLabel = "DIR",
-      description = "where checkpoints and plots go (default: runs/<model>)")
+      description =
+          "where checkpoints and plots go (default: runs/<model>, or runs/<model>-N when that"
+              + " holds an earlier run)")
   Path checkpointDir;
 
   @Option(
@@ -48,11 +52,41 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
   public Integer call() {
     SkipwireModel network = SummaryCommand.find(model);
     TrainingData data = options.data();
-    Path dir = checkpointDir != null ? checkpointDir : Path.of("runs", network.name());
     PrintStream out = Main.stdout(spec);
+    Path dir =
+        checkpointDir != null
+            ? checkpointDir
+            : defaultCheckpointDir(network.name(), resume || options.overwrite, out);
     Trainer trainer = new Trainer(options.plan(dir, resume), out).overwrite(options.overwrite);
     TrainResult result = data.train(trainer, network);
     out.flush();
     return result == null ? 1 : 0;
+  }
+
+  /**
+   * {@code runs/<model>}, or where that already holds a run that this one neither resumes nor
+   * overwrites, the first free {@code runs/<model>-N}, named in a note: running the same command
+   * twice keeps both runs instead of refusing the second (a directory given with {@code
+   * --checkpoint-dir} is never replaced by another; the trainer refuses it instead).
+   */
+  static Path defaultCheckpointDir(String model, boolean reuse, PrintStream out) {
+    return defaultCheckpointDir(Path.of("runs"), model, reuse, out);
+  }
+
+  static Path defaultCheckpointDir(Path runs, String model, boolean reuse, PrintStream out) {
+    Path dir = runs.resolve(model);
+    if (reuse || !Checkpoints.exists(dir)) {
+      return dir;
+    }
+    for (int n = 2; ; n++) {
+      Path next = runs.resolve(model + "-" + n);
+      if (!Files.exists(next)) {
+        out.printf(
+            "note: %s holds an earlier run (continue it with --resume, replace it with"
+                + " --overwrite); this run writes to %s%n",
+            dir, next);
+        return next;
+      }
+    }
   }
 }

@@ -158,4 +158,22 @@ class BadRunsTest {
         List.of("skipwire: --preset: unknown preset 'deep'; expected one of degradation, mlp"),
         r.err().lines().toList());
   }
+
+  @Test
+  void theDefaultDirectoryMovesOnInsteadOfReplacingAnEarlierRun() throws IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream out = new java.io.PrintStream(bytes, true, "UTF-8");
+    Path runs = dir.resolve("runs");
+    assertEquals(runs.resolve("m"), TrainCommand.defaultCheckpointDir(runs, "m", false, out));
+    Files.createDirectories(runs.resolve("m"));
+    Files.writeString(runs.resolve("m").resolve("checkpoint.zip"), "earlier run");
+    Files.createDirectories(runs.resolve("m-2")); // exists, even without a checkpoint: skipped
+    assertEquals(runs.resolve("m-3"), TrainCommand.defaultCheckpointDir(runs, "m", false, out));
+    assertEquals(
+        "note: " + runs.resolve("m") + " holds an earlier run (continue it with --resume, replace"
+            + " it with --overwrite); this run writes to " + runs.resolve("m-3"),
+        bytes.toString("UTF-8").strip());
+    // --resume and --overwrite mean the earlier run itself.
+    assertEquals(runs.resolve("m"), TrainCommand.defaultCheckpointDir(runs, "m", true, out));
+  }
 }

@@ -92,7 +92,11 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
   public Integer call() {
     SkipwireModel network = SummaryCommand.find(model);
     TrainingData data = options.data();
-    Path dir = checkpointDir != null ? checkpointDir : Path.of("runs", network.name());
+    PrintStream out = Main.stdout(spec);
+    Path dir =
+        checkpointDir != null
+            ? checkpointDir
+            : TrainCommand.defaultCheckpointDir(network.name(), resume || options.overwrite, out);
     TrainingPlan plan = options.plan(dir, resume);
     if (averagingFrequency < 1) {
       throw new Main.UserError("--averaging-frequency must be at least 1, got " + averagingFrequency);
@@ -103,7 +107,6 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
     if (workers != null) {
       checkSplits(plan.batch(), workers);
     }
-    PrintStream out = Main.stdout(spec);
     try (JavaSparkContext sc = SparkContexts.create(master, "skipwire " + network.name(), conf)) {
       int w = workers != null ? workers : sc.defaultParallelism();
       checkSplits(plan.batch(), w);
@@ -113,7 +116,7 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
           "spark %s on %s: %d workers, %d images each per step, parameters averaged every %s%n",
           sc.version(), sc.master(), w, plan.batch() / w,
           averagingFrequency == 1 ? "batch" : averagingFrequency + " batches");
-      Trainer trainer = new Trainer(plan, out).epochFit(fit);
+      Trainer trainer = new Trainer(plan, out).overwrite(options.overwrite).epochFit(fit);
       TrainResult result = data.train(trainer, network);
       if (fit.helpersPerWorkerNetwork() >= 0) {
         out.printf(
