@@ -192,10 +192,15 @@ public final class GraphCheck {
   }
 
   /**
-   * Removes the bias of every convolution whose output reaches a batch norm through nothing but
-   * sums and zero padding: the norm subtracts the mean, so such a bias could never matter. This is
-   * the rule the reference implementations follow (conv then BN, pre-activation units, a
-   * pre-activation stem feeding both a unit's BN and its identity shortcut).
+   * Removes the bias of every convolution whose output reaches batch norm on every path: the norm
+   * subtracts the per-channel batch mean, so a per-channel constant added before it can never change
+   * the network's output (training or inference, where the running mean absorbs it). The bias
+   * survives the path only through ops that commute with a per-channel shift, {@code op(x + c) =
+   * op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}. Every
+   * other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps it.
+   * This is the rule the reference implementations follow (conv then BN, pre-activation units, a
+   * pre-activation stem feeding both a unit's BN and its identity shortcut, a stem whose max pool
+   * feeds pre-activation units).
    */
   private static List<Graph.Section> dropNormalisedBiases(List<Graph.Section> sections) {
     Map<String, List<Vertex>> consumers = new HashMap<>();
@@ -230,15 +235,33 @@ public final class GraphCheck {
   }
 
   /**
-   * Ops that carry a per-channel constant through unchanged, up to where it came from. Dropout does
-   * so in expectation; the reference implementations (Wide ResNet) drop that bias too.
+   * Ops that carry a per-channel constant through as a per-channel constant: sums and the shortcut
+   * ops (zero padding subsamples and appends zero channels, concatenation keeps each channel), the
+   * scalar mixes of ReZero and gated skips ({@code alpha (x + c) = alpha x + alpha c}), max pooling
+   * (the maximum of shifted values is the shifted maximum; DL4J's max pool skips padded cells
+   * rather than reading zeros, measured), average pooling without padding (DL4J's padded average
+   * divides by the cells inside the input, which would commute too, but PyTorch's default counts
+   * the padding and then the border windows mix the constant with zeros, so a padded average keeps
+   * the bias), nearest-neighbour upsampling, global average pooling, the
+   * last step of a sequence and the identity. Dropout does so in expectation only; the reference
+   * implementations (Wide ResNet) drop that bias too. Not in the list: every nonlinearity, weighted
+   * ops (a padded convolution turns a constant into a border pattern), stochastic depth (per
+   * example it keeps or drops the constant, which a batch mean cannot remove), channel scaling
+   * (squeeze-excitation multiplies by an input-dependent factor), layer norm (it removes a shift
+   * shared by all channels, not one per channel).
    */
   private static boolean passesBiasThrough(GraphOp op) {
     return op instanceof GraphOp.Add
         || op instanceof GraphOp.ZeroPad
         || op instanceof GraphOp.Merge
         || op instanceof GraphOp.Dropout
-        || (op instanceof GraphOp.Pool p && !p.max() && p.padding() == 0);
+        || op instanceof GraphOp.Scale
+        || op instanceof GraphOp.GatedSkip
+        || op instanceof GraphOp.Upsample
+        || op instanceof GraphOp.GlobalAvgPool
+        || op instanceof GraphOp.LastStep
+        || (op instanceof GraphOp.Activation a && a.fn() == Nonlinearity.IDENTITY)
+        || (op instanceof GraphOp.Pool p && (p.max() || p.padding() == 0));
   }
 
   private static boolean normalised(String vertex, Map<String, List<Vertex>> consumers) {
@@ -422,19 +445,12 @@ public final class GraphCheck {
     }
     if (kind == ShortcutKind.NONE) {
       used[0] = "no";
-      if (context.preActivation()) {
+      // The block's own choice of what follows the sum holds without the sum too: IDENTITY keeps a
+      // linear bottleneck linear (MobileNetV2), pre-activation blocks have nothing after it.
+      if (context.preActivation() || residual.sumActivation() == Nonlinearity.IDENTITY) {
         return f;
       }
-      String relu = path + ".relu";
-      sink.add(
-          new Vertex(
-              relu,
-              new GraphOp.Activation(Nonlinearity.RELU),
-              List.of(f.vertex()),
-              f.shape(),
-              0,
-              0));
-      return new Flow(relu, f.shape());
+      return activation(path, f, residual.sumActivation(), sink);
     }
     Flow shortcut =
         shortcut(
