@@ -62,6 +62,8 @@ public final class SkipwireProcessor extends AbstractProcessor {
   private static final List<Class<?>> SUPPORTED =
       List.of(
           Network.class,
+          org.skipwire.Variant.class,
+          org.skipwire.Variants.class,
           ResidualBlock.class,
           DenseConnect.class,
           HighwayGate.class,
@@ -100,6 +102,15 @@ public final class SkipwireProcessor extends AbstractProcessor {
   /** Network names written so far, to the class that uses each. */
   private final Map<String, String> names = new HashMap<>();
 
+  /** javac's tree API, or null under a compiler without it. */
+  private com.sun.source.util.Trees trees() {
+    try {
+      return com.sun.source.util.Trees.instance(processingEnv);
+    } catch (IllegalArgumentException | LinkageError e) {
+      return null;
+    }
+  }
+
   @Override
   public Set<String> getSupportedAnnotationTypes() {
     return SUPPORTED.stream().map(Class::getCanonicalName).collect(Collectors.toSet());
@@ -118,7 +129,7 @@ public final class SkipwireProcessor extends AbstractProcessor {
       }
     }
     List<Problem> problems = new ArrayList<>();
-    Reporter reporter = new Reporter(processingEnv.getMessager(), sourceTypes);
+    Reporter reporter = new Reporter(processingEnv.getMessager(), sourceTypes, trees());
     new MisplacedCheck(problems).check(round);
     problems.forEach(reporter::report);
 
@@ -152,9 +163,9 @@ public final class SkipwireProcessor extends AbstractProcessor {
   private void process(TypeElement type, Reporter reporter, boolean lastRound) {
     List<Problem> problems = new ArrayList<>();
     NetworkReader reader = new NetworkReader(processingEnv.getElementUtils(), problems);
-    Optional<org.skipwire.processor.model.Network> network;
+    List<org.skipwire.processor.model.Network> members;
     try {
-      network = reader.read(type);
+      members = reader.readMembers(type);
     } catch (NetworkReader.UnresolvedType e) {
       if (!lastRound) {
         deferred.add(type.getQualifiedName().toString());
@@ -162,22 +173,39 @@ public final class SkipwireProcessor extends AbstractProcessor {
       // In the last round javac itself reports the missing type; a second message adds nothing.
       return;
     }
-    if (network.isEmpty()) {
+    if (members.isEmpty()) {
       problems.forEach(reporter::report);
       return;
     }
-    GraphCheck.Result result = GraphCheck.check(network.get());
-    problems.addAll(result.problems());
-    String name = network.get().name();
-    String previous = names.putIfAbsent(name, type.getQualifiedName().toString());
-    if (previous != null && !previous.contentEquals(type.getQualifiedName())) {
-      problems.add(Message.DUPLICATE_NAME.at(ElementOrigin.of(type), name, previous));
+    // Every member is checked on its own; nothing is written unless all of them are clean.
+    Map<Problem, List<String>> byMember = new LinkedHashMap<>();
+    List<GraphCheck.Result> results = new ArrayList<>();
+    for (org.skipwire.processor.model.Network network : members) {
+      GraphCheck.Result result = GraphCheck.check(network);
+      results.add(result);
+      List<Problem> found = new ArrayList<>(result.problems());
+      String name = network.name();
+      String previous = names.putIfAbsent(name, type.getQualifiedName().toString());
+      if (previous != null && !previous.contentEquals(type.getQualifiedName())) {
+        found.add(Message.DUPLICATE_NAME.at(ElementOrigin.of(type), name, previous));
+      }
+      for (Problem p : found) {
+        byMember.computeIfAbsent(p, k -> new ArrayList<>()).add(name);
+      }
     }
+    boolean family = NetworkReader.isFamily(type);
+    byMember.forEach(
+        (p, in) -> problems.add(family && in.size() < members.size() ? p.inMembers(in) : p));
     if (!problems.isEmpty()) {
       problems.forEach(reporter::report);
       return;
     }
-    JavaFile file = GraphWriter.write(result.graph());
+    for (GraphCheck.Result result : results) {
+      write(type, GraphWriter.write(result.graph()));
+    }
+  }
+
+  private void write(TypeElement type, JavaFile file) {
     String qualified =
         file.packageName().isEmpty()
             ? file.typeSpec().name()

@@ -105,6 +105,21 @@ public enum Message {
       "stage-stride", "%s: %s = STAGE needs an enclosing @Stage; give a number"),
   BAD_NAME("bad-name", "network name \"%s\" %s"),
   DUPLICATE_NAME("duplicate-name", "network name \"%s\" is also used by %s"),
+  VARIANT_VALUES(
+      "variant-values",
+      "@Variant(name = \"%s\") gives %d %s for the %d stages with %s = VARIANT; give one per stage"),
+  VARIANT_MISSING(
+      "variant-missing",
+      "%s: %s = VARIANT needs @Variant on network %s to give each member's value; give a number"),
+  VARIANT_IN_BLOCK(
+      "variant-in-block",
+      "%s: %s = VARIANT belongs on a stage of the network; block %s is the same in every member"),
+  VARIANT_UNUSED("variant-unused", "@Variant(name = \"%s\") sets %s, but %s; remove it"),
+  VARIANT_CLASS("variant-class", "@Variant(name = \"%s\"): className \"%s\" %s"),
+  FAMILY_NAME(
+      "family-name",
+      "@Network(name = \"%s\") has no effect on a family: each @Variant names its member; remove"
+          + " it"),
   UNRESOLVED("unresolved-type", "%s: type %s cannot be found"),
   INTERNAL("internal-error", "internal error while processing %s: %s; please report it");
 

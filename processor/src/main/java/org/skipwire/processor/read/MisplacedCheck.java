@@ -1,6 +1,7 @@
 package org.skipwire.processor.read;
 
 import java.util.List;
+import java.util.Set;
 import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
@@ -11,6 +12,8 @@ import org.skipwire.ResidualBlock;
 import org.skipwire.Shortcut;
 import org.skipwire.Stage;
 import org.skipwire.StochasticDepth;
+import org.skipwire.Variant;
+import org.skipwire.Variants;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 
@@ -60,6 +63,18 @@ public final class MisplacedCheck {
             e,
             StochasticDepth.class,
             "@StochasticDepth applies to @Network classes; "
+                + e.getSimpleName()
+                + " is not a @Network");
+      }
+    }
+    for (Element e :
+        round.getElementsAnnotatedWithAny(Set.of(Variant.class, Variants.class))) {
+      if (!Annotations.has(e, Network.class)) {
+        Class<?> which = Annotations.has(e, Variant.class) ? Variant.class : Variants.class;
+        report(
+            e,
+            which,
+            "@Variant applies to @Network classes, each one member of the family; "
                 + e.getSimpleName()
                 + " is not a @Network");
       }

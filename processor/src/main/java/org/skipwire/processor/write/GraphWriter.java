@@ -52,7 +52,7 @@ public final class GraphWriter {
   private GraphWriter() {}
 
   public static String className(Network network) {
-    return network.simpleName() + "Graph";
+    return network.graphName() + "Graph";
   }
 
   public static JavaFile write(Graph graph) {
