@@ -37,6 +37,7 @@ final class Dl4jNames {
   static final ClassName SKIPWIRE_MODEL = ClassName.get(RUNTIME, "SkipwireModel");
   static final ClassName TRAINING = ClassName.get(RUNTIME, "Training");
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
+  static final ClassName GRAPH_WIRING = ClassName.get(RUNTIME, "GraphWiring");
   static final ClassName ZERO_PAD_CHANNELS_VERTEX =
       ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
   static final ClassName HIGHWAY_GATE_VERTEX =
