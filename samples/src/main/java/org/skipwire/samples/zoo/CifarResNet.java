@@ -21,7 +21,8 @@ import org.skipwire.Variant;
  * The ResNets for CIFAR-10 (He et al. 2015, section 4.2): 6n+2 layers, three stages of n basic
  * blocks at 16, 32 and 64 channels. Option A (the plain names) carries the input over a shape
  * change with zero-padded identity shortcuts, no extra parameters; option B ({@code -b}) with 1x1
- * projections where the shape changes.
+ * projections where the shape changes. ResNet-1202 (n = 200, 19,421,274 parameters) is the
+ * paper's deepest, the one that overfits.
  */
 @Network(input = @Input(channels = 3, height = 32, width = 32))
 @Variant(name = "cifar-resnet20", className = "CifarResNet20", blocks = {3, 3, 3}, shortcut = ZERO_PAD)
@@ -32,6 +33,11 @@ import org.skipwire.Variant;
     name = "cifar-resnet110",
     className = "CifarResNet110",
     blocks = {18, 18, 18},
+    shortcut = ZERO_PAD)
+@Variant(
+    name = "cifar-resnet1202",
+    className = "CifarResNet1202",
+    blocks = {200, 200, 200},
     shortcut = ZERO_PAD)
 @Variant(
     name = "cifar-resnet20-b",
