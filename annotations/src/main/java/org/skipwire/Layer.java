@@ -18,4 +18,11 @@ public interface Layer {
    * the i-th entry of {@link Variant#blocks()} or {@link Variant#widths()}.
    */
   int VARIANT = -2;
+
+  /**
+   * For {@link Conv#groups()}: as many groups as the convolution has input channels, a depthwise
+   * convolution (MobileNet), whatever that number is where the block stands. Without {@code
+   * filters} or {@code width} it keeps its input's channels.
+   */
+  int DEPTHWISE = -3;
 }

@@ -93,12 +93,15 @@ class ErroneousDslTest {
     String b = text(c, "demo.TinyBGraph");
     assertTrue(a.contains("NAME = \"tiny-a\""), a);
     assertTrue(b.contains("NAME = \"tiny-b\""), b);
-    // tiny-a: projection into s2 (8 -> 16); tiny-b: zero padding, 5 classes, s2.b2 exists.
-    assertTrue(a.contains("s2.b0.shortcut.bn"), a);
-    assertFalse(b.contains("s2.b0.shortcut.bn"), b);
-    assertTrue(b.contains("s2.b2.conv2"), b);
-    assertFalse(a.contains("s1.b1.conv1"), a);
-    assertTrue(b.contains("List.of(5)"), b);
+    // tiny-a: one block per stage, a projection into s2 (8 -> 16 channels): stem 216 + 16, s1
+    // 2 x (576 + 16), s2 1,152 + 32 + 2,304 + 32 + 128 + 32, fc 34.
+    assertTrue(a.contains("TRAINABLE_PARAMS = 5_130L"), a);
+    assertFalse(a.contains("ZeroPadChannelsVertex"), a);
+    // tiny-b: 2 and 3 blocks at 8 channels, zero padding across the stride, 5 classes.
+    assertTrue(b.contains("TRAINABLE_PARAMS = 6_197L"), b);
+    assertTrue(b.contains("ZeroPadChannelsVertex"), b);
+    assertTrue(b.contains("s2.b2"), b);
+    assertTrue(b.contains("output [5]"), b);
     assertEquals(2, c.generatedSourceFiles().size());
   }
 

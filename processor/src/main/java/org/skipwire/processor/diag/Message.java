@@ -47,6 +47,10 @@ public enum Message {
   WIDTH_OUTSIDE_BLOCK(
       "width-outside-block",
       "%s: width = %d is a multiple of a block's base width, and the trunk has none; use %s = n"),
+  EXPANSION_OUTSIDE_BLOCK(
+      "expansion-outside-block",
+      "%s: expansion = %d multiplies a block's input channels, and the trunk has no block; use"
+          + " filters = n"),
   MISSING_SIZE("missing-size", "%s: @%s on the trunk needs %s = n"),
   NO_OUTPUT(
       "no-output", "network %s has no @Output step; end the trunk with @Dense(units = n) @Output"),

@@ -402,7 +402,8 @@ public final class NetworkReader {
                     c.groups(),
                     c.dilation(),
                     c.causal(),
-                    c.origin())));
+                    c.origin(),
+                    c.expansion())));
       } else {
         problems.add(
             Message.VARIANT_UNUSED.at(
@@ -669,7 +670,8 @@ public final class NetworkReader {
               annotations.intValue(m, "groups"),
               annotations.intValue(m, "dilation"),
               annotations.booleanValue(m, "causal"),
-              at);
+              at,
+              annotations.intValue(m, "expansion"));
       case "Dense" ->
           new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
       case "MaxPool", "AvgPool" ->

@@ -75,6 +75,9 @@ public final class GraphCheck {
 
   private static final Context TRUNK = new Context(0, 1, 1, Order.POST, null);
 
+  /** The channels entering the block instance being lowered, for {@code @Conv(expansion = t)}. */
+  private int blockInputChannels;
+
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
 
@@ -314,6 +317,8 @@ public final class GraphCheck {
               : (int) Math.round(stageWidth + (double) (i + 1) * stage.widen() / stage.blocks());
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
+      int outerBlockInput = blockInputChannels;
+      blockInputChannels = flow.shape().channels();
       String how;
       if (block.connection() instanceof Connection.Residual r) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
@@ -387,6 +392,7 @@ public final class GraphCheck {
                   + how
               : null;
       runs.add(new Graph.BlockRun(note, sink));
+      blockInputChannels = outerBlockInput;
     }
     return flow;
   }
@@ -436,6 +442,9 @@ public final class GraphCheck {
     Flow f = branch(block, path, x, context, sink, context.preActivation() ? preActivated : null);
     if (residual.squeezeExcite() != null) {
       f = squeezeExcite(path, f, residual.squeezeExcite(), context, sink);
+    }
+    if (kind == ShortcutKind.IDENTITY_OR_NONE) {
+      kind = f.shape().equals(x.shape()) ? ShortcutKind.IDENTITY : ShortcutKind.NONE;
     }
     if (survival < 1.0) {
       String drop = path + ".droppath";
@@ -502,6 +511,9 @@ public final class GraphCheck {
         new Vertex(
             shake, new GraphOp.ShakeShake(), List.of(a.vertex(), b.vertex()), a.shape(), 0, 0));
     Flow f = new Flow(shake, a.shape());
+    if (kind == ShortcutKind.IDENTITY_OR_NONE) {
+      kind = f.shape().equals(x.shape()) ? ShortcutKind.IDENTITY : ShortcutKind.NONE;
+    }
     if (kind == ShortcutKind.NONE) {
       used[0] = "no";
       return f;
@@ -955,21 +967,28 @@ public final class GraphCheck {
       int span = (c.kernel() - 1) * dilation + 1;
       int padding = c.padding() == -1 ? (span - 1) / 2 : c.padding();
       Shape spatial = window(c.origin(), path, shape, span, stride, padding);
-      int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
-      if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
+      int groups = c.groups() == Layer.DEPTHWISE ? shape.channels() : c.groups();
+      int nOut =
+          c.filters() > 0
+              ? c.filters()
+              : c.expansion() > 0
+                  ? c.expansion() * blockInputChannels
+                  : c.groups() == Layer.DEPTHWISE && c.width() == 0
+                      ? shape.channels()
+                      : Math.max(c.width(), 1) * context.baseWidth();
+      if (shape.channels() % groups != 0 || nOut % groups != 0) {
         report(
             Message.GROUPS.at(
                 c.origin().attribute("groups"),
                 path,
                 shape,
                 spatial.withChannels(nOut),
-                c.groups()));
+                groups));
         throw new ShapeUnknown();
       }
       boolean bias = true; // until dropNormalisedBiases sees what reads it
       long params =
-          (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut
-              + (bias ? nOut : 0);
+          (long) c.kernel() * c.kernel() * (shape.channels() / groups) * nOut + (bias ? nOut : 0);
       Shape out = spatial.withChannels(nOut);
       sink.add(
           new Vertex(
@@ -980,7 +999,7 @@ public final class GraphCheck {
                   padding,
                   shape.channels(),
                   nOut,
-                  c.groups(),
+                  groups,
                   dilation,
                   bias,
                   layer.output() == null ? folded : Nonlinearity.IDENTITY),

@@ -237,8 +237,26 @@ final class StaticCheck {
       if (c.padding() < -1) {
         outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
       }
-      checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
-      atLeast(at, name, "groups", c.groups(), 1);
+      checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock || c.expansion() > 0);
+      if (c.expansion() < 0) {
+        outOfRange(
+            at.attribute("expansion"), name, "expansion", c.expansion(), "must be at least 1");
+      } else if (c.expansion() > 0) {
+        if (c.filters() > 0 || c.width() > 0) {
+          outOfRange(
+              at.attribute("expansion"),
+              name,
+              "expansion",
+              c.expansion(),
+              "excludes " + (c.filters() > 0 ? "filters" : "width") + ": keep one");
+        } else if (!inBlock) {
+          problems.add(
+              Message.EXPANSION_OUTSIDE_BLOCK.at(at.attribute("expansion"), name, c.expansion()));
+        }
+      }
+      if (c.groups() != Layer.DEPTHWISE) {
+        atLeast(at, name, "groups", c.groups(), 1);
+      }
       if (c.dilation() == Layer.STAGE) {
         if (!inBlock) {
           problems.add(

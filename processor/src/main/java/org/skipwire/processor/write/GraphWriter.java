@@ -250,7 +250,11 @@ public final class GraphWriter {
             && affine(first.method(), items.subList(j, end + 1)) != null) {
           end++;
         }
-        if (end - j >= 3 && output != null) {
+        // The loop names block i's input after block i - 1's output as the loop's own calls name
+        // theirs; a first block that reads another method's output (a stage whose first block has
+        // no shortcut, say) is written on its own and the loop starts one later.
+        String own = first.instance().output().substring(first.instance().prefix().length());
+        if (end - j >= 3 && output != null && output.equals(own)) {
           List<CodeBlock> args = affine(first.method(), items.subList(j, end));
           result.add(new Loop(first.method(), stage, index, index + end - j, output, args));
           j = end;

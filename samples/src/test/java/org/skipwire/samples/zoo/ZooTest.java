@@ -53,6 +53,8 @@ class ZooTest {
           // torchvision's DenseNet(32, (6, 12, 64, 48), 64), counted with PyTorch.
           Map.entry("densenet264", 33_337_704L),
           Map.entry("densenet-bc-100-12", densenetBC(100, 12)),
+          // torchvision's mobilenet_v2, counted with PyTorch.
+          Map.entry("mobilenet-v2", 3_504_872L),
           Map.entry("highway-mlp", highwayMlp()),
           Map.entry("highway-conv", highwayConv()),
           Map.entry("unet", unet(1, 2, 16, 32, 64, 128)),
