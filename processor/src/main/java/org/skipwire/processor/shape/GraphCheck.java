@@ -577,11 +577,7 @@ public final class GraphCheck {
     Shape shape = x.shape();
     if (shape.isSequence()) {
       report(
-          Message.MISPLACED.at(
-              context.site(),
-              path
-                  + ": a highway gate mixes feature maps or flat vectors, not the sequence "
-                  + shape));
+          Message.HIGHWAY_SEQUENCE.at(context.site(), path, shape));
       return x;
     }
     boolean conv = !shape.isFlat();
@@ -931,9 +927,7 @@ public final class GraphCheck {
       int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
       if (c.groups() != 1 && dilation != 1) {
         report(
-            Message.MISPLACED.at(
-                c.origin().attribute("dilation"),
-                path + ": a grouped convolution cannot also be dilated; keep one of the two"));
+            Message.GROUPED_DILATED.at(c.origin().attribute("dilation"), path));
         throw new ShapeUnknown();
       }
       int span = (c.kernel() - 1) * dilation + 1;
@@ -1164,12 +1158,7 @@ public final class GraphCheck {
   private void refuseSequenceOutput(LayerStep layer, String path, Shape shape) throws ShapeUnknown {
     if (layer.output() != null) {
       report(
-          Message.MISPLACED.at(
-              layer.output().origin(),
-              path
-                  + ": @Output on a sequence "
-                  + shape
-                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+          Message.SEQUENCE_OUTPUT.at(layer.output().origin(), path, shape));
       throw new ShapeUnknown();
     }
   }
@@ -1198,9 +1187,7 @@ public final class GraphCheck {
     Shape shape = in.shape();
     if (c.groups() != 1) {
       report(
-          Message.MISPLACED.at(
-              c.origin().attribute("groups"),
-              path + ": groups apply to 2-D convolutions, not to the sequence " + shape));
+          Message.SEQUENCE_GROUPS.at(c.origin().attribute("groups"), path, shape));
       throw new ShapeUnknown();
     }
     refuseSequenceOutput(layer, path, shape);
