@@ -350,8 +350,7 @@ class ErroneousDslTest {
     assertThat(c).hadErrorCount(1);
     assertThat(c)
         .hadErrorContaining(
-            "[skipwire/misplaced] @Variant applies to @Network classes, each one member of the"
-                + " family; Stray is not a @Network")
+            "[skipwire/misplaced] @Variant applies to @Network classes; Stray is not a @Network")
         .inFile(src)
         .onLineContaining("@Variant");
     assertNothingGenerated(src);

@@ -91,7 +91,37 @@ public enum Message {
       "concat-in-block",
       "%s: @Concat names trunk steps and belongs on a field of the network, not of block %s"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
-  MISPLACED("misplaced", "%s"),
+  CLASS_ONLY("misplaced", "@%s applies to classes; %s is %s"),
+  BLOCK_FIELD_ONLY("misplaced", "@%s applies to block fields; %s is a Layer"),
+  LAYER_FIELD_ONLY("misplaced", "@%s applies to Layer fields; %s is a %s stage"),
+  RESIDUAL_ONLY("misplaced", "@%s applies to @ResidualBlock classes; %s is not a @ResidualBlock"),
+  NETWORK_ONLY("misplaced", "@%s applies to @Network classes; %s is not a @Network"),
+  SHORTCUT_PLACE(
+      "misplaced",
+      "@Shortcut applies to @ResidualBlock classes and their stage fields; %s is not a"
+          + " @ResidualBlock"),
+  STATIC_FIELD("misplaced", "@%s applies to instance fields; static field %s is not a step"),
+  FIELD_OWNER(
+      "misplaced", "@%s applies to fields of a @Network or block class; %s is neither"),
+  TWO_NORMS("misplaced", "@LayerNorm and @BatchNorm both normalise %s; keep one"),
+  DROPOUT_ON_OUTPUT(
+      "misplaced", "@Dropout cannot share a field with @Output; put it on the field before"),
+  BATCH_NORM_ON_OUTPUT(
+      "misplaced",
+      "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"),
+  TRANSITION_NORM(
+      "misplaced", "@Transition runs its own batch norm and ReLU; remove @%s from %s"),
+  GATED_AND_REZERO("misplaced", "@GatedSkip and @ReZero both scale the branch of %s; keep one"),
+  HIGHWAY_SEQUENCE(
+      "misplaced", "%s: a highway gate mixes feature maps or flat vectors, not the sequence %s"),
+  GROUPED_DILATED(
+      "misplaced", "%s: a grouped convolution cannot also be dilated; keep one of the two"),
+  SEQUENCE_OUTPUT(
+      "misplaced",
+      "%s: @Output on a sequence %s is not supported; reduce it first with @LastStep or"
+          + " @GlobalAvgPool"),
+  SEQUENCE_GROUPS(
+      "misplaced", "%s: groups apply to 2-D convolutions, not to the sequence %s"),
   NOT_A_STEP(
       "not-a-step",
       "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block"
@@ -124,7 +154,14 @@ public enum Message {
       "family-name",
       "@Network(name = \"%s\") has no effect on a family: each @Variant names its member; remove"
           + " it"),
-  UNRESOLVED("unresolved-type", "%s: type %s cannot be found"),
+  UNRESOLVED(
+      "unresolved-type",
+      "network %s is not generated: {%s} does not resolve after the last round; fix the error javac"
+          + " reports there"),
+  GRAPH_CLASS_TAKEN(
+      "graph-class-taken",
+      "cannot write %s for network %s: %s; rename the network class or the other type"),
+  TOO_LARGE("too-large", "%s: %s = %s is larger than the limit %,d; %s"),
   INTERNAL("internal-error", "internal error while processing %s: %s; please report it");
 
   private final String id;

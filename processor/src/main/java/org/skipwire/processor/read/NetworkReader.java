@@ -453,9 +453,8 @@ public final class NetworkReader {
     AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
     if (type.getKind() != ElementKind.CLASS) {
       problems.add(
-          Message.MISPLACED.at(
-              ElementOrigin.of(type, network),
-              "@Network applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+          Message.CLASS_ONLY.at(
+              ElementOrigin.of(type, network), "Network", type.getSimpleName(), kindName(type)));
       return Optional.empty();
     }
     int before = problems.size();
@@ -537,13 +536,8 @@ public final class NetworkReader {
       Optional<AnnotationMirror> m = Annotations.find(field, misplaced);
       if (m.isPresent()) {
         problems.add(
-            Message.MISPLACED.at(
-                ElementOrigin.of(field, m.get()),
-                "@"
-                    + misplaced.getSimpleName()
-                    + " applies to block fields; "
-                    + name
-                    + " is a Layer"));
+            Message.BLOCK_FIELD_ONLY.at(
+                ElementOrigin.of(field, m.get()), misplaced.getSimpleName(), name));
         ok = false;
       }
     }
@@ -577,9 +571,7 @@ public final class NetworkReader {
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
         problems.add(
-            Message.MISPLACED.at(
-                ElementOrigin.of(field, layerNorm.get()),
-                "@LayerNorm and @BatchNorm both normalise " + name + "; keep one"));
+            Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
         return Optional.empty();
       }
       batchNorm =
@@ -610,9 +602,7 @@ public final class NetworkReader {
             .orElse(null);
     if (output != null && dropout != null) {
       problems.add(
-          Message.MISPLACED.at(
-              dropout.origin(),
-              "@Dropout cannot share a field with @Output; put it on the field before"));
+          Message.DROPOUT_ON_OUTPUT.at(dropout.origin()));
       return Optional.empty();
     }
     if (weight == null && batchNorm == null && activation == null && dropout == null) {
@@ -625,22 +615,15 @@ public final class NetworkReader {
     }
     if (output != null && batchNorm != null) {
       problems.add(
-          Message.MISPLACED.at(
-              batchNorm.origin(),
-              "@BatchNorm cannot share a field with @Output; the output layer is the network's last"
-                  + " op"));
+          Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
       org.skipwire.processor.model.Origin extra =
           batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
       problems.add(
-          Message.MISPLACED.at(
-              extra,
-              "@Transition runs its own batch norm and ReLU; remove @"
-                  + (batchNorm != null ? "BatchNorm" : "Activation")
-                  + " from "
-                  + name));
+          Message.TRANSITION_NORM.at(
+              extra, batchNorm != null ? "BatchNorm" : "Activation", name));
       return Optional.empty();
     }
     return Optional.of(
@@ -708,15 +691,11 @@ public final class NetworkReader {
       Optional<AnnotationMirror> m = Annotations.find(field, layerAnnotation);
       if (m.isPresent()) {
         problems.add(
-            Message.MISPLACED.at(
+            Message.LAYER_FIELD_ONLY.at(
                 ElementOrigin.of(field, m.get()),
-                "@"
-                    + layerAnnotation.getSimpleName()
-                    + " applies to Layer fields; "
-                    + name
-                    + " is a "
-                    + blockType.getSimpleName()
-                    + " stage"));
+                layerAnnotation.getSimpleName(),
+                name,
+                blockType.getSimpleName()));
         ok = false;
       }
     }
@@ -832,14 +811,11 @@ public final class NetworkReader {
       }
       if (type.getKind() != ElementKind.CLASS) {
         problems.add(
-            Message.MISPLACED.at(
+            Message.CLASS_ONLY.at(
                 ElementOrigin.of(type, mirror),
-                "@"
-                    + simpleName(mirror)
-                    + " applies to classes; "
-                    + type.getSimpleName()
-                    + " is "
-                    + kindName(type)));
+                simpleName(mirror),
+                type.getSimpleName(),
+                kindName(type)));
       }
       ElementOrigin origin = ElementOrigin.of(type, mirror);
       Connection connection =
@@ -886,11 +862,7 @@ public final class NetworkReader {
     Connection.Mix mix = Connection.Mix.SUM;
     if (rezero.isPresent() && gated.isPresent()) {
       problems.add(
-          Message.MISPLACED.at(
-              ElementOrigin.of(type, gated.get()),
-              "@GatedSkip and @ReZero both scale the branch of "
-                  + type.getSimpleName()
-                  + "; keep one"));
+          Message.GATED_AND_REZERO.at(ElementOrigin.of(type, gated.get()), type.getSimpleName()));
     } else if (rezero.isPresent()) {
       mix =
           new Connection.Mix(Connection.Mix.Kind.REZERO, 0.0, ElementOrigin.of(type, rezero.get()));

@@ -108,9 +108,68 @@ public final class GraphCheck {
       return new Result(null, List.copyOf(check.problems));
     }
     Graph graph = check.lower(network);
+    if (graph != null && check.problems.isEmpty()) {
+      check.checkTotals(graph);
+    }
     return check.problems.isEmpty()
         ? new Result(graph, List.of())
         : new Result(null, List.copyOf(check.problems));
+  }
+
+  /**
+   * Every size positive and at most {@link Limits#MAX_SIZE}, the vertices and parameters within
+   * their limits, all summed exactly: what the generated code and DL4J will be given.
+   */
+  private void checkTotals(Graph graph) {
+    List<Vertex> vertices = graph.vertices();
+    Origin at = graph.network().origin();
+    String network = graph.network().simpleName();
+    if (vertices.size() > Limits.MAX_VERTICES) {
+      report(
+          Message.TOO_LARGE.at(
+              at, network, "vertices", vertices.size(), Limits.MAX_VERTICES, "use fewer blocks"));
+      return;
+    }
+    long params = 0;
+    for (Vertex v : vertices) {
+      for (int d : v.shape().dims()) {
+        if (d < 1 || d > Limits.MAX_SIZE) {
+          report(
+              Message.TOO_LARGE.at(
+                  at,
+                  v.name(),
+                  "a size of " + v.shape(),
+                  d,
+                  Limits.MAX_SIZE,
+                  "use fewer or narrower blocks"));
+          return;
+        }
+      }
+      try {
+        params = Math.addExact(params, v.params());
+      } catch (ArithmeticException e) {
+        params = Long.MAX_VALUE;
+      }
+    }
+    if (params > Limits.MAX_PARAMS) {
+      report(
+          Message.TOO_LARGE.at(
+              at, network, "parameters", params, Limits.MAX_PARAMS, "use fewer or narrower layers"));
+    }
+  }
+
+  /**
+   * A computed channel count or length, refused with {@code [skipwire/too-large]} past {@link
+   * Limits#MAX_SIZE} (and long before {@code int} would overflow).
+   */
+  private int size(long value, Origin at, String path, String what) throws ShapeUnknown {
+    if (value > Limits.MAX_SIZE) {
+      report(
+          Message.TOO_LARGE.at(
+              at, path, what, value, Limits.MAX_SIZE, "use fewer or narrower blocks"));
+      throw new ShapeUnknown();
+    }
+    return (int) value;
   }
 
   private Graph lower(Network network) {
@@ -216,13 +275,14 @@ public final class GraphCheck {
         }
       }
     }
+    Map<String, Boolean> normalised = normalisedVertices(sections, consumers);
     List<Graph.Section> result = new ArrayList<>();
     for (Graph.Section section : sections) {
       List<Graph.BlockRun> runs = new ArrayList<>();
       for (Graph.BlockRun run : section.blocks()) {
         List<Vertex> vertices = new ArrayList<>();
         for (Vertex v : run.vertices()) {
-          if (v.op() instanceof GraphOp.Weighted c && normalised(v.name(), consumers)) {
+          if (v.op() instanceof GraphOp.Weighted c && normalised.get(v.name())) {
             GraphOp noBias = c.withoutBias();
             long params = v.params() - (c.bias() ? c.nOut() : 0);
             v = new Vertex(v.name(), noBias, v.inputs(), v.shape(), params, params);
@@ -267,20 +327,34 @@ public final class GraphCheck {
         || (op instanceof GraphOp.Pool p && (p.max() || p.padding() == 0));
   }
 
-  private static boolean normalised(String vertex, Map<String, List<Vertex>> consumers) {
-    List<Vertex> readers = consumers.getOrDefault(vertex, List.of());
-    if (readers.isEmpty()) {
-      return false;
-    }
-    for (Vertex reader : readers) {
-      boolean ok =
-          reader.op() instanceof GraphOp.BatchNorm
-              || (passesBiasThrough(reader.op()) && normalised(reader.name(), consumers));
-      if (!ok) {
-        return false;
+  /**
+   * Whether every path from each vertex reaches a batch norm through ops that pass a bias through.
+   * Computed for all vertices at once, last first (the order is topological, so every reader is
+   * decided before what it reads): no recursion, so ten thousand blocks in a row of sums cannot
+   * overflow the stack.
+   */
+  private static Map<String, Boolean> normalisedVertices(
+      List<Graph.Section> sections, Map<String, List<Vertex>> consumers) {
+    List<Vertex> all = new ArrayList<>();
+    for (Graph.Section section : sections) {
+      for (Graph.BlockRun run : section.blocks()) {
+        all.addAll(run.vertices());
       }
     }
-    return true;
+    Map<String, Boolean> normalised = new HashMap<>();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      String name = all.get(i).name();
+      List<Vertex> readers = consumers.getOrDefault(name, List.of());
+      boolean ok = !readers.isEmpty();
+      for (Vertex reader : readers) {
+        ok &=
+            reader.op() instanceof GraphOp.BatchNorm
+                || (passesBiasThrough(reader.op())
+                    && normalised.getOrDefault(reader.name(), false));
+      }
+      normalised.put(name, ok);
+    }
+    return normalised;
   }
 
   // ---------------------------------------------------------------- stages and blocks
@@ -588,7 +662,9 @@ public final class GraphCheck {
       throw new ShapeUnknown();
     }
     String concat = path + ".concat";
-    Shape shape = in.withChannels(in.channels() + out.channels());
+    Shape shape =
+        in.withChannels(
+            size((long) in.channels() + out.channels(), context.site(), path, "channels"));
     sink.add(new Vertex(concat, new GraphOp.Merge(), List.of(x.vertex(), f.vertex()), shape, 0, 0));
     return new Flow(concat, shape);
   }
@@ -605,11 +681,7 @@ public final class GraphCheck {
     Shape shape = x.shape();
     if (shape.isSequence()) {
       report(
-          Message.MISPLACED.at(
-              context.site(),
-              path
-                  + ": a highway gate mixes feature maps or flat vectors, not the sequence "
-                  + shape));
+          Message.HIGHWAY_SEQUENCE.at(context.site(), path, shape));
       return x;
     }
     boolean conv = !shape.isFlat();
@@ -897,7 +969,7 @@ public final class GraphCheck {
     if (op instanceof Op.Conv c && shape.isSequence()) {
       return conv1d(layer, c, path, in, context, sink, folded);
     } else if (op instanceof Op.Dense d && shape.isSequence()) {
-      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       refuseSequenceOutput(layer, path, shape);
       long params = (long) shape.channels() * nOut + nOut;
       Shape out = shape.withChannels(nOut);
@@ -959,9 +1031,7 @@ public final class GraphCheck {
       int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
       if (c.groups() != 1 && dilation != 1) {
         report(
-            Message.MISPLACED.at(
-                c.origin().attribute("dilation"),
-                path + ": a grouped convolution cannot also be dilated; keep one of the two"));
+            Message.GROUPED_DILATED.at(c.origin().attribute("dilation"), path));
         throw new ShapeUnknown();
       }
       int span = (c.kernel() - 1) * dilation + 1;
@@ -972,10 +1042,14 @@ public final class GraphCheck {
           c.filters() > 0
               ? c.filters()
               : c.expansion() > 0
-                  ? c.expansion() * blockInputChannels
+                  ? size((long) c.expansion() * blockInputChannels, c.origin(), path, "filters")
                   : c.groups() == Layer.DEPTHWISE && c.width() == 0
                       ? shape.channels()
-                      : Math.max(c.width(), 1) * context.baseWidth();
+                      : size(
+                          (long) Math.max(c.width(), 1) * context.baseWidth(),
+                          c.origin(),
+                          path,
+                          "filters");
       if (shape.channels() % groups != 0 || nOut % groups != 0) {
         report(
             Message.GROUPS.at(
@@ -1047,21 +1121,33 @@ public final class GraphCheck {
         report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
         throw new ShapeUnknown();
       }
-      Shape out = shape.withChannels(shape.channels() + other.channels());
+      Shape out =
+          shape.withChannels(
+              size((long) shape.channels() + other.channels(), c.origin(), path, "channels"));
       sink.add(
           new Vertex(path, new GraphOp.Merge(), List.of(in.vertex(), source.vertex()), out, 0, 0));
       return new Flow(path, out);
     } else if (op instanceof Op.TransposedConv t) {
       requireFeatureMap(t.origin(), path, "TransposedConv", shape);
-      int h = t.stride() * (shape.height() - 1) + t.kernel() - 2 * t.padding();
-      int w = t.stride() * (shape.width() - 1) + t.kernel() - 2 * t.padding();
+      int h =
+          size(
+              (long) t.stride() * (shape.height() - 1) + t.kernel() - 2L * t.padding(),
+              t.origin(),
+              path,
+              "height");
+      int w =
+          size(
+              (long) t.stride() * (shape.width() - 1) + t.kernel() - 2L * t.padding(),
+              t.origin(),
+              path,
+              "width");
       if (h < 1 || w < 1) {
         report(
             Message.KERNEL_TOO_LARGE.at(
                 t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
         throw new ShapeUnknown();
       }
-      int nOut = t.filters() > 0 ? t.filters() : Math.max(t.width(), 1) * context.baseWidth();
+      int nOut = t.filters() > 0 ? t.filters() : size((long) Math.max(t.width(), 1) * context.baseWidth(), t.origin(), path, "filters");
       long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
       Shape out = Shape.image(nOut, h, w);
       sink.add(
@@ -1077,7 +1163,10 @@ public final class GraphCheck {
     } else if (op instanceof Op.Upsample u) {
       requireFeatureMap(u.origin(), path, "Upsample", shape);
       Shape out =
-          Shape.image(shape.channels(), shape.height() * u.scale(), shape.width() * u.scale());
+          Shape.image(
+              shape.channels(),
+              size((long) shape.height() * u.scale(), u.origin(), path, "height"),
+              size((long) shape.width() * u.scale(), u.origin(), path, "width"));
       sink.add(new Vertex(path, new GraphOp.Upsample(u.scale()), List.of(in.vertex()), out, 0, 0));
       return new Flow(path, out);
     } else if (op instanceof Op.Transition t) {
@@ -1121,7 +1210,7 @@ public final class GraphCheck {
       return new Flow(path, out);
     } else if (op instanceof Op.Dense d) {
       int nIn = (int) shape.size();
-      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       long params = (long) nIn * nOut + nOut;
       Shape out = Shape.flat(nOut);
       GraphOp graphOp =
@@ -1199,12 +1288,7 @@ public final class GraphCheck {
   private void refuseSequenceOutput(LayerStep layer, String path, Shape shape) throws ShapeUnknown {
     if (layer.output() != null) {
       report(
-          Message.MISPLACED.at(
-              layer.output().origin(),
-              path
-                  + ": @Output on a sequence "
-                  + shape
-                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+          Message.SEQUENCE_OUTPUT.at(layer.output().origin(), path, shape));
       throw new ShapeUnknown();
     }
   }
@@ -1233,9 +1317,7 @@ public final class GraphCheck {
     Shape shape = in.shape();
     if (c.groups() != 1) {
       report(
-          Message.MISPLACED.at(
-              c.origin().attribute("groups"),
-              path + ": groups apply to 2-D convolutions, not to the sequence " + shape));
+          Message.SEQUENCE_GROUPS.at(c.origin().attribute("groups"), path, shape));
       throw new ShapeUnknown();
     }
     refuseSequenceOutput(layer, path, shape);

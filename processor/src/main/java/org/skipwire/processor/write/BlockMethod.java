@@ -110,6 +110,7 @@ final class BlockMethod {
 
   final String name;
   final List<Instance> instances = new ArrayList<>();
+  private final Map<Instance, Integer> index = new java.util.IdentityHashMap<>();
   List<Template.Slot> slots;
   List<Slots.Param> params;
   List<String> paramNames;
@@ -132,6 +133,7 @@ final class BlockMethod {
     Object[][] values = new Object[instances.size()][];
     for (int k = 0; k < instances.size(); k++) {
       values[k] = instances.get(k).values();
+      index.put(instances.get(k), k);
     }
     params = new ArrayList<>();
     exprs = Slots.solve(slots, values, params);
@@ -154,12 +156,12 @@ final class BlockMethod {
     }
   }
 
-  /** The values of this method's parameters for instance {@code k}. */
+  /** The values of this method's parameters for {@code instance}. */
   Object[] arguments(Instance instance) {
-    Object[] values = instance.values();
+    int k = index.get(instance);
     Object[] args = new Object[params.size()];
     for (int p = 0; p < params.size(); p++) {
-      args[p] = params.get(p).values()[instances.indexOf(instance)];
+      args[p] = params.get(p).values()[k];
     }
     return args;
   }

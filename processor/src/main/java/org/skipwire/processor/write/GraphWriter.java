@@ -235,28 +235,39 @@ public final class GraphWriter {
     while (j < items.size()) {
       int end = j + 1;
       if (items.get(j) instanceof Call first && chained(items, j)) {
+        BlockMethod method = first.method();
         String stage = stage(first.instance().prefix());
         int index = index(first.instance().prefix());
-        String output = null;
-        if (j > 0 && items.get(j - 1) instanceof Call previous) {
-          output = previous.instance().output().substring(previous.instance().prefix().length());
-        }
+        Call previous = (Call) items.get(j - 1);
+        String output = previous.instance().output().substring(previous.instance().prefix().length());
+        String own = first.instance().output().substring(first.instance().prefix().length());
+        Object[] a0 = method.arguments(first.instance());
+        Object[] step = null;
         while (end < items.size()
+            && own.equals(output)
             && items.get(end) instanceof Call next
-            && next.method() == first.method()
+            && next.method() == method
             && chained(items, end)
             && stage.equals(stage(next.instance().prefix()))
-            && index(next.instance().prefix()) == index + (end - j)
-            && affine(first.method(), items.subList(j, end + 1)) != null) {
+            && index(next.instance().prefix()) == index + (end - j)) {
+          Object[] a = method.arguments(next.instance());
+          if (step == null) {
+            step = differences(method, a0, a);
+            if (step == null) {
+              break;
+            }
+          }
+          if (!onLine(method, a0, step, end - j, a)) {
+            break;
+          }
           end++;
         }
-        // The loop names block i's input after block i - 1's output as the loop's own calls name
-        // theirs; a first block that reads another method's output (a stage whose first block has
-        // no shortcut, say) is written on its own and the loop starts one later.
-        String own = first.instance().output().substring(first.instance().prefix().length());
-        if (end - j >= 3 && output != null && output.equals(own)) {
-          List<CodeBlock> args = affine(first.method(), items.subList(j, end));
-          result.add(new Loop(first.method(), stage, index, index + end - j, output, args));
+        if (end - j >= 3) {
+          List<CodeBlock> args = new ArrayList<>();
+          for (int p = 0; p < a0.length; p++) {
+            args.add(loopArgument(method.params.get(p).kind(), a0[p], step[p], index));
+          }
+          result.add(new Loop(method, stage, index, index + end - j, output, args));
           j = end;
           continue;
         }
@@ -266,6 +277,51 @@ public final class GraphWriter {
       j = end;
     }
     return result;
+  }
+
+  /** The step of each argument from one block to the next: 0 for constants; null if not whole. */
+  private static Object[] differences(BlockMethod method, Object[] a0, Object[] a1) {
+    Object[] step = new Object[a0.length];
+    for (int p = 0; p < a0.length; p++) {
+      Template.Kind kind = method.params.get(p).kind();
+      if (a0[p].equals(a1[p])) {
+        step[p] = 0L;
+      } else if (kind == Template.Kind.INT || kind == Template.Kind.LONG) {
+        step[p] = (Long) a1[p] - (Long) a0[p];
+      } else {
+        return null;
+      }
+    }
+    return step;
+  }
+
+  /** Whether argument list {@code a}, {@code k} blocks after the first, is {@code a0 + k * step}. */
+  private static boolean onLine(BlockMethod method, Object[] a0, Object[] step, int k, Object[] a) {
+    for (int p = 0; p < a0.length; p++) {
+      if ((Long) step[p] == 0L) {
+        if (!a0[p].equals(a[p])) {
+          return false;
+        }
+      } else if ((Long) a[p] != (Long) a0[p] + (Long) step[p] * k) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code v0 + d * (i - from)} as {@code c + d * i}. */
+  private static CodeBlock loopArgument(Template.Kind kind, Object v0, Object step, int from) {
+    long d = (Long) step;
+    if (d == 0) {
+      return constant(kind, v0);
+    }
+    long c = (Long) v0 - d * from;
+    String suffix = kind == Template.Kind.LONG ? "L" : "";
+    String term = Math.abs(d) == 1 ? "i" : Math.abs(d) + suffix + " * i";
+    if (c == 0) {
+      return CodeBlock.of("$L$L", d < 0 ? "-" : "", term);
+    }
+    return CodeBlock.of("$L $L $L", c + suffix, d < 0 ? "-" : "+", term);
   }
 
   /** Whether call {@code j} reads just what the call before it wrote, both named {@code S.bN}. */
@@ -298,52 +354,6 @@ public final class GraphWriter {
       return -1;
     }
     return Integer.parseInt(digits);
-  }
-
-  /**
-   * The loop's arguments in terms of {@code i}: each constant over the calls, or {@code c + d * i}
-   * exactly; null if some argument is neither.
-   */
-  private static List<CodeBlock> affine(BlockMethod method, List<Item> calls) {
-    List<CodeBlock> args = new ArrayList<>();
-    List<Object[]> values = new ArrayList<>();
-    int[] indices = new int[calls.size()];
-    for (int k = 0; k < calls.size(); k++) {
-      BlockMethod.Instance instance = ((Call) calls.get(k)).instance();
-      values.add(method.arguments(instance));
-      indices[k] = index(instance.prefix());
-    }
-    for (int p = 0; p < method.params.size(); p++) {
-      Template.Kind kind = method.params.get(p).kind();
-      Object v0 = values.get(0)[p];
-      boolean constant = true;
-      for (Object[] v : values) {
-        constant &= v[p].equals(v0);
-      }
-      if (constant) {
-        args.add(constant(kind, v0));
-        continue;
-      }
-      if (kind != Template.Kind.INT && kind != Template.Kind.LONG) {
-        return null;
-      }
-      long a = (Long) v0;
-      long b = (Long) values.get(1)[p];
-      long d = b - a;
-      long c = a - d * indices[0];
-      for (int k = 0; k < values.size(); k++) {
-        if ((Long) values.get(k)[p] != c + d * indices[k]) {
-          return null;
-        }
-      }
-      String suffix = kind == Template.Kind.LONG ? "L" : "";
-      String term = d == 1 ? "i" : d + suffix + " * i";
-      args.add(
-          c == 0
-              ? CodeBlock.of("$L", term)
-              : CodeBlock.of("$L $L $L", c + suffix, d < 0 ? "-" : "+", term.replace("-", "")));
-    }
-    return args;
   }
 
   private static CodeBlock statement(Item item) {
