@@ -52,7 +52,8 @@ class ErroneousDslTest {
         .inFile(src)
         .onLineContaining("Basic stage;");
     assertThat(c)
-        .hadErrorContaining("[skipwire/out-of-range] conv1: kernel = STAGE must be at least 1; STAGE")
+        .hadErrorContaining(
+            "[skipwire/out-of-range] conv1: kernel = STAGE must be at least 1; STAGE")
         .inFile(src)
         .onLineContaining("kernel = STAGE");
     assertNothingGenerated(src);

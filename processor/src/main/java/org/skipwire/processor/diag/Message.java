@@ -141,7 +141,8 @@ public enum Message {
   DUPLICATE_NAME("duplicate-name", "network name \"%s\" is also used by %s"),
   VARIANT_VALUES(
       "variant-values",
-      "@Variant(name = \"%s\") gives %d %s for the %d stages with %s = VARIANT; give one per stage"),
+      "@Variant(name = \"%s\") gives %d %s for the %d stages with %s = VARIANT; give one per"
+          + " stage"),
   VARIANT_MISSING(
       "variant-missing",
       "%s: %s = VARIANT needs @Variant on network %s to give each member's value; give a number"),

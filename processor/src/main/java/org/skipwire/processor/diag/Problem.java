@@ -32,7 +32,8 @@ public record Problem(
   public Problem inMembers(List<String> members) {
     String prefix = "[skipwire/" + message.id() + "] ";
     String rest = text.startsWith(prefix) ? text.substring(prefix.length()) : text;
-    String which = (members.size() == 1 ? "in variant " : "in variants ") + String.join(", ", members);
+    String which =
+        (members.size() == 1 ? "in variant " : "in variants ") + String.join(", ", members);
     return new Problem(message, prefix + which + ": " + rest, origin, site, List.copyOf(members));
   }
 }

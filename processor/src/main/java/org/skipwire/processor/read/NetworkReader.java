@@ -299,7 +299,8 @@ public final class NetworkReader {
         || !Character.isJavaIdentifierStart(className.charAt(0))) {
       problems.add(
           Message.VARIANT_CLASS.at(
-              origin.attribute(annotations.stringValue(v, "className").isEmpty() ? "name" : "className"),
+              origin.attribute(
+                  annotations.stringValue(v, "className").isEmpty() ? "name" : "className"),
               name,
               className,
               "is not a Java class name; give className = \"UpperCamelCase\""));
@@ -385,7 +386,8 @@ public final class NetworkReader {
     Step last = trunk.isEmpty() ? null : trunk.get(trunk.size() - 1);
     if (m.classes() > 0) {
       if (last instanceof LayerStep l && l.output() != null && l.weight() instanceof Op.Dense d) {
-        trunk.set(trunk.size() - 1, withWeight(l, new Op.Dense(m.classes(), d.width(), d.origin())));
+        trunk.set(
+            trunk.size() - 1, withWeight(l, new Op.Dense(m.classes(), d.width(), d.origin())));
       } else if (last instanceof LayerStep l
           && l.output() != null
           && l.weight() instanceof Op.Conv c) {

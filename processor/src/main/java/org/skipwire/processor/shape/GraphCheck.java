@@ -255,11 +255,12 @@ public final class GraphCheck {
 
   /**
    * Removes the bias of every convolution whose output reaches batch norm on every path: the norm
-   * subtracts the per-channel batch mean, so a per-channel constant added before it can never change
-   * the network's output (training or inference, where the running mean absorbs it). The bias
-   * survives the path only through ops that commute with a per-channel shift, {@code op(x + c) =
-   * op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}. Every
-   * other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps it.
+   * subtracts the per-channel batch mean, so a per-channel constant added before it can never
+   * change the network's output (training or inference, where the running mean absorbs it). The
+   * bias survives the path only through ops that commute with a per-channel shift, {@code op(x +
+   * c) = op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}.
+   * Every other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps
+   * it.
    * This is the rule the reference implementations follow (conv then BN, pre-activation units, a
    * pre-activation stem feeding both a unit's BN and its identity shortcut, a stem whose max pool
    * feeds pre-activation units).

@@ -268,7 +268,8 @@ class ZooTest {
   }
 
   /** The deepest members, whose forward pass runs on one example to keep the suite fast. */
-  private static final java.util.Set<String> HEAVY = java.util.Set.of("densenet264", "cifar-resnet1202");
+  private static final java.util.Set<String> HEAVY =
+      java.util.Set.of("densenet264", "cifar-resnet1202");
 
   static Stream<String> models() {
     return Models.all().stream().map(SkipwireModel::name);
