@@ -33,8 +33,16 @@ public @interface Conv {
   int width() default 0;
 
   /**
+   * Output channels as a multiple of the enclosing block's input channels: MobileNetV2's expansion
+   * factor t, {@code expansion = 6} giving 6 x 24 = 144 channels in a block that receives 24.
+   * Excludes {@link #filters()} and {@link #width()}. 0 (default): not given.
+   */
+  int expansion() default 0;
+
+  /**
    * Groups (ResNeXt's cardinality): input and output channels split into this many groups, each
-   * convolved separately. Both channel counts must divide by it. Default 1.
+   * convolved separately. Both channel counts must divide by it. {@link Layer#DEPTHWISE}: one group
+   * per input channel. Default 1.
    */
   int groups() default 1;
 

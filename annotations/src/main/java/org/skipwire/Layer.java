@@ -11,4 +11,18 @@ public interface Layer {
    * dilates by {@code Stage.dilationGrowth}<sup>i</sup> (1, 2, 4, ... for growth 2).
    */
   int STAGE = -1;
+
+  /**
+   * For {@link Stage#blocks()} and {@link Stage#width()} on a field of a network family: each
+   * {@link Variant} gives the value, the i-th placeholder of that attribute (in field order) taking
+   * the i-th entry of {@link Variant#blocks()} or {@link Variant#widths()}.
+   */
+  int VARIANT = -2;
+
+  /**
+   * For {@link Conv#groups()}: as many groups as the convolution has input channels, a depthwise
+   * convolution (MobileNet), whatever that number is where the block stands. Without {@code
+   * filters} or {@code width} it keeps its input's channels.
+   */
+  int DEPTHWISE = -3;
 }

@@ -10,5 +10,8 @@ public enum Nonlinearity {
   TANH,
   SOFTMAX,
   GELU,
-  SWISH
+  /** {@code x * sigmoid(x)}: Swish (Ramachandran et al. 2017), SiLU in PyTorch. */
+  SWISH,
+  /** {@code min(max(x, 0), 6)}: MobileNetV2's ReLU, bounded for low-precision inference. */
+  RELU6
 }

@@ -20,5 +20,10 @@ public enum ShortcutKind {
    * No shortcut at all: the block is {@code relu(F(x))} (or {@code F(x)} pre-activation). This
    * declares the "plain" twin of a residual network, for He et al.'s degradation experiment.
    */
-  NONE
+  NONE,
+  /**
+   * The identity where the shape is unchanged, no shortcut at all where it changes: MobileNetV2's
+   * inverted residual, whose first block of a stage is a plain {@code F(x)}.
+   */
+  IDENTITY_OR_NONE
 }

@@ -3,8 +3,6 @@ package org.skipwire.processor;
 import com.google.auto.service.AutoService;
 import com.palantir.javapoet.JavaFile;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Processor;
@@ -62,6 +62,8 @@ public final class SkipwireProcessor extends AbstractProcessor {
   private static final List<Class<?>> SUPPORTED =
       List.of(
           Network.class,
+          org.skipwire.Variant.class,
+          org.skipwire.Variants.class,
           ResidualBlock.class,
           DenseConnect.class,
           HighwayGate.class,
@@ -100,6 +102,35 @@ public final class SkipwireProcessor extends AbstractProcessor {
   /** Network names written so far, to the class that uses each. */
   private final Map<String, String> names = new HashMap<>();
 
+  /** Graph classes written or claimed so far, to the network each belongs to. */
+  private final Map<String, String> graphClasses = new HashMap<>();
+
+  /**
+   * Types holding a misplaced annotation, and every type enclosing one: a network that is or uses
+   * one of them has an error, so nothing is generated for it.
+   */
+  private final Set<String> misplacedIn = new HashSet<>();
+
+  /** Checks each network; a test substitutes one that fails, to see internal errors reported. */
+  private final Function<org.skipwire.processor.model.Network, GraphCheck.Result> check;
+
+  /** javac's tree API, or null under a compiler without it. */
+  private com.sun.source.util.Trees trees() {
+    try {
+      return com.sun.source.util.Trees.instance(processingEnv);
+    } catch (IllegalArgumentException | LinkageError e) {
+      return null;
+    }
+  }
+
+  public SkipwireProcessor() {
+    this(GraphCheck::check);
+  }
+
+  SkipwireProcessor(Function<org.skipwire.processor.model.Network, GraphCheck.Result> check) {
+    this.check = check;
+  }
+
   @Override
   public Set<String> getSupportedAnnotationTypes() {
     return SUPPORTED.stream().map(Class::getCanonicalName).collect(Collectors.toSet());
@@ -118,12 +149,20 @@ public final class SkipwireProcessor extends AbstractProcessor {
       }
     }
     List<Problem> problems = new ArrayList<>();
-    Reporter reporter = new Reporter(processingEnv.getMessager(), sourceTypes);
+    Reporter reporter = new Reporter(processingEnv.getMessager(), sourceTypes, trees());
     new MisplacedCheck(problems).check(round);
-    problems.forEach(reporter::report);
+    for (Problem p : problems) {
+      reporter.report(p);
+      for (Element e = ((ElementOrigin) p.origin()).element(); e != null; ) {
+        if (e instanceof TypeElement t) {
+          misplacedIn.add(t.getQualifiedName().toString());
+        }
+        e = e.getEnclosingElement();
+      }
+    }
 
     Map<String, TypeElement> networks = new LinkedHashMap<>();
-    for (String name : deferred) {
+    for (String name : new TreeSet<>(deferred)) {
       Optional.ofNullable(processingEnv.getElementUtils().getTypeElement(name))
           .ifPresent(t -> networks.put(name, t));
     }
@@ -136,48 +175,107 @@ public final class SkipwireProcessor extends AbstractProcessor {
       try {
         process(network, reporter, round.processingOver());
       } catch (RuntimeException | Error e) {
-        StringWriter trace = new StringWriter();
-        e.printStackTrace(new PrintWriter(trace));
         processingEnv
             .getMessager()
             .printMessage(
                 Diagnostic.Kind.ERROR,
-                Message.INTERNAL.format(network.getQualifiedName(), e) + "\n" + trace,
+                Message.INTERNAL.format(network.getQualifiedName(), e) + "\n" + trace(e),
                 network);
       }
     }
     return false;
   }
 
+  /** Where an internal error happened: its first frames, enough for a report, not a page. */
+  private static String trace(Throwable e) {
+    StackTraceElement[] frames = e.getStackTrace();
+    StringBuilder trace = new StringBuilder();
+    int shown = Math.min(frames.length, 12);
+    for (int i = 0; i < shown; i++) {
+      trace.append("\tat ").append(frames[i]).append('\n');
+    }
+    if (frames.length > shown) {
+      trace.append("\t... ").append(frames.length - shown).append(" more\n");
+    }
+    return trace.toString();
+  }
+
   private void process(TypeElement type, Reporter reporter, boolean lastRound) {
     List<Problem> problems = new ArrayList<>();
     NetworkReader reader = new NetworkReader(processingEnv.getElementUtils(), problems);
-    Optional<org.skipwire.processor.model.Network> network;
+    List<org.skipwire.processor.model.Network> members;
     try {
-      network = reader.read(type);
+      members = reader.readMembers(type);
     } catch (NetworkReader.UnresolvedType e) {
       if (!lastRound) {
         deferred.add(type.getQualifiedName().toString());
+        return;
       }
-      // In the last round javac itself reports the missing type; a second message adds nothing.
+      // javac may also report the missing type; this says which network it leaves ungenerated.
+      reporter.report(
+          Message.UNRESOLVED.at(ElementOrigin.of(type), type.getQualifiedName(), e.getMessage()));
       return;
     }
-    if (network.isEmpty()) {
+    if (members.isEmpty()) {
       problems.forEach(reporter::report);
       return;
     }
-    GraphCheck.Result result = GraphCheck.check(network.get());
-    problems.addAll(result.problems());
-    String name = network.get().name();
-    String previous = names.putIfAbsent(name, type.getQualifiedName().toString());
-    if (previous != null && !previous.contentEquals(type.getQualifiedName())) {
-      problems.add(Message.DUPLICATE_NAME.at(ElementOrigin.of(type), name, previous));
+    // Every member of a family is checked on its own; nothing is written unless all are clean. A
+    // problem found in some members names them; one found in all is the declaration's.
+    boolean family = NetworkReader.isFamily(type);
+    Map<Problem, List<String>> byMember = new LinkedHashMap<>();
+    List<GraphCheck.Result> results = new ArrayList<>();
+    List<String> graphClassNames = new ArrayList<>();
+    for (org.skipwire.processor.model.Network network : members) {
+      GraphCheck.Result result = check.apply(network);
+      results.add(result);
+      List<Problem> found = new ArrayList<>(result.problems());
+      String name = network.name();
+      String previous = names.putIfAbsent(name, type.getQualifiedName().toString());
+      if (previous != null && !previous.contentEquals(type.getQualifiedName())) {
+        found.add(Message.DUPLICATE_NAME.at(ElementOrigin.of(type), name, previous));
+      }
+      String graphClass = family ? network.graphName() + "Graph" : graphClass(type);
+      graphClassNames.add(graphClass);
+      String qualified =
+          network.packageName().isEmpty() ? graphClass : network.packageName() + "." + graphClass;
+      String owner = graphClasses.putIfAbsent(qualified, type.getQualifiedName().toString());
+      if (owner != null && !owner.contentEquals(type.getQualifiedName())) {
+        found.add(
+            Message.GRAPH_CLASS_TAKEN.at(
+                ElementOrigin.of(type),
+                qualified,
+                type.getQualifiedName(),
+                "network " + owner + " generates it"));
+      } else if (owner == null && takenByOtherType(qualified)) {
+        found.add(
+            Message.GRAPH_CLASS_TAKEN.at(
+                ElementOrigin.of(type),
+                qualified,
+                type.getQualifiedName(),
+                "a type of that name exists"));
+      }
+      for (Problem p : found) {
+        byMember.computeIfAbsent(p, k -> new ArrayList<>()).add(name);
+      }
     }
+    byMember.forEach(
+        (p, in) -> problems.add(family && in.size() < members.size() ? p.inMembers(in) : p));
     if (!problems.isEmpty()) {
       problems.forEach(reporter::report);
       return;
     }
-    JavaFile file = GraphWriter.write(result.graph());
+    if (usesMisplaced(type, members.get(0))) {
+      // The misplaced annotation was reported where it stands; the network is not clean. Every
+      // member uses the same blocks.
+      return;
+    }
+    for (int i = 0; i < results.size(); i++) {
+      write(type, GraphWriter.write(results.get(i).graph(), graphClassNames.get(i)), reporter);
+    }
+  }
+
+  private void write(TypeElement type, JavaFile file, Reporter reporter) {
     String qualified =
         file.packageName().isEmpty()
             ? file.typeSpec().name()
@@ -189,11 +287,53 @@ public final class SkipwireProcessor extends AbstractProcessor {
         file.writeTo(writer);
       }
     } catch (IOException e) {
-      // Another round or tool may have written the file already (AutoValue's writeSourceFile does
-      // the same): say so, but do not fail a build that may still be fine.
-      processingEnv
-          .getMessager()
-          .printMessage(Diagnostic.Kind.WARNING, "could not write " + qualified + ": " + e, type);
+      // A file of that name was written already, by another processor or tool: the graph would
+      // be missing, so this is an error, not AutoValue's warning.
+      reporter.report(
+          Message.GRAPH_CLASS_TAKEN.at(
+              ElementOrigin.of(type), qualified, type.getQualifiedName(), e.getMessage()));
     }
+  }
+
+  /**
+   * {@code NetGraph} for a top-level {@code Net}; {@code Outer_NetGraph} for a nested one, so that
+   * nested {@code Net} classes of two outer classes in one package get distinct graph classes.
+   */
+  static String graphClass(TypeElement type) {
+    StringBuilder name = new StringBuilder(type.getSimpleName());
+    for (Element e = type.getEnclosingElement(); e instanceof TypeElement outer; ) {
+      name.insert(0, outer.getSimpleName() + "_");
+      e = outer.getEnclosingElement();
+    }
+    return name + "Graph";
+  }
+
+  /** Whether a type named {@code qualified} exists that is not a graph we generated before. */
+  private boolean takenByOtherType(String qualified) {
+    TypeElement existing = processingEnv.getElementUtils().getTypeElement(qualified);
+    return existing != null
+        && existing.getAnnotationMirrors().stream()
+            .noneMatch(
+                m ->
+                    m.getAnnotationType()
+                        .toString()
+                        .equals(org.skipwire.SkipwireGenerated.class.getCanonicalName()));
+  }
+
+  /** Whether the network's class, or a block it uses, holds a misplaced annotation. */
+  private boolean usesMisplaced(TypeElement type, org.skipwire.processor.model.Network network) {
+    if (misplacedIn.contains(type.getQualifiedName().toString())) {
+      return true;
+    }
+    Set<String> blocks = new HashSet<>();
+    List<org.skipwire.processor.model.Step> steps = new ArrayList<>(network.trunk());
+    while (!steps.isEmpty()) {
+      org.skipwire.processor.model.Step step = steps.remove(steps.size() - 1);
+      if (step instanceof org.skipwire.processor.model.StageStep stage
+          && blocks.add(stage.block().qualifiedName())) {
+        steps.addAll(stage.block().body());
+      }
+    }
+    return blocks.stream().anyMatch(misplacedIn::contains);
   }
 }

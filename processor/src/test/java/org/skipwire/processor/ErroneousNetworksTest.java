@@ -460,7 +460,7 @@ class ErroneousNetworksTest {
   }
 
   @Test
-  void anUnresolvableValueLeavesTheErrorToJavac() throws IOException {
+  void anUnresolvableValueIsJavacsErrorAndTheNetworkIsReportedNotGenerated() throws IOException {
     JavaFileObject src =
         source(
             "Typo",
@@ -473,8 +473,14 @@ class ErroneousNetworksTest {
             }
             """);
     Compilation c = compile(src);
-    assertThat(c).hadErrorCount(1);
+    assertThat(c).hadErrorCount(2);
     assertThat(c).hadErrorContaining("cannot find symbol").inFile(src).onLineContaining("KERNEL");
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/unresolved-type] network demo.Typo is not generated: {kernel = <error>} does"
+                + " not resolve after the last round")
+        .inFile(src)
+        .onLineContaining("class Typo");
     assertNothingGenerated(src);
   }
 }

@@ -34,6 +34,35 @@ public interface SkipwireModel {
    */
   long totalParams();
 
+  /** What one input example is, as declared by {@code @Input}. */
+  enum InputKind {
+    /** A feature map {@code [channels, height, width]}. */
+    IMAGE,
+    /** A vector {@code [features]}. */
+    FLAT,
+    /** A sequence {@code [channels, length]}. */
+    SEQUENCE
+  }
+
+  /** What the network learns, from its {@code @Output} layer and loss. */
+  enum Task {
+    /** Class scores: a cross-entropy or likelihood loss. */
+    CLASSIFICATION,
+    /** Values: a squared or absolute error loss. */
+    REGRESSION,
+    /** A class score for every pixel (a {@code @Conv} output layer). */
+    PER_PIXEL
+  }
+
+  /** The kind of the declared input. */
+  InputKind inputKind();
+
+  /** The loss declared by {@code @Output}. */
+  org.skipwire.Loss loss();
+
+  /** What the network learns, from its output layer and loss. */
+  Task task();
+
   /** Every vertex in topological order, with the shapes and counts computed at compile time. */
   List<VertexInfo> vertices();
 

@@ -1,6 +1,5 @@
 package org.skipwire.runtime;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,20 +24,6 @@ public record VertexInfo(
   public VertexInfo {
     inputs = List.copyOf(inputs);
     shape = List.copyOf(shape);
-  }
-
-  /**
-   * Reads the compact row the processor writes into generated code: {@code
-   * name|kind|input,input|CxHxW|params|trainable}.
-   */
-  public static VertexInfo parse(String row) {
-    String[] f = row.split("\\|", -1);
-    if (f.length != 6) {
-      throw new IllegalArgumentException("not a vertex row: " + row);
-    }
-    List<String> inputs = f[2].isEmpty() ? List.of() : List.of(f[2].split(","));
-    List<Integer> shape = Arrays.stream(f[3].split("x")).map(Integer::valueOf).toList();
-    return new VertexInfo(f[0], f[1], inputs, shape, Long.parseLong(f[4]), Long.parseLong(f[5]));
   }
 
   /** The shape as {@code [128, 28, 28]}. */

@@ -47,6 +47,10 @@ public enum Message {
   WIDTH_OUTSIDE_BLOCK(
       "width-outside-block",
       "%s: width = %d is a multiple of a block's base width, and the trunk has none; use %s = n"),
+  EXPANSION_OUTSIDE_BLOCK(
+      "expansion-outside-block",
+      "%s: expansion = %d multiplies a block's input channels, and the trunk has no block; use"
+          + " filters = n"),
   MISSING_SIZE("missing-size", "%s: @%s on the trunk needs %s = n"),
   NO_OUTPUT(
       "no-output", "network %s has no @Output step; end the trunk with @Dense(units = n) @Output"),
@@ -87,7 +91,37 @@ public enum Message {
       "concat-in-block",
       "%s: @Concat names trunk steps and belongs on a field of the network, not of block %s"),
   BLOCK_CYCLE("block-cycle", "block %s contains itself: %s"),
-  MISPLACED("misplaced", "%s"),
+  CLASS_ONLY("misplaced", "@%s applies to classes; %s is %s"),
+  BLOCK_FIELD_ONLY("misplaced", "@%s applies to block fields; %s is a Layer"),
+  LAYER_FIELD_ONLY("misplaced", "@%s applies to Layer fields; %s is a %s stage"),
+  RESIDUAL_ONLY("misplaced", "@%s applies to @ResidualBlock classes; %s is not a @ResidualBlock"),
+  NETWORK_ONLY("misplaced", "@%s applies to @Network classes; %s is not a @Network"),
+  SHORTCUT_PLACE(
+      "misplaced",
+      "@Shortcut applies to @ResidualBlock classes and their stage fields; %s is not a"
+          + " @ResidualBlock"),
+  STATIC_FIELD("misplaced", "@%s applies to instance fields; static field %s is not a step"),
+  FIELD_OWNER(
+      "misplaced", "@%s applies to fields of a @Network or block class; %s is neither"),
+  TWO_NORMS("misplaced", "@LayerNorm and @BatchNorm both normalise %s; keep one"),
+  DROPOUT_ON_OUTPUT(
+      "misplaced", "@Dropout cannot share a field with @Output; put it on the field before"),
+  BATCH_NORM_ON_OUTPUT(
+      "misplaced",
+      "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"),
+  TRANSITION_NORM(
+      "misplaced", "@Transition runs its own batch norm and ReLU; remove @%s from %s"),
+  GATED_AND_REZERO("misplaced", "@GatedSkip and @ReZero both scale the branch of %s; keep one"),
+  HIGHWAY_SEQUENCE(
+      "misplaced", "%s: a highway gate mixes feature maps or flat vectors, not the sequence %s"),
+  GROUPED_DILATED(
+      "misplaced", "%s: a grouped convolution cannot also be dilated; keep one of the two"),
+  SEQUENCE_OUTPUT(
+      "misplaced",
+      "%s: @Output on a sequence %s is not supported; reduce it first with @LastStep or"
+          + " @GlobalAvgPool"),
+  SEQUENCE_GROUPS(
+      "misplaced", "%s: groups apply to 2-D convolutions, not to the sequence %s"),
   NOT_A_STEP(
       "not-a-step",
       "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block"
@@ -105,7 +139,30 @@ public enum Message {
       "stage-stride", "%s: %s = STAGE needs an enclosing @Stage; give a number"),
   BAD_NAME("bad-name", "network name \"%s\" %s"),
   DUPLICATE_NAME("duplicate-name", "network name \"%s\" is also used by %s"),
-  UNRESOLVED("unresolved-type", "%s: type %s cannot be found"),
+  VARIANT_VALUES(
+      "variant-values",
+      "@Variant(name = \"%s\") gives %d %s for the %d stages with %s = VARIANT; give one per"
+          + " stage"),
+  VARIANT_MISSING(
+      "variant-missing",
+      "%s: %s = VARIANT needs @Variant on network %s to give each member's value; give a number"),
+  VARIANT_IN_BLOCK(
+      "variant-in-block",
+      "%s: %s = VARIANT belongs on a stage of the network; block %s is the same in every member"),
+  VARIANT_UNUSED("variant-unused", "@Variant(name = \"%s\") sets %s, but %s; remove it"),
+  VARIANT_CLASS("variant-class", "@Variant(name = \"%s\"): className \"%s\" %s"),
+  FAMILY_NAME(
+      "family-name",
+      "@Network(name = \"%s\") has no effect on a family: each @Variant names its member; remove"
+          + " it"),
+  UNRESOLVED(
+      "unresolved-type",
+      "network %s is not generated: {%s} does not resolve after the last round; fix the error javac"
+          + " reports there"),
+  GRAPH_CLASS_TAKEN(
+      "graph-class-taken",
+      "cannot write %s for network %s: %s; rename the network class or the other type"),
+  TOO_LARGE("too-large", "%s: %s = %s is larger than the limit %,d; %s"),
   INTERNAL("internal-error", "internal error while processing %s: %s; please report it");
 
   private final String id;

@@ -1,12 +1,15 @@
 package org.skipwire.processor.diag;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import com.sun.source.util.Trees;
 import javax.annotation.processing.Messager;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.TypeElement;
 import javax.tools.Diagnostic;
 import org.skipwire.processor.read.ElementOrigin;
+import org.skipwire.processor.read.RepeatedAnnotations;
 
 /**
  * The one user of {@link Messager}. Puts each problem on its narrowest origin, or, when that lies
@@ -17,17 +20,30 @@ public final class Reporter {
   private final Messager messager;
   private final Set<String> sourceTypes;
   private final Set<Key> reported = new HashSet<>();
+  private final Trees trees;
 
   /**
    * @param sourceTypes qualified names of the top-level types compiled from source in this run
    */
   public Reporter(Messager messager, Set<String> sourceTypes) {
-    this.messager = messager;
-    this.sourceTypes = sourceTypes;
+    this(messager, sourceTypes, null);
   }
 
-  /** One mistake at one place; javac's elements and mirrors compare by identity. */
-  private record Key(ElementOrigin at, Message message) {}
+  /**
+   * @param trees javac's tree API, to place errors on one of several repeated annotations; null
+   *     where the compiler has none
+   */
+  public Reporter(Messager messager, Set<String> sourceTypes, Trees trees) {
+    this.messager = messager;
+    this.sourceTypes = sourceTypes;
+    this.trees = trees;
+  }
+
+  /**
+   * One mistake at one place, in the same members of a family; javac's elements and mirrors compare
+   * by identity.
+   */
+  private record Key(ElementOrigin at, Message message, List<String> members) {}
 
   public void report(Problem problem) {
     ElementOrigin at = (ElementOrigin) problem.origin();
@@ -40,11 +56,13 @@ public final class Reporter {
       at = site;
     }
     // The origin itself, not hash codes of its parts: two different places must never collide.
-    Key key = new Key(at, problem.message());
+    Key key = new Key(at, problem.message(), problem.members());
     if (!reported.add(key)) {
       return;
     }
-    messager.printMessage(Diagnostic.Kind.ERROR, text, at.element(), at.mirror(), at.value());
+    if (!RepeatedAnnotations.print(trees, at, text)) {
+      messager.printMessage(Diagnostic.Kind.ERROR, text, at.element(), at.mirror(), at.value());
+    }
   }
 
   private static TypeElement topLevel(Element element) {

@@ -6,8 +6,10 @@ public sealed interface Op {
   Origin origin();
 
   /**
-   * {@code @Conv}. {@code stride} and {@code dilation} may be {@code Layer.STAGE}; 0 filters or
-   * width means "not given".
+   * {@code @Conv}. {@code stride} and {@code dilation} may be {@code Layer.STAGE}, {@code groups}
+   * {@code Layer.DEPTHWISE}; 0 filters, width or expansion means "not given".
+   *
+   * @param expansion output channels as a multiple of the enclosing block's input channels
    */
   record Conv(
       int kernel,
@@ -18,8 +20,23 @@ public sealed interface Op {
       int groups,
       int dilation,
       boolean causal,
-      Origin origin)
+      Origin origin,
+      int expansion)
       implements Op {
+
+    /** A convolution without an expansion factor. */
+    public Conv(
+        int kernel,
+        int stride,
+        int filters,
+        int width,
+        int padding,
+        int groups,
+        int dilation,
+        boolean causal,
+        Origin origin) {
+      this(kernel, stride, filters, width, padding, groups, dilation, causal, origin, 0);
+    }
 
     /** An undilated, non-causal convolution. */
     public Conv(

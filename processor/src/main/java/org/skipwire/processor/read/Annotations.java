@@ -1,5 +1,6 @@
 package org.skipwire.processor.read;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.lang.model.element.AnnotationMirror;
@@ -64,6 +65,12 @@ final class Annotations {
 
   String stringValue(AnnotationMirror mirror, String name) {
     return value(mirror, name, String.class);
+  }
+
+  /** An array attribute's elements, in the order written. */
+  @SuppressWarnings("unchecked")
+  List<AnnotationValue> listValue(AnnotationMirror mirror, String name) {
+    return (List<AnnotationValue>) value(mirror, name, List.class);
   }
 
   AnnotationMirror annotationValue(AnnotationMirror mirror, String name) {

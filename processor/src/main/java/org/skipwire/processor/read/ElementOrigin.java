@@ -22,13 +22,19 @@ public record ElementOrigin(Element element, AnnotationMirror mirror, Annotation
     return new ElementOrigin(element, mirror, null);
   }
 
+  /**
+   * {@inheritDoc} At a value that is itself an annotation (a {@code @Variant} inside its repeated
+   * container), the attribute is that annotation's: javac finds nested values in the tree too.
+   */
   @Override
   public Origin attribute(String name) {
     if (mirror == null) {
       return this;
     }
+    AnnotationMirror owner =
+        value != null && value.getValue() instanceof AnnotationMirror nested ? nested : mirror;
     for (Map.Entry<? extends ExecutableElement, ? extends AnnotationValue> e :
-        mirror.getElementValues().entrySet()) {
+        owner.getElementValues().entrySet()) {
       if (e.getKey().getSimpleName().contentEquals(name)) {
         return new ElementOrigin(element, mirror, e.getValue());
       }

@@ -1,6 +1,7 @@
 package org.skipwire.processor.read;
 
 import java.util.List;
+import java.util.Set;
 import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
@@ -11,6 +12,8 @@ import org.skipwire.ResidualBlock;
 import org.skipwire.Shortcut;
 import org.skipwire.Stage;
 import org.skipwire.StochasticDepth;
+import org.skipwire.Variant;
+import org.skipwire.Variants;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 
@@ -43,65 +46,44 @@ public final class MisplacedCheck {
           (Class<? extends java.lang.annotation.Annotation>) option;
       for (Element e : round.getElementsAnnotatedWith(a)) {
         if (!Annotations.has(e, ResidualBlock.class)) {
-          report(
-              e,
-              option,
-              "@"
-                  + option.getSimpleName()
-                  + " applies to @ResidualBlock classes; "
-                  + e.getSimpleName()
-                  + " is not a @ResidualBlock");
+          report(e, option, Message.RESIDUAL_ONLY, option.getSimpleName(), e.getSimpleName());
         }
       }
     }
     for (Element e : round.getElementsAnnotatedWith(StochasticDepth.class)) {
       if (!Annotations.has(e, Network.class)) {
         report(
-            e,
-            StochasticDepth.class,
-            "@StochasticDepth applies to @Network classes; "
-                + e.getSimpleName()
-                + " is not a @Network");
+            e, StochasticDepth.class, Message.NETWORK_ONLY, "StochasticDepth", e.getSimpleName());
+      }
+    }
+    for (Element e :
+        round.getElementsAnnotatedWithAny(Set.of(Variant.class, Variants.class))) {
+      if (!Annotations.has(e, Network.class)) {
+        Class<?> which = Annotations.has(e, Variant.class) ? Variant.class : Variants.class;
+        report(e, which, Message.NETWORK_ONLY, "Variant", e.getSimpleName());
       }
     }
     for (Element e : round.getElementsAnnotatedWith(Shortcut.class)) {
       if (e.getKind() == ElementKind.FIELD) {
         checkField(e, Shortcut.class);
       } else if (!Annotations.has(e, ResidualBlock.class)) {
-        report(
-            e,
-            Shortcut.class,
-            "@Shortcut applies to @ResidualBlock classes and their stage fields; "
-                + e.getSimpleName()
-                + " is not a @ResidualBlock");
+        report(e, Shortcut.class, Message.SHORTCUT_PLACE, e.getSimpleName());
       }
     }
   }
 
   private void checkField(Element field, Class<?> annotation) {
     Element owner = field.getEnclosingElement();
-    String at = "@" + annotation.getSimpleName();
+    String at = annotation.getSimpleName();
     if (field.getModifiers().contains(Modifier.STATIC)) {
-      report(
-          field,
-          annotation,
-          at
-              + " applies to instance fields; static field "
-              + field.getSimpleName()
-              + " is not a step");
+      report(field, annotation, Message.STATIC_FIELD, at, field.getSimpleName());
     } else if (!Annotations.has(owner, Network.class) && !NetworkReader.isBlock(owner)) {
-      report(
-          field,
-          annotation,
-          at
-              + " applies to fields of a @Network or block class; "
-              + owner.getSimpleName()
-              + " is neither");
+      report(field, annotation, Message.FIELD_OWNER, at, owner.getSimpleName());
     }
   }
 
-  private void report(Element element, Class<?> annotation, String text) {
+  private void report(Element element, Class<?> annotation, Message message, Object... args) {
     AnnotationMirror mirror = Annotations.find(element, annotation).orElse(null);
-    problems.add(Message.MISPLACED.at(new ElementOrigin(element, mirror, null), text));
+    problems.add(message.at(new ElementOrigin(element, mirror, null), args));
   }
 }

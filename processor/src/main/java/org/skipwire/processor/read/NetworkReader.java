@@ -4,12 +4,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
+import javax.lang.model.SourceVersion;
 import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.Modifier;
@@ -54,6 +58,8 @@ import org.skipwire.StochasticDepth;
 import org.skipwire.Transition;
 import org.skipwire.TransposedConv;
 import org.skipwire.Upsample;
+import org.skipwire.Variant;
+import org.skipwire.Variants;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.BatchNormSpec;
@@ -138,9 +144,310 @@ public final class NetworkReader {
   private final Map<String, Optional<Block>> blocks = new HashMap<>();
   private final Deque<String> reading = new ArrayDeque<>();
 
+  /**
+   * One {@code @Variant}: the values its member substitutes.
+   *
+   * @param shortcut null when the variant gives none
+   */
+  private record Member(
+      String name,
+      String className,
+      List<Integer> blocks,
+      List<Integer> widths,
+      ShortcutKind shortcut,
+      int growthRate,
+      int classes,
+      ElementOrigin origin) {}
+
+  /** The member being read, or null for a network that is not a family. */
+  private Member member;
+
+  private int blocksTaken;
+  private int widthsTaken;
+  private boolean shortcutTaken;
+  private boolean growthRateTaken;
+
   public NetworkReader(Elements elements, List<Problem> problems) {
     this.annotations = new Annotations(elements);
     this.problems = problems;
+  }
+
+  /** Whether the class declares a family: one or more {@code @Variant}s. */
+  public static boolean isFamily(TypeElement type) {
+    return Annotations.has(type, Variant.class) || Annotations.has(type, Variants.class);
+  }
+
+  /**
+   * The network, or each member of a family in {@code @Variant} order; empty if the declaration
+   * cannot be read, the reasons in the problem list. A member's values are substituted here, so
+   * that the checks see one plain network per member.
+   */
+  public List<org.skipwire.processor.model.Network> readMembers(TypeElement type) {
+    if (!isFamily(type) || type.getKind() != ElementKind.CLASS) {
+      return read(type).map(List::of).orElse(List.of());
+    }
+    int before = problems.size();
+    AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
+    String familyName = annotations.stringValue(network, "name");
+    if (!familyName.isEmpty()) {
+      problems.add(
+          Message.FAMILY_NAME.at(ElementOrigin.of(type, network).attribute("name"), familyName));
+    }
+    int blockSlots = 0;
+    int widthSlots = 0;
+    for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
+      Optional<AnnotationMirror> stage = Annotations.find(field, Stage.class);
+      if (stage.isPresent() && !field.getModifiers().contains(Modifier.STATIC)) {
+        blockSlots += annotations.intValue(stage.get(), "blocks") == Layer.VARIANT ? 1 : 0;
+        widthSlots += annotations.intValue(stage.get(), "width") == Layer.VARIANT ? 1 : 0;
+      }
+    }
+    List<Member> variants = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    Set<String> classNames = new HashSet<>();
+    for (ElementOrigin v : variantOrigins(type)) {
+      Member m = member(type, v);
+      variants.add(m);
+      if (!names.add(m.name())) {
+        problems.add(
+            Message.DUPLICATE_NAME.at(
+                m.origin().attribute("name"),
+                m.name(),
+                "another @Variant of " + type.getSimpleName()));
+      }
+      if (!classNames.add(m.className())) {
+        problems.add(
+            Message.VARIANT_CLASS.at(
+                m.origin().attribute("className"),
+                m.name(),
+                m.className(),
+                "is also another @Variant's; each member needs its own class"));
+      }
+      slots(m, "blocks", m.blocks().size(), blockSlots);
+      slots(m, "widths", m.widths().size(), widthSlots);
+    }
+    if (problems.size() > before) {
+      return List.of();
+    }
+    List<org.skipwire.processor.model.Network> members = new ArrayList<>();
+    for (Member m : variants) {
+      member = m;
+      blocksTaken = 0;
+      widthsTaken = 0;
+      shortcutTaken = false;
+      growthRateTaken = false;
+      try {
+        Optional<org.skipwire.processor.model.Network> read = read(type);
+        if (read.isEmpty()) {
+          return List.of(); // a mistake in the declaration itself, reported once
+        }
+        if (m.shortcut() != null && !shortcutTaken) {
+          problems.add(
+              Message.VARIANT_UNUSED.at(
+                  m.origin().attribute("shortcut"),
+                  m.name(),
+                  "shortcut",
+                  "every residual stage of " + type.getSimpleName() + " sets its own @Shortcut"));
+        }
+        if (m.growthRate() != 0 && !growthRateTaken) {
+          problems.add(
+              Message.VARIANT_UNUSED.at(
+                  m.origin().attribute("growthRate"),
+                  m.name(),
+                  "growthRate",
+                  type.getSimpleName() + " has no dense stage"));
+        }
+        members.add(withClasses(read.get(), m, type));
+      } finally {
+        member = null;
+      }
+    }
+    return problems.size() > before ? List.of() : members;
+  }
+
+  /** Each {@code @Variant} with where it stands: inside the repeated container if there is one. */
+  private List<ElementOrigin> variantOrigins(TypeElement type) {
+    List<ElementOrigin> origins = new ArrayList<>();
+    Annotations.find(type, Variant.class).ifPresent(m -> origins.add(ElementOrigin.of(type, m)));
+    Annotations.find(type, Variants.class)
+        .ifPresent(
+            c -> {
+              for (AnnotationValue v : annotations.listValue(c, "value")) {
+                origins.add(new ElementOrigin(type, c, v));
+              }
+            });
+    return origins;
+  }
+
+  private Member member(TypeElement type, ElementOrigin origin) {
+    AnnotationMirror v =
+        origin.value() != null ? (AnnotationMirror) origin.value().getValue() : origin.mirror();
+    String name = annotations.stringValue(v, "name");
+    checkName(origin.attribute("name"), name);
+    String className = annotations.stringValue(v, "className");
+    if (className.isEmpty()) {
+      StringBuilder camel = new StringBuilder();
+      for (String part : name.split("[._-]")) {
+        if (!part.isEmpty()) {
+          camel.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        }
+      }
+      className = camel.toString();
+    }
+    if (!SourceVersion.isIdentifier(className)
+        || SourceVersion.isKeyword(className)
+        || !Character.isJavaIdentifierStart(className.charAt(0))) {
+      problems.add(
+          Message.VARIANT_CLASS.at(
+              origin.attribute(
+                  annotations.stringValue(v, "className").isEmpty() ? "name" : "className"),
+              name,
+              className,
+              "is not a Java class name; give className = \"UpperCamelCase\""));
+    } else if (className.contentEquals(type.getSimpleName())) {
+      problems.add(
+          Message.VARIANT_CLASS.at(
+              origin.attribute("className"),
+              name,
+              className,
+              "is the family's own name; a member needs a name of its own"));
+    }
+    List<ShortcutKind> shortcuts = new ArrayList<>();
+    for (AnnotationValue s : annotations.listValue(v, "shortcut")) {
+      if (!(s.getValue() instanceof VariableElement constant)) {
+        throw new UnresolvedType("shortcut = " + s);
+      }
+      shortcuts.add(ShortcutKind.valueOf(constant.getSimpleName().toString()));
+    }
+    if (shortcuts.size() > 1) {
+      problems.add(
+          Message.OUT_OF_RANGE.at(
+              origin.attribute("shortcut"),
+              "@Variant(name = \"" + name + "\")",
+              "shortcut",
+              shortcuts,
+              "must be one kind, the shortcut of every residual stage"));
+    }
+    int growthRate = annotations.intValue(v, "growthRate");
+    int classes = annotations.intValue(v, "classes");
+    for (String attribute : List.of("growthRate", "classes")) {
+      int value = attribute.equals("classes") ? classes : growthRate;
+      if (value < 0) {
+        problems.add(
+            Message.OUT_OF_RANGE.at(
+                origin.attribute(attribute),
+                "@Variant(name = \"" + name + "\")",
+                attribute,
+                value,
+                "must be at least 1, or 0 for the declaration's"));
+      }
+    }
+    return new Member(
+        name,
+        className,
+        ints(v, "blocks"),
+        ints(v, "widths"),
+        shortcuts.isEmpty() ? null : shortcuts.get(0),
+        growthRate,
+        classes,
+        origin);
+  }
+
+  private List<Integer> ints(AnnotationMirror mirror, String name) {
+    List<Integer> values = new ArrayList<>();
+    for (AnnotationValue v : annotations.listValue(mirror, name)) {
+      if (!(v.getValue() instanceof Integer i)) {
+        throw new UnresolvedType(name + " = " + v);
+      }
+      values.add(i);
+    }
+    return values;
+  }
+
+  private void slots(Member m, String attribute, int given, int slots) {
+    if (given != slots) {
+      String singular = attribute.equals("blocks") ? "blocks" : "width";
+      problems.add(
+          slots == 0 && given > 0
+              ? Message.VARIANT_UNUSED.at(
+                  m.origin().attribute(attribute),
+                  m.name(),
+                  attribute,
+                  "no @Stage says " + singular + " = VARIANT")
+              : Message.VARIANT_VALUES.at(
+                  m.origin().attribute(attribute), m.name(), given, attribute, slots, singular));
+    }
+  }
+
+  /** The member with its number of classes in the output layer, if its variant gives one. */
+  private org.skipwire.processor.model.Network withClasses(
+      org.skipwire.processor.model.Network network, Member m, TypeElement type) {
+    List<Step> trunk = new ArrayList<>(network.trunk());
+    Step last = trunk.isEmpty() ? null : trunk.get(trunk.size() - 1);
+    if (m.classes() > 0) {
+      if (last instanceof LayerStep l && l.output() != null && l.weight() instanceof Op.Dense d) {
+        trunk.set(
+            trunk.size() - 1, withWeight(l, new Op.Dense(m.classes(), d.width(), d.origin())));
+      } else if (last instanceof LayerStep l
+          && l.output() != null
+          && l.weight() instanceof Op.Conv c) {
+        trunk.set(
+            trunk.size() - 1,
+            withWeight(
+                l,
+                new Op.Conv(
+                    c.kernel(),
+                    c.stride(),
+                    m.classes(),
+                    c.width(),
+                    c.padding(),
+                    c.groups(),
+                    c.dilation(),
+                    c.causal(),
+                    c.origin(),
+                    c.expansion())));
+      } else {
+        problems.add(
+            Message.VARIANT_UNUSED.at(
+                m.origin().attribute("classes"),
+                m.name(),
+                "classes",
+                type.getSimpleName() + " does not end in @Dense or @Conv with @Output"));
+      }
+    }
+    return new org.skipwire.processor.model.Network(
+        network.packageName(),
+        network.simpleName(),
+        m.name(),
+        network.origin(),
+        network.input(),
+        network.inputOrigin(),
+        trunk,
+        network.stochasticDepth(),
+        m.className());
+  }
+
+  private static LayerStep withWeight(LayerStep l, Op weight) {
+    return new LayerStep(
+        l.name(),
+        l.origin(),
+        weight,
+        l.batchNorm(),
+        l.activation(),
+        l.activationOrigin(),
+        l.output(),
+        l.dropout());
+  }
+
+  private void checkName(org.skipwire.processor.model.Origin at, String name) {
+    if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
+      problems.add(
+          Message.BAD_NAME.at(
+              at,
+              name,
+              "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or"
+                  + " digit"));
+    }
   }
 
   /** The network, or empty if it cannot be read; the reasons are in the problem list. */
@@ -148,9 +455,8 @@ public final class NetworkReader {
     AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
     if (type.getKind() != ElementKind.CLASS) {
       problems.add(
-          Message.MISPLACED.at(
-              ElementOrigin.of(type, network),
-              "@Network applies to classes; " + type.getSimpleName() + " is " + kindName(type)));
+          Message.CLASS_ONLY.at(
+              ElementOrigin.of(type, network), "Network", type.getSimpleName(), kindName(type)));
       return Optional.empty();
     }
     int before = problems.size();
@@ -165,13 +471,8 @@ public final class NetworkReader {
     String name = annotations.stringValue(network, "name");
     if (name.isEmpty()) {
       name = type.getSimpleName().toString().toLowerCase(Locale.ROOT);
-    } else if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
-      problems.add(
-          Message.BAD_NAME.at(
-              ElementOrigin.of(type, network).attribute("name"),
-              name,
-              "must be lower-case letters, digits, '.', '_' or '-', starting with a letter or"
-                  + " digit"));
+    } else if (member == null) {
+      checkName(ElementOrigin.of(type, network).attribute("name"), name);
     }
     List<Step> trunk = steps(type, false);
     if (problems.size() > before) {
@@ -221,7 +522,7 @@ public final class NetworkReader {
       return layer(field);
     }
     if (typeElement != null && isBlock(typeElement)) {
-      return stage(field, typeElement);
+      return stage(field, typeElement, inBlock);
     }
     String typeName =
         typeElement != null ? typeElement.getSimpleName().toString() : type.toString();
@@ -237,13 +538,8 @@ public final class NetworkReader {
       Optional<AnnotationMirror> m = Annotations.find(field, misplaced);
       if (m.isPresent()) {
         problems.add(
-            Message.MISPLACED.at(
-                ElementOrigin.of(field, m.get()),
-                "@"
-                    + misplaced.getSimpleName()
-                    + " applies to block fields; "
-                    + name
-                    + " is a Layer"));
+            Message.BLOCK_FIELD_ONLY.at(
+                ElementOrigin.of(field, m.get()), misplaced.getSimpleName(), name));
         ok = false;
       }
     }
@@ -277,9 +573,7 @@ public final class NetworkReader {
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
         problems.add(
-            Message.MISPLACED.at(
-                ElementOrigin.of(field, layerNorm.get()),
-                "@LayerNorm and @BatchNorm both normalise " + name + "; keep one"));
+            Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
         return Optional.empty();
       }
       batchNorm =
@@ -310,9 +604,7 @@ public final class NetworkReader {
             .orElse(null);
     if (output != null && dropout != null) {
       problems.add(
-          Message.MISPLACED.at(
-              dropout.origin(),
-              "@Dropout cannot share a field with @Output; put it on the field before"));
+          Message.DROPOUT_ON_OUTPUT.at(dropout.origin()));
       return Optional.empty();
     }
     if (weight == null && batchNorm == null && activation == null && dropout == null) {
@@ -325,22 +617,15 @@ public final class NetworkReader {
     }
     if (output != null && batchNorm != null) {
       problems.add(
-          Message.MISPLACED.at(
-              batchNorm.origin(),
-              "@BatchNorm cannot share a field with @Output; the output layer is the network's last"
-                  + " op"));
+          Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
       org.skipwire.processor.model.Origin extra =
           batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
       problems.add(
-          Message.MISPLACED.at(
-              extra,
-              "@Transition runs its own batch norm and ReLU; remove @"
-                  + (batchNorm != null ? "BatchNorm" : "Activation")
-                  + " from "
-                  + name));
+          Message.TRANSITION_NORM.at(
+              extra, batchNorm != null ? "BatchNorm" : "Activation", name));
       return Optional.empty();
     }
     return Optional.of(
@@ -370,7 +655,8 @@ public final class NetworkReader {
               annotations.intValue(m, "groups"),
               annotations.intValue(m, "dilation"),
               annotations.booleanValue(m, "causal"),
-              at);
+              at,
+              annotations.intValue(m, "expansion"));
       case "Dense" ->
           new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
       case "MaxPool", "AvgPool" ->
@@ -399,22 +685,19 @@ public final class NetworkReader {
     };
   }
 
-  private Optional<StageStep> stage(VariableElement field, TypeElement blockType) {
+  private Optional<StageStep> stage(
+      VariableElement field, TypeElement blockType, boolean inBlock) {
     String name = field.getSimpleName().toString();
     boolean ok = true;
     for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {
       Optional<AnnotationMirror> m = Annotations.find(field, layerAnnotation);
       if (m.isPresent()) {
         problems.add(
-            Message.MISPLACED.at(
+            Message.LAYER_FIELD_ONLY.at(
                 ElementOrigin.of(field, m.get()),
-                "@"
-                    + layerAnnotation.getSimpleName()
-                    + " applies to Layer fields; "
-                    + name
-                    + " is a "
-                    + blockType.getSimpleName()
-                    + " stage"));
+                layerAnnotation.getSimpleName(),
+                name,
+                blockType.getSimpleName()));
         ok = false;
       }
     }
@@ -429,22 +712,65 @@ public final class NetworkReader {
         Annotations.find(field, Shortcut.class)
             .map(m -> annotations.enumValue(m, "value", ShortcutKind.class))
             .orElse(null);
+    int blockCount = annotations.intValue(s, "blocks");
+    int width = annotations.intValue(s, "width");
+    for (String attribute : List.of("blocks", "width")) {
+      if ((attribute.equals("blocks") ? blockCount : width) != Layer.VARIANT) {
+        continue;
+      }
+      org.skipwire.processor.model.Origin at = ElementOrigin.of(field, s).attribute(attribute);
+      if (inBlock) {
+        problems.add(
+            Message.VARIANT_IN_BLOCK.at(
+                at, name, attribute, field.getEnclosingElement().getSimpleName()));
+        ok = false;
+      } else if (member == null) {
+        problems.add(
+            Message.VARIANT_MISSING.at(
+                at, name, attribute, field.getEnclosingElement().getSimpleName()));
+        ok = false;
+      } else if (attribute.equals("blocks")) {
+        blockCount = member.blocks().get(blocksTaken++);
+      } else {
+        width = member.widths().get(widthsTaken++);
+      }
+    }
     Optional<Block> block = block(blockType, field);
     if (block.isEmpty() || !ok) {
       return Optional.empty();
+    }
+    Block b = block.get();
+    if (member != null && !inBlock) {
+      if (shortcut == null
+          && member.shortcut() != null
+          && (b.connection() instanceof Connection.Residual
+              || b.connection() instanceof Connection.ShakeShake)) {
+        shortcut = member.shortcut();
+        shortcutTaken = true;
+      }
+      if (member.growthRate() > 0 && b.connection() instanceof Connection.Dense) {
+        growthRateTaken = true;
+        b =
+            new Block(
+                b.qualifiedName(),
+                b.simpleName(),
+                b.origin(),
+                new Connection.Dense(member.growthRate(), member.origin().attribute("growthRate")),
+                b.body());
+      }
     }
     return Optional.of(
         new StageStep(
             name,
             ElementOrigin.of(field),
             ElementOrigin.of(field, s),
-            annotations.intValue(s, "blocks"),
-            annotations.intValue(s, "width"),
+            blockCount,
+            width,
             annotations.intValue(s, "stride"),
             annotations.intValue(s, "widen"),
             annotations.intValue(s, "dilationGrowth"),
             shortcut,
-            block.get()));
+            b));
   }
 
   /** Reads a block class once; a block that contains itself is reported at the closing field. */
@@ -487,14 +813,11 @@ public final class NetworkReader {
       }
       if (type.getKind() != ElementKind.CLASS) {
         problems.add(
-            Message.MISPLACED.at(
+            Message.CLASS_ONLY.at(
                 ElementOrigin.of(type, mirror),
-                "@"
-                    + simpleName(mirror)
-                    + " applies to classes; "
-                    + type.getSimpleName()
-                    + " is "
-                    + kindName(type)));
+                simpleName(mirror),
+                type.getSimpleName(),
+                kindName(type)));
       }
       ElementOrigin origin = ElementOrigin.of(type, mirror);
       Connection connection =
@@ -541,11 +864,7 @@ public final class NetworkReader {
     Connection.Mix mix = Connection.Mix.SUM;
     if (rezero.isPresent() && gated.isPresent()) {
       problems.add(
-          Message.MISPLACED.at(
-              ElementOrigin.of(type, gated.get()),
-              "@GatedSkip and @ReZero both scale the branch of "
-                  + type.getSimpleName()
-                  + "; keep one"));
+          Message.GATED_AND_REZERO.at(ElementOrigin.of(type, gated.get()), type.getSimpleName()));
     } else if (rezero.isPresent()) {
       mix =
           new Connection.Mix(Connection.Mix.Kind.REZERO, 0.0, ElementOrigin.of(type, rezero.get()));

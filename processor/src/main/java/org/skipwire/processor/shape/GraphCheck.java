@@ -75,6 +75,9 @@ public final class GraphCheck {
 
   private static final Context TRUNK = new Context(0, 1, 1, Order.POST, null);
 
+  /** The channels entering the block instance being lowered, for {@code @Conv(expansion = t)}. */
+  private int blockInputChannels;
+
   private final List<Problem> problems = new ArrayList<>();
   private Origin trunkSite;
 
@@ -105,9 +108,68 @@ public final class GraphCheck {
       return new Result(null, List.copyOf(check.problems));
     }
     Graph graph = check.lower(network);
+    if (graph != null && check.problems.isEmpty()) {
+      check.checkTotals(graph);
+    }
     return check.problems.isEmpty()
         ? new Result(graph, List.of())
         : new Result(null, List.copyOf(check.problems));
+  }
+
+  /**
+   * Every size positive and at most {@link Limits#MAX_SIZE}, the vertices and parameters within
+   * their limits, all summed exactly: what the generated code and DL4J will be given.
+   */
+  private void checkTotals(Graph graph) {
+    List<Vertex> vertices = graph.vertices();
+    Origin at = graph.network().origin();
+    String network = graph.network().simpleName();
+    if (vertices.size() > Limits.MAX_VERTICES) {
+      report(
+          Message.TOO_LARGE.at(
+              at, network, "vertices", vertices.size(), Limits.MAX_VERTICES, "use fewer blocks"));
+      return;
+    }
+    long params = 0;
+    for (Vertex v : vertices) {
+      for (int d : v.shape().dims()) {
+        if (d < 1 || d > Limits.MAX_SIZE) {
+          report(
+              Message.TOO_LARGE.at(
+                  at,
+                  v.name(),
+                  "a size of " + v.shape(),
+                  d,
+                  Limits.MAX_SIZE,
+                  "use fewer or narrower blocks"));
+          return;
+        }
+      }
+      try {
+        params = Math.addExact(params, v.params());
+      } catch (ArithmeticException e) {
+        params = Long.MAX_VALUE;
+      }
+    }
+    if (params > Limits.MAX_PARAMS) {
+      report(
+          Message.TOO_LARGE.at(
+              at, network, "parameters", params, Limits.MAX_PARAMS, "use fewer or narrower layers"));
+    }
+  }
+
+  /**
+   * A computed channel count or length, refused with {@code [skipwire/too-large]} past {@link
+   * Limits#MAX_SIZE} (and long before {@code int} would overflow).
+   */
+  private int size(long value, Origin at, String path, String what) throws ShapeUnknown {
+    if (value > Limits.MAX_SIZE) {
+      report(
+          Message.TOO_LARGE.at(
+              at, path, what, value, Limits.MAX_SIZE, "use fewer or narrower blocks"));
+      throw new ShapeUnknown();
+    }
+    return (int) value;
   }
 
   private Graph lower(Network network) {
@@ -192,10 +254,16 @@ public final class GraphCheck {
   }
 
   /**
-   * Removes the bias of every convolution whose output reaches a batch norm through nothing but
-   * sums and zero padding: the norm subtracts the mean, so such a bias could never matter. This is
-   * the rule the reference implementations follow (conv then BN, pre-activation units, a
-   * pre-activation stem feeding both a unit's BN and its identity shortcut).
+   * Removes the bias of every convolution whose output reaches batch norm on every path: the norm
+   * subtracts the per-channel batch mean, so a per-channel constant added before it can never
+   * change the network's output (training or inference, where the running mean absorbs it). The
+   * bias survives the path only through ops that commute with a per-channel shift, {@code op(x +
+   * c) = op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}.
+   * Every other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps
+   * it.
+   * This is the rule the reference implementations follow (conv then BN, pre-activation units, a
+   * pre-activation stem feeding both a unit's BN and its identity shortcut, a stem whose max pool
+   * feeds pre-activation units).
    */
   private static List<Graph.Section> dropNormalisedBiases(List<Graph.Section> sections) {
     Map<String, List<Vertex>> consumers = new HashMap<>();
@@ -208,13 +276,14 @@ public final class GraphCheck {
         }
       }
     }
+    Map<String, Boolean> normalised = normalisedVertices(sections, consumers);
     List<Graph.Section> result = new ArrayList<>();
     for (Graph.Section section : sections) {
       List<Graph.BlockRun> runs = new ArrayList<>();
       for (Graph.BlockRun run : section.blocks()) {
         List<Vertex> vertices = new ArrayList<>();
         for (Vertex v : run.vertices()) {
-          if (v.op() instanceof GraphOp.Weighted c && normalised(v.name(), consumers)) {
+          if (v.op() instanceof GraphOp.Weighted c && normalised.get(v.name())) {
             GraphOp noBias = c.withoutBias();
             long params = v.params() - (c.bias() ? c.nOut() : 0);
             v = new Vertex(v.name(), noBias, v.inputs(), v.shape(), params, params);
@@ -230,31 +299,63 @@ public final class GraphCheck {
   }
 
   /**
-   * Ops that carry a per-channel constant through unchanged, up to where it came from. Dropout does
-   * so in expectation; the reference implementations (Wide ResNet) drop that bias too.
+   * Ops that carry a per-channel constant through as a per-channel constant: sums and the shortcut
+   * ops (zero padding subsamples and appends zero channels, concatenation keeps each channel), the
+   * scalar mixes of ReZero and gated skips ({@code alpha (x + c) = alpha x + alpha c}), max pooling
+   * (the maximum of shifted values is the shifted maximum; DL4J's max pool skips padded cells
+   * rather than reading zeros, measured), average pooling without padding (DL4J's padded average
+   * divides by the cells inside the input, which would commute too, but PyTorch's default counts
+   * the padding and then the border windows mix the constant with zeros, so a padded average keeps
+   * the bias), nearest-neighbour upsampling, global average pooling, the
+   * last step of a sequence and the identity. Dropout does so in expectation only; the reference
+   * implementations (Wide ResNet) drop that bias too. Not in the list: every nonlinearity, weighted
+   * ops (a padded convolution turns a constant into a border pattern), stochastic depth (per
+   * example it keeps or drops the constant, which a batch mean cannot remove), channel scaling
+   * (squeeze-excitation multiplies by an input-dependent factor), layer norm (it removes a shift
+   * shared by all channels, not one per channel).
    */
   private static boolean passesBiasThrough(GraphOp op) {
     return op instanceof GraphOp.Add
         || op instanceof GraphOp.ZeroPad
         || op instanceof GraphOp.Merge
         || op instanceof GraphOp.Dropout
-        || (op instanceof GraphOp.Pool p && !p.max() && p.padding() == 0);
+        || op instanceof GraphOp.Scale
+        || op instanceof GraphOp.GatedSkip
+        || op instanceof GraphOp.Upsample
+        || op instanceof GraphOp.GlobalAvgPool
+        || op instanceof GraphOp.LastStep
+        || (op instanceof GraphOp.Activation a && a.fn() == Nonlinearity.IDENTITY)
+        || (op instanceof GraphOp.Pool p && (p.max() || p.padding() == 0));
   }
 
-  private static boolean normalised(String vertex, Map<String, List<Vertex>> consumers) {
-    List<Vertex> readers = consumers.getOrDefault(vertex, List.of());
-    if (readers.isEmpty()) {
-      return false;
-    }
-    for (Vertex reader : readers) {
-      boolean ok =
-          reader.op() instanceof GraphOp.BatchNorm
-              || (passesBiasThrough(reader.op()) && normalised(reader.name(), consumers));
-      if (!ok) {
-        return false;
+  /**
+   * Whether every path from each vertex reaches a batch norm through ops that pass a bias through.
+   * Computed for all vertices at once, last first (the order is topological, so every reader is
+   * decided before what it reads): no recursion, so ten thousand blocks in a row of sums cannot
+   * overflow the stack.
+   */
+  private static Map<String, Boolean> normalisedVertices(
+      List<Graph.Section> sections, Map<String, List<Vertex>> consumers) {
+    List<Vertex> all = new ArrayList<>();
+    for (Graph.Section section : sections) {
+      for (Graph.BlockRun run : section.blocks()) {
+        all.addAll(run.vertices());
       }
     }
-    return true;
+    Map<String, Boolean> normalised = new HashMap<>();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      String name = all.get(i).name();
+      List<Vertex> readers = consumers.getOrDefault(name, List.of());
+      boolean ok = !readers.isEmpty();
+      for (Vertex reader : readers) {
+        ok &=
+            reader.op() instanceof GraphOp.BatchNorm
+                || (passesBiasThrough(reader.op())
+                    && normalised.getOrDefault(reader.name(), false));
+      }
+      normalised.put(name, ok);
+    }
+    return normalised;
   }
 
   // ---------------------------------------------------------------- stages and blocks
@@ -291,6 +392,8 @@ public final class GraphCheck {
               : (int) Math.round(stageWidth + (double) (i + 1) * stage.widen() / stage.blocks());
       List<Vertex> sink = new ArrayList<>();
       Flow before = flow;
+      int outerBlockInput = blockInputChannels;
+      blockInputChannels = flow.shape().channels();
       String how;
       if (block.connection() instanceof Connection.Residual r) {
         ShortcutKind kind = stage.shortcut() != null ? stage.shortcut() : r.shortcut();
@@ -364,6 +467,7 @@ public final class GraphCheck {
                   + how
               : null;
       runs.add(new Graph.BlockRun(note, sink));
+      blockInputChannels = outerBlockInput;
     }
     return flow;
   }
@@ -414,6 +518,9 @@ public final class GraphCheck {
     if (residual.squeezeExcite() != null) {
       f = squeezeExcite(path, f, residual.squeezeExcite(), context, sink);
     }
+    if (kind == ShortcutKind.IDENTITY_OR_NONE) {
+      kind = f.shape().equals(x.shape()) ? ShortcutKind.IDENTITY : ShortcutKind.NONE;
+    }
     if (survival < 1.0) {
       String drop = path + ".droppath";
       sink.add(
@@ -422,19 +529,12 @@ public final class GraphCheck {
     }
     if (kind == ShortcutKind.NONE) {
       used[0] = "no";
-      if (context.preActivation()) {
+      // The block's own choice of what follows the sum holds without the sum too: IDENTITY keeps a
+      // linear bottleneck linear (MobileNetV2), pre-activation blocks have nothing after it.
+      if (context.preActivation() || residual.sumActivation() == Nonlinearity.IDENTITY) {
         return f;
       }
-      String relu = path + ".relu";
-      sink.add(
-          new Vertex(
-              relu,
-              new GraphOp.Activation(Nonlinearity.RELU),
-              List.of(f.vertex()),
-              f.shape(),
-              0,
-              0));
-      return new Flow(relu, f.shape());
+      return activation(path, f, residual.sumActivation(), sink);
     }
     Flow shortcut =
         shortcut(
@@ -486,6 +586,9 @@ public final class GraphCheck {
         new Vertex(
             shake, new GraphOp.ShakeShake(), List.of(a.vertex(), b.vertex()), a.shape(), 0, 0));
     Flow f = new Flow(shake, a.shape());
+    if (kind == ShortcutKind.IDENTITY_OR_NONE) {
+      kind = f.shape().equals(x.shape()) ? ShortcutKind.IDENTITY : ShortcutKind.NONE;
+    }
     if (kind == ShortcutKind.NONE) {
       used[0] = "no";
       return f;
@@ -560,7 +663,9 @@ public final class GraphCheck {
       throw new ShapeUnknown();
     }
     String concat = path + ".concat";
-    Shape shape = in.withChannels(in.channels() + out.channels());
+    Shape shape =
+        in.withChannels(
+            size((long) in.channels() + out.channels(), context.site(), path, "channels"));
     sink.add(new Vertex(concat, new GraphOp.Merge(), List.of(x.vertex(), f.vertex()), shape, 0, 0));
     return new Flow(concat, shape);
   }
@@ -577,11 +682,7 @@ public final class GraphCheck {
     Shape shape = x.shape();
     if (shape.isSequence()) {
       report(
-          Message.MISPLACED.at(
-              context.site(),
-              path
-                  + ": a highway gate mixes feature maps or flat vectors, not the sequence "
-                  + shape));
+          Message.HIGHWAY_SEQUENCE.at(context.site(), path, shape));
       return x;
     }
     boolean conv = !shape.isFlat();
@@ -869,7 +970,7 @@ public final class GraphCheck {
     if (op instanceof Op.Conv c && shape.isSequence()) {
       return conv1d(layer, c, path, in, context, sink, folded);
     } else if (op instanceof Op.Dense d && shape.isSequence()) {
-      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       refuseSequenceOutput(layer, path, shape);
       long params = (long) shape.channels() * nOut + nOut;
       Shape out = shape.withChannels(nOut);
@@ -931,29 +1032,38 @@ public final class GraphCheck {
       int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
       if (c.groups() != 1 && dilation != 1) {
         report(
-            Message.MISPLACED.at(
-                c.origin().attribute("dilation"),
-                path + ": a grouped convolution cannot also be dilated; keep one of the two"));
+            Message.GROUPED_DILATED.at(c.origin().attribute("dilation"), path));
         throw new ShapeUnknown();
       }
       int span = (c.kernel() - 1) * dilation + 1;
       int padding = c.padding() == -1 ? (span - 1) / 2 : c.padding();
       Shape spatial = window(c.origin(), path, shape, span, stride, padding);
-      int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
-      if (shape.channels() % c.groups() != 0 || nOut % c.groups() != 0) {
+      int groups = c.groups() == Layer.DEPTHWISE ? shape.channels() : c.groups();
+      int nOut =
+          c.filters() > 0
+              ? c.filters()
+              : c.expansion() > 0
+                  ? size((long) c.expansion() * blockInputChannels, c.origin(), path, "filters")
+                  : c.groups() == Layer.DEPTHWISE && c.width() == 0
+                      ? shape.channels()
+                      : size(
+                          (long) Math.max(c.width(), 1) * context.baseWidth(),
+                          c.origin(),
+                          path,
+                          "filters");
+      if (shape.channels() % groups != 0 || nOut % groups != 0) {
         report(
             Message.GROUPS.at(
                 c.origin().attribute("groups"),
                 path,
                 shape,
                 spatial.withChannels(nOut),
-                c.groups()));
+                groups));
         throw new ShapeUnknown();
       }
       boolean bias = true; // until dropNormalisedBiases sees what reads it
       long params =
-          (long) c.kernel() * c.kernel() * (shape.channels() / c.groups()) * nOut
-              + (bias ? nOut : 0);
+          (long) c.kernel() * c.kernel() * (shape.channels() / groups) * nOut + (bias ? nOut : 0);
       Shape out = spatial.withChannels(nOut);
       sink.add(
           new Vertex(
@@ -964,7 +1074,7 @@ public final class GraphCheck {
                   padding,
                   shape.channels(),
                   nOut,
-                  c.groups(),
+                  groups,
                   dilation,
                   bias,
                   layer.output() == null ? folded : Nonlinearity.IDENTITY),
@@ -1012,21 +1122,33 @@ public final class GraphCheck {
         report(Message.CONCAT_SHAPE.at(c.origin().attribute("from"), path, other, c.from(), shape));
         throw new ShapeUnknown();
       }
-      Shape out = shape.withChannels(shape.channels() + other.channels());
+      Shape out =
+          shape.withChannels(
+              size((long) shape.channels() + other.channels(), c.origin(), path, "channels"));
       sink.add(
           new Vertex(path, new GraphOp.Merge(), List.of(in.vertex(), source.vertex()), out, 0, 0));
       return new Flow(path, out);
     } else if (op instanceof Op.TransposedConv t) {
       requireFeatureMap(t.origin(), path, "TransposedConv", shape);
-      int h = t.stride() * (shape.height() - 1) + t.kernel() - 2 * t.padding();
-      int w = t.stride() * (shape.width() - 1) + t.kernel() - 2 * t.padding();
+      int h =
+          size(
+              (long) t.stride() * (shape.height() - 1) + t.kernel() - 2L * t.padding(),
+              t.origin(),
+              path,
+              "height");
+      int w =
+          size(
+              (long) t.stride() * (shape.width() - 1) + t.kernel() - 2L * t.padding(),
+              t.origin(),
+              path,
+              "width");
       if (h < 1 || w < 1) {
         report(
             Message.KERNEL_TOO_LARGE.at(
                 t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
         throw new ShapeUnknown();
       }
-      int nOut = t.filters() > 0 ? t.filters() : Math.max(t.width(), 1) * context.baseWidth();
+      int nOut = t.filters() > 0 ? t.filters() : size((long) Math.max(t.width(), 1) * context.baseWidth(), t.origin(), path, "filters");
       long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
       Shape out = Shape.image(nOut, h, w);
       sink.add(
@@ -1042,7 +1164,10 @@ public final class GraphCheck {
     } else if (op instanceof Op.Upsample u) {
       requireFeatureMap(u.origin(), path, "Upsample", shape);
       Shape out =
-          Shape.image(shape.channels(), shape.height() * u.scale(), shape.width() * u.scale());
+          Shape.image(
+              shape.channels(),
+              size((long) shape.height() * u.scale(), u.origin(), path, "height"),
+              size((long) shape.width() * u.scale(), u.origin(), path, "width"));
       sink.add(new Vertex(path, new GraphOp.Upsample(u.scale()), List.of(in.vertex()), out, 0, 0));
       return new Flow(path, out);
     } else if (op instanceof Op.Transition t) {
@@ -1086,7 +1211,7 @@ public final class GraphCheck {
       return new Flow(path, out);
     } else if (op instanceof Op.Dense d) {
       int nIn = (int) shape.size();
-      int nOut = d.units() > 0 ? d.units() : Math.max(d.width(), 1) * context.baseWidth();
+      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       long params = (long) nIn * nOut + nOut;
       Shape out = Shape.flat(nOut);
       GraphOp graphOp =
@@ -1164,12 +1289,7 @@ public final class GraphCheck {
   private void refuseSequenceOutput(LayerStep layer, String path, Shape shape) throws ShapeUnknown {
     if (layer.output() != null) {
       report(
-          Message.MISPLACED.at(
-              layer.output().origin(),
-              path
-                  + ": @Output on a sequence "
-                  + shape
-                  + " is not supported; reduce it first with @LastStep or @GlobalAvgPool"));
+          Message.SEQUENCE_OUTPUT.at(layer.output().origin(), path, shape));
       throw new ShapeUnknown();
     }
   }
@@ -1198,9 +1318,7 @@ public final class GraphCheck {
     Shape shape = in.shape();
     if (c.groups() != 1) {
       report(
-          Message.MISPLACED.at(
-              c.origin().attribute("groups"),
-              path + ": groups apply to 2-D convolutions, not to the sequence " + shape));
+          Message.SEQUENCE_GROUPS.at(c.origin().attribute("groups"), path, shape));
       throw new ShapeUnknown();
     }
     refuseSequenceOutput(layer, path, shape);

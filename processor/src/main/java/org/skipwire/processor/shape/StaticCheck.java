@@ -43,6 +43,10 @@ final class StaticCheck {
           "must be at least 1");
     }
     Shape in = network.input();
+    atMost(input, "@Input", "channels", in.channels(), Limits.MAX_SIZE);
+    atMost(input, "@Input", "height", in.height(), Limits.MAX_SIZE);
+    atMost(input, "@Input", "width", in.width(), Limits.MAX_SIZE);
+    atMost(input, "@Input", "length", in.length(), Limits.MAX_SIZE);
     boolean flat = in.height() == 0 && in.width() == 0;
     if (in.length() != 0) {
       if (in.length() < 1) {
@@ -80,6 +84,21 @@ final class StaticCheck {
     }
     for (Step step : network.trunk()) {
       checkStep(step, false);
+    }
+    if (problems.isEmpty()) {
+      // Fail fast where lowering would build millions of vertices (blocks = Integer.MAX_VALUE,
+      // nested stages): the bound is loose, the exact count is checked after lowering.
+      long vertices = vertices(network.trunk(), 0, new java.util.HashMap<>());
+      if (vertices > 10L * Limits.MAX_VERTICES) {
+        problems.add(
+            Message.TOO_LARGE.at(
+                network.origin(),
+                network.simpleName(),
+                "vertices",
+                "up to " + (vertices >= Long.MAX_VALUE / 4 ? "2^61" : String.valueOf(vertices)),
+                Limits.MAX_VERTICES,
+                "use fewer blocks"));
+      }
     }
   }
 
@@ -120,6 +139,27 @@ final class StaticCheck {
     if (stage.blocks() < 1) {
       outOfRange(
           at.attribute("blocks"), stage.name(), "blocks", stage.blocks(), "must be at least 1");
+    }
+    atMost(at, stage.name(), "blocks", stage.blocks(), Limits.MAX_BLOCKS);
+    atMost(at, stage.name(), "width", stage.width(), Limits.MAX_SIZE);
+    atMost(at, stage.name(), "widen", stage.widen(), Limits.MAX_SIZE);
+    atMost(at, stage.name(), "stride", stage.stride(), Limits.MAX_WINDOW);
+    if (stage.dilationGrowth() > 1 && stage.blocks() >= 1) {
+      // The last block's dilation, growth^(blocks - 1), exactly: it stops once past the bound.
+      long dilation = 1;
+      for (int i = 1; i < stage.blocks() && dilation <= Limits.MAX_WINDOW; i++) {
+        dilation *= stage.dilationGrowth();
+      }
+      if (dilation > Limits.MAX_WINDOW) {
+        problems.add(
+            Message.TOO_LARGE.at(
+                at.attribute("dilationGrowth"),
+                stage.name(),
+                "dilationGrowth^(blocks - 1)",
+                "more than " + Limits.MAX_WINDOW,
+                Limits.MAX_WINDOW,
+                "use fewer blocks or a smaller dilationGrowth"));
+      }
     }
     Block block = stage.block();
     if (stage.width() < 0) {
@@ -179,6 +219,9 @@ final class StaticCheck {
             r.mix().origin().attribute("init"), name, "init", r.mix().init(), "must be finite");
       }
     }
+    if (block.connection() instanceof Connection.Dense d) {
+      atMost(d.origin(), name, "growthRate", d.growthRate(), Limits.MAX_SIZE);
+    }
     if (block.connection() instanceof Connection.Dense d && d.growthRate() < 1) {
       outOfRange(
           d.origin().attribute("growthRate"),
@@ -237,8 +280,32 @@ final class StaticCheck {
       if (c.padding() < -1) {
         outOfRange(at.attribute("padding"), name, "padding", c.padding(), "must be at least 0");
       }
-      checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock);
-      atLeast(at, name, "groups", c.groups(), 1);
+      checkSize(at, name, "Conv", "filters", c.filters(), c.width(), inBlock || c.expansion() > 0);
+      if (c.expansion() < 0) {
+        outOfRange(
+            at.attribute("expansion"), name, "expansion", c.expansion(), "must be at least 1");
+      } else if (c.expansion() > 0) {
+        if (c.filters() > 0 || c.width() > 0) {
+          outOfRange(
+              at.attribute("expansion"),
+              name,
+              "expansion",
+              c.expansion(),
+              "excludes " + (c.filters() > 0 ? "filters" : "width") + ": keep one");
+        } else if (!inBlock) {
+          problems.add(
+              Message.EXPANSION_OUTSIDE_BLOCK.at(at.attribute("expansion"), name, c.expansion()));
+        }
+      }
+      if (c.groups() != Layer.DEPTHWISE) {
+        atLeast(at, name, "groups", c.groups(), 1);
+      }
+      atMost(at, name, "kernel", c.kernel(), Limits.MAX_WINDOW);
+      atMost(at, name, "stride", c.stride(), Limits.MAX_WINDOW);
+      atMost(at, name, "padding", c.padding(), Limits.MAX_WINDOW);
+      atMost(at, name, "dilation", c.dilation(), Limits.MAX_WINDOW);
+      atMost(at, name, "groups", c.groups(), Limits.MAX_SIZE);
+      atMost(at, name, "expansion", c.expansion(), Limits.MAX_SIZE);
       if (c.dilation() == Layer.STAGE) {
         if (!inBlock) {
           problems.add(
@@ -259,9 +326,12 @@ final class StaticCheck {
       }
     } else if (op instanceof Op.SelfAttention a) {
       atLeast(a.origin(), name, "heads", a.heads(), 1);
+      atMost(a.origin(), name, "heads", a.heads(), Limits.MAX_SIZE);
     } else if (op instanceof Op.Pool p) {
       Origin at = p.origin();
       atLeast(at, name, "kernel", p.kernel(), 1);
+      atMost(at, name, "kernel", p.kernel(), Limits.MAX_WINDOW);
+      atMost(at, name, "stride", p.stride(), Limits.MAX_WINDOW);
       checkStride(at, name, p.stride(), inBlock, true);
       if (p.padding() < -1) {
         outOfRange(at.attribute("padding"), name, "padding", p.padding(), "must be at least 0");
@@ -281,9 +351,13 @@ final class StaticCheck {
       atLeast(t.origin(), name, "kernel", t.kernel(), 1);
       atLeast(t.origin(), name, "stride", t.stride(), 1);
       atLeast(t.origin(), name, "padding", t.padding(), 0);
+      atMost(t.origin(), name, "kernel", t.kernel(), Limits.MAX_WINDOW);
+      atMost(t.origin(), name, "stride", t.stride(), Limits.MAX_WINDOW);
+      atMost(t.origin(), name, "padding", t.padding(), Limits.MAX_WINDOW);
       checkSize(t.origin(), name, "TransposedConv", "filters", t.filters(), t.width(), inBlock);
     } else if (op instanceof Op.Upsample u) {
       atLeast(u.origin(), name, "scale", u.scale(), 1);
+      atMost(u.origin(), name, "scale", u.scale(), Limits.MAX_WINDOW);
     } else if (op instanceof Op.Transition t) {
       if (!(t.compression() > 0 && t.compression() <= 1)) {
         outOfRange(
@@ -318,6 +392,8 @@ final class StaticCheck {
     if (size < 0) {
       outOfRange(at.attribute(absolute), name, absolute, size, "must be at least 1");
     }
+    atMost(at, name, absolute, size, Limits.MAX_SIZE);
+    atMost(at, name, "width", width, Limits.MAX_WIDTH_FACTOR);
     if (width < 0) {
       outOfRange(at.attribute("width"), name, "width", width, "must be at least 1");
     }
@@ -332,6 +408,51 @@ final class StaticCheck {
     }
   }
 
+  /** {@code [skipwire/too-large]} when {@code value} is past {@code limit}. */
+  private void atMost(Origin at, String name, String attribute, long value, long limit) {
+    if (value > limit) {
+      problems.add(
+          Message.TOO_LARGE.at(
+              at.attribute(attribute), name, attribute, value, limit, "no network needs more"));
+    }
+  }
+
+  /**
+   * An upper bound on the vertices the steps lower to, in saturating arithmetic so that {@code
+   * blocks = Integer.MAX_VALUE} nested twice stays a number: each field lowers to at most 8
+   * vertices (weight, norm, activation, dropout, shortcut, merge ...), each block adds at most 16
+   * of its own.
+   */
+  private static long vertices(
+      java.util.List<Step> steps, int depth, java.util.Map<String, Long> blocks) {
+    long total = 0;
+    for (Step step : steps) {
+      long n;
+      if (step instanceof StageStep stage) {
+        // A block that contains itself is its own error; a bounded depth keeps this finite.
+        Long known = blocks.get(stage.block().qualifiedName());
+        long body =
+            known != null
+                ? known
+                : depth > 64 ? 16 : vertices(stage.block().body(), depth + 1, blocks) + 16;
+        blocks.put(stage.block().qualifiedName(), body);
+        n = saturatingMultiply(Math.max(stage.blocks(), 1), body);
+      } else {
+        n = 8;
+      }
+      total = Math.min(Long.MAX_VALUE / 4, total + n);
+    }
+    return total;
+  }
+
+  private static long saturatingMultiply(long a, long b) {
+    try {
+      return Math.min(Long.MAX_VALUE / 4, Math.multiplyExact(a, b));
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE / 4;
+    }
+  }
+
   private void atLeast(Origin at, String name, String attribute, int value, int min) {
     if (value < min) {
       outOfRange(at.attribute(attribute), name, attribute, value, "must be at least " + min);
@@ -339,6 +460,12 @@ final class StaticCheck {
   }
 
   private void outOfRange(Origin at, String name, String attribute, Object value, String rule) {
+    if (value instanceof Integer i && i == Layer.STAGE) {
+      // The user wrote STAGE where it means nothing: say so by name, not as its -1.
+      value = "STAGE";
+      rule += "; STAGE takes the enclosing stage's value and works only for stride or dilation in a"
+          + " block";
+    }
     problems.add(Message.OUT_OF_RANGE.at(at, name, attribute, value, rule));
   }
 }

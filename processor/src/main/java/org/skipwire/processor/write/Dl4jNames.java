@@ -37,6 +37,7 @@ final class Dl4jNames {
   static final ClassName SKIPWIRE_MODEL = ClassName.get(RUNTIME, "SkipwireModel");
   static final ClassName TRAINING = ClassName.get(RUNTIME, "Training");
   static final ClassName VERTEX_INFO = ClassName.get(RUNTIME, "VertexInfo");
+  static final ClassName GRAPH_WIRING = ClassName.get(RUNTIME, "GraphWiring");
   static final ClassName ZERO_PAD_CHANNELS_VERTEX =
       ClassName.get(RUNTIME + ".conf", "ZeroPadChannelsVertex");
   static final ClassName HIGHWAY_GATE_VERTEX =
@@ -51,6 +52,7 @@ final class Dl4jNames {
   static final ClassName GATED_SKIP_VERTEX = ClassName.get(RUNTIME + ".conf", "GatedSkipVertex");
   static final ClassName GROUPED_CONVOLUTION_LAYER =
       ClassName.get(RUNTIME + ".conf", "GroupedConvolutionLayer");
+  static final ClassName DEPTHWISE_CONVOLUTION_2D = ClassName.get(LAYERS, "DepthwiseConvolution2D");
   static final ClassName DROPOUT_LAYER = ClassName.get(LAYERS, "DropoutLayer");
   static final ClassName CONVOLUTION_1D_LAYER = ClassName.get(LAYERS, "Convolution1DLayer");
   static final ClassName LAST_TIME_STEP_VERTEX =

@@ -1,68 +1,132 @@
 package org.skipwire.processor.write;
 
-import static org.skipwire.processor.write.Dl4jNames.ACTIVATION;
-import static org.skipwire.processor.write.Dl4jNames.ACTIVATION_LAYER;
-import static org.skipwire.processor.write.Dl4jNames.BATCH_NORMALIZATION;
-import static org.skipwire.processor.write.Dl4jNames.CONVOLUTION_LAYER;
-import static org.skipwire.processor.write.Dl4jNames.DENSE_LAYER;
-import static org.skipwire.processor.write.Dl4jNames.ELEMENT_WISE_VERTEX;
-import static org.skipwire.processor.write.Dl4jNames.GLOBAL_POOLING_LAYER;
 import static org.skipwire.processor.write.Dl4jNames.GRAPH_BUILDER;
 import static org.skipwire.processor.write.Dl4jNames.GRAPH_CONFIGURATION;
+import static org.skipwire.processor.write.Dl4jNames.GRAPH_WIRING;
 import static org.skipwire.processor.write.Dl4jNames.INPUT_TYPE;
-import static org.skipwire.processor.write.Dl4jNames.LOSS_FUNCTION;
-import static org.skipwire.processor.write.Dl4jNames.OUTPUT_LAYER;
-import static org.skipwire.processor.write.Dl4jNames.POOLING_TYPE;
-import static org.skipwire.processor.write.Dl4jNames.SUBSAMPLING_LAYER;
 import static org.skipwire.processor.write.Dl4jNames.TRAINING;
 import static org.skipwire.processor.write.Dl4jNames.VERTEX_INFO;
-import static org.skipwire.processor.write.Dl4jNames.ZERO_PAD_CHANNELS_VERTEX;
 
 import com.palantir.javapoet.AnnotationSpec;
-import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
-import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
 import org.skipwire.processor.model.Graph;
-import org.skipwire.processor.model.GraphOp;
 import org.skipwire.processor.model.Network;
 import org.skipwire.processor.model.Shape;
 import org.skipwire.processor.model.Vertex;
 
 /**
- * Writes {@code <Network>Graph}: the DL4J wiring of a checked {@link Graph}, one method per trunk
- * field, the vertex table as Javadoc and as data, and the parameter totals. It never re-validates:
- * every size it writes was computed by the shape checker. Output is deterministic.
+ * Writes {@code <Network>Graph}: the DL4J wiring of a checked {@link Graph}. Layer steps are
+ * written where they stand; each distinct block configuration becomes one private method, called
+ * once per instance with its name prefix (or in a loop over a stage's blocks), so the source grows
+ * with the number of block configurations, not with depth. The same calls build the DL4J
+ * configuration and the vertex table ({@code GraphWiring}). It never re-validates: every size it
+ * writes was computed by the shape checker. Output is deterministic.
  */
 public final class GraphWriter {
   private static final String PROCESSOR = "org.skipwire.processor.SkipwireProcessor";
-  private static final String INPUT = "input";
+
+  /**
+   * Statements per generated method, far below javac's 64 KB of bytecode per method (a statement
+   * here compiles to well under 200 bytes); longer bodies are split into numbered parts.
+   */
+  static final int MAX_STATEMENTS = 150;
+
+  private static final List<String> RESERVED =
+      List.of(
+          "name",
+          "declaration",
+          "inputShape",
+          "outputShape",
+          "trainableParams",
+          "totalParams",
+          "vertices",
+          "configuration",
+          "create",
+          "wire",
+          "task",
+          "loss",
+          "inputKind");
 
   private GraphWriter() {}
 
   public static String className(Network network) {
-    return network.simpleName() + "Graph";
+    return network.graphName() + "Graph";
   }
 
+  /** What the wiring method holds for one trunk step, in order. */
+  private sealed interface Item {}
+
+  /** A layer step's vertex, or a block instance written out where no method fits. */
+  private record Inline(Vertex vertex) implements Item {}
+
+  /** A call of a block method. */
+  private record Call(BlockMethod method, BlockMethod.Instance instance) implements Item {}
+
+  /**
+   * A loop over blocks {@code from .. to - 1} of a stage: {@code method(g, stage + ".b" + i, stage
+   * + ".b" + (i - 1) + output, args...)}.
+   */
+  private record Loop(
+      BlockMethod method, String stage, int from, int to, String output, List<CodeBlock> args)
+      implements Item {}
+
   public static JavaFile write(Graph graph) {
+    return write(graph, className(graph.network()));
+  }
+
+  /** The graph class under {@code className}, for networks whose default name is taken. */
+  public static JavaFile write(Graph graph, String className) {
     Network network = graph.network();
-    List<Vertex> vertices = graph.vertices();
     TypeName integerList =
         ParameterizedTypeName.get(ClassName.get(List.class), ClassName.get(Integer.class));
 
+    // Block methods: one per distinct configuration, named after the block.
+    Map<String, BlockMethod> methods = new LinkedHashMap<>();
+    Set<String> methodNames = new HashSet<>(RESERVED);
+    List<List<Item>> sections = new ArrayList<>();
+    for (Graph.Section section : graph.sections()) {
+      List<Item> items = new ArrayList<>();
+      for (Graph.BlockRun run : section.blocks()) {
+        BlockMethod.Instance instance = BlockMethod.Instance.of(run);
+        if (instance == null) {
+          run.vertices().forEach(v -> items.add(new Inline(v)));
+          continue;
+        }
+        BlockMethod method = methods.get(instance.key());
+        if (method == null) {
+          method = new BlockMethod(allocate(methodNames, lowerCamel(instance.block())), instance);
+          methods.put(instance.key(), method);
+        } else {
+          method.instances.add(instance);
+        }
+        items.add(new Call(method, instance));
+      }
+      sections.add(items);
+    }
+    methods.values().forEach(BlockMethod::solve);
+    List<List<Item>> wired = new ArrayList<>();
+    for (List<Item> items : sections) {
+      wired.add(loops(items));
+    }
+
     TypeSpec.Builder type =
-        TypeSpec.classBuilder(className(network))
+        TypeSpec.classBuilder(className)
             .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
             .addSuperinterface(Dl4jNames.SKIPWIRE_MODEL)
             .addAnnotation(
@@ -73,7 +137,7 @@ public final class GraphWriter {
                 AnnotationSpec.builder(Dl4jNames.SKIPWIRE_GENERATED)
                     .addMember("value", "$S", network.qualifiedName())
                     .build())
-            .addJavadoc("$L", javadoc(graph));
+            .addJavadoc("$L", javadoc(graph, wired));
 
     type.addField(
         FieldSpec.builder(String.class, "NAME", Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
@@ -105,70 +169,57 @@ public final class GraphWriter {
             .initializer("$T.of($L)", List.class, dims(graph.outputShape()))
             .build());
 
-    CodeBlock.Builder rows = CodeBlock.builder().add("{\n").indent();
-    for (Vertex v : vertices) {
-      rows.add("$S,\n", row(v));
-    }
-    rows.unindent().add("}");
-    type.addField(
-        FieldSpec.builder(
-                ArrayTypeName.of(String.class),
-                "VERTICES",
-                Modifier.PRIVATE,
-                Modifier.STATIC,
-                Modifier.FINAL)
-            .addJavadoc("One row per vertex, read by {@link $T#parse}.\n", VERTEX_INFO)
-            .initializer(rows.build())
-            .build());
-
-    type.addMethod(getter("name", String.class, "NAME"));
+    type.addMethod(getter("name", TypeName.get(String.class), CodeBlock.of("NAME")));
     type.addMethod(
-        getter("declaration", String.class, CodeBlock.of("$S", network.qualifiedName())));
-    type.addMethod(getter("inputShape", integerList, "INPUT_SHAPE"));
-    type.addMethod(getter("outputShape", integerList, "OUTPUT_SHAPE"));
-    type.addMethod(getter("trainableParams", long.class, "TRAINABLE_PARAMS"));
-    type.addMethod(getter("totalParams", long.class, "TOTAL_PARAMS"));
-    type.addMethod(
-        MethodSpec.methodBuilder("vertices")
-            .addAnnotation(Override.class)
-            .addModifiers(Modifier.PUBLIC)
-            .returns(ParameterizedTypeName.get(ClassName.get(List.class), VERTEX_INFO))
-            .addStatement(
-                "return $T.stream(VERTICES).map($T::parse).toList()", Arrays.class, VERTEX_INFO)
-            .build());
-
-    NameAllocator methodNames = new NameAllocator();
-    for (String reserved :
-        List.of(
-            "name",
+        getter(
             "declaration",
-            "inputShape",
-            "outputShape",
-            "trainableParams",
-            "totalParams",
-            "vertices",
-            "configuration",
-            "create")) {
-      methodNames.newName(reserved, reserved);
-    }
-    MethodSpec.Builder configuration =
+            TypeName.get(String.class),
+            CodeBlock.of("$S", network.qualifiedName())));
+    type.addMethod(getter("inputShape", integerList, CodeBlock.of("INPUT_SHAPE")));
+    type.addMethod(getter("outputShape", integerList, CodeBlock.of("OUTPUT_SHAPE")));
+    type.addMethod(getter("trainableParams", TypeName.LONG, CodeBlock.of("TRAINABLE_PARAMS")));
+    type.addMethod(getter("totalParams", TypeName.LONG, CodeBlock.of("TOTAL_PARAMS")));
+    type.addMethods(ModelFacts.methods(graph));
+    type.addMethod(
         MethodSpec.methodBuilder("configuration")
             .addAnnotation(Override.class)
             .addModifiers(Modifier.PUBLIC)
             .returns(GRAPH_CONFIGURATION)
             .addParameter(TRAINING, "training")
             .addStatement(
-                "$T graph = training.builder().graphBuilder()$Z.addInputs($S)$Z.setInputTypes($L)",
+                "$T graph =$W training.builder().graphBuilder().addInputs($S)"
+                    + ".setInputTypes($L)",
                 GRAPH_BUILDER,
-                INPUT,
-                inputType(network.input()));
-    for (Graph.Section section : graph.sections()) {
-      String method = methodNames.newName("add" + capitalize(identifier(section.step())), section);
-      configuration.addStatement("$N(graph)", method);
-      type.addMethod(sectionMethod(method, section));
+                VertexCode.INPUT,
+                inputType(network.input()))
+            .addStatement("wire(new $T(graph))", GRAPH_WIRING)
+            .addStatement("return graph.setOutputs($S).build()", graph.output())
+            .build());
+    type.addMethod(
+        MethodSpec.methodBuilder("vertices")
+            .addAnnotation(Override.class)
+            .addModifiers(Modifier.PUBLIC)
+            .returns(ParameterizedTypeName.get(ClassName.get(List.class), VERTEX_INFO))
+            .addStatement("$T table = $T.tableOnly()", GRAPH_WIRING, GRAPH_WIRING)
+            .addStatement("wire(table)")
+            .addStatement("return table.vertices()")
+            .build());
+
+    List<CodeBlock> wiring = new ArrayList<>();
+    for (List<Item> items : wired) {
+      for (Item item : items) {
+        wiring.add(statement(item));
+      }
     }
-    configuration.addStatement("return graph.setOutputs($S).build()", graph.output());
-    type.addMethod(configuration.build());
+    type.addMethods(
+        split(
+            "wire",
+            List.of(),
+            wiring,
+            CodeBlock.of("Adds every vertex, in topological order.\n")));
+    for (BlockMethod method : methods.values()) {
+      type.addMethods(blockMethod(method));
+    }
 
     return JavaFile.builder(network.packageName(), type.build())
         .addFileComment("Generated by skipwire from $L. Do not edit.", network.qualifiedName())
@@ -177,302 +228,337 @@ public final class GraphWriter {
         .build();
   }
 
-  private static MethodSpec sectionMethod(String name, Graph.Section section) {
+  /** Consecutive calls of one method over a stage's blocks, each reading the last, as a loop. */
+  private static List<Item> loops(List<Item> items) {
+    List<Item> result = new ArrayList<>();
+    int j = 0;
+    while (j < items.size()) {
+      int end = j + 1;
+      if (items.get(j) instanceof Call first && chained(items, j)) {
+        BlockMethod method = first.method();
+        String stage = stage(first.instance().prefix());
+        int index = index(first.instance().prefix());
+        Call previous = (Call) items.get(j - 1);
+        String output = previous.instance().output().substring(previous.instance().prefix().length());
+        String own = first.instance().output().substring(first.instance().prefix().length());
+        Object[] a0 = method.arguments(first.instance());
+        Object[] step = null;
+        while (end < items.size()
+            && own.equals(output)
+            && items.get(end) instanceof Call next
+            && next.method() == method
+            && chained(items, end)
+            && stage.equals(stage(next.instance().prefix()))
+            && index(next.instance().prefix()) == index + (end - j)) {
+          Object[] a = method.arguments(next.instance());
+          if (step == null) {
+            step = differences(method, a0, a);
+            if (step == null) {
+              break;
+            }
+          }
+          if (!onLine(method, a0, step, end - j, a)) {
+            break;
+          }
+          end++;
+        }
+        if (end - j >= 3) {
+          List<CodeBlock> args = new ArrayList<>();
+          for (int p = 0; p < a0.length; p++) {
+            args.add(loopArgument(method.params.get(p).kind(), a0[p], step[p], index));
+          }
+          result.add(new Loop(method, stage, index, index + end - j, output, args));
+          j = end;
+          continue;
+        }
+        end = j + 1;
+      }
+      result.add(items.get(j));
+      j = end;
+    }
+    return result;
+  }
+
+  /** The step of each argument from one block to the next: 0 for constants; null if not whole. */
+  private static Object[] differences(BlockMethod method, Object[] a0, Object[] a1) {
+    Object[] step = new Object[a0.length];
+    for (int p = 0; p < a0.length; p++) {
+      Template.Kind kind = method.params.get(p).kind();
+      if (a0[p].equals(a1[p])) {
+        step[p] = 0L;
+      } else if (kind == Template.Kind.INT || kind == Template.Kind.LONG) {
+        step[p] = (Long) a1[p] - (Long) a0[p];
+      } else {
+        return null;
+      }
+    }
+    return step;
+  }
+
+  /** Whether argument list {@code a}, {@code k} blocks after the first, is {@code a0 + k * step}. */
+  private static boolean onLine(BlockMethod method, Object[] a0, Object[] step, int k, Object[] a) {
+    for (int p = 0; p < a0.length; p++) {
+      if ((Long) step[p] == 0L) {
+        if (!a0[p].equals(a[p])) {
+          return false;
+        }
+      } else if ((Long) a[p] != (Long) a0[p] + (Long) step[p] * k) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code v0 + d * (i - from)} as {@code c + d * i}. */
+  private static CodeBlock loopArgument(Template.Kind kind, Object v0, Object step, int from) {
+    long d = (Long) step;
+    if (d == 0) {
+      return constant(kind, v0);
+    }
+    long c = (Long) v0 - d * from;
+    String suffix = kind == Template.Kind.LONG ? "L" : "";
+    String term = Math.abs(d) == 1 ? "i" : Math.abs(d) + suffix + " * i";
+    if (c == 0) {
+      return CodeBlock.of("$L$L", d < 0 ? "-" : "", term);
+    }
+    return CodeBlock.of("$L $L $L", c + suffix, d < 0 ? "-" : "+", term);
+  }
+
+  /** Whether call {@code j} reads just what the call before it wrote, both named {@code S.bN}. */
+  private static boolean chained(List<Item> items, int j) {
+    if (j == 0
+        || !(items.get(j) instanceof Call call)
+        || !(items.get(j - 1) instanceof Call previous)) {
+      return false;
+    }
+    BlockMethod.Instance in = call.instance();
+    BlockMethod.Instance before = previous.instance();
+    return in.externals().equals(List.of(before.output()))
+        && index(in.prefix()) >= 1
+        && before.prefix().equals(stage(in.prefix()) + ".b" + (index(in.prefix()) - 1));
+  }
+
+  private static String stage(String prefix) {
+    int b = prefix.lastIndexOf(".b");
+    return b < 0 ? prefix : prefix.substring(0, b);
+  }
+
+  /** {@code 3} for {@code conv4.b3}; -1 if the prefix does not end so. */
+  private static int index(String prefix) {
+    int b = prefix.lastIndexOf(".b");
+    if (b < 0 || b + 2 == prefix.length()) {
+      return -1;
+    }
+    String digits = prefix.substring(b + 2);
+    if (!digits.chars().allMatch(Character::isDigit) || digits.length() > 9) {
+      return -1;
+    }
+    return Integer.parseInt(digits);
+  }
+
+  private static CodeBlock statement(Item item) {
+    if (item instanceof Inline inline) {
+      return VertexCode.statement(inline.vertex())
+          .render(
+              i -> constant(VertexCode.statement(inline.vertex()).slots().get(i)),
+              name -> CodeBlock.of("$S", name));
+    }
+    if (item instanceof Call call) {
+      BlockMethod.Instance instance = call.instance();
+      CodeBlock.Builder args = CodeBlock.builder().add("$S", instance.prefix());
+      instance.externals().forEach(e -> args.add(",$W$S", e));
+      Object[] values = call.method().arguments(instance);
+      for (int p = 0; p < values.length; p++) {
+        args.add(",$W$L", constant(call.method().params.get(p).kind(), values[p]));
+      }
+      return CodeBlock.of("$N(g,$W$L)", call.method().name, args.build());
+    }
+    Loop loop = (Loop) item;
+    CodeBlock.Builder args =
+        CodeBlock.builder()
+            .add("$S + i,$W$S + (i - 1) + $S", loop.stage() + ".b", loop.stage() + ".b", loop.output());
+    loop.args().forEach(a -> args.add(",$W$L", a));
+    return CodeBlock.builder()
+        .beginControlFlow("for (int i = $L; i < $L; i++)", loop.from(), loop.to())
+        .addStatement("$N(g,$W$L)", loop.method().name, args.build())
+        .endControlFlow()
+        .build();
+  }
+
+  /** The method of one block configuration, in parts if it is long. */
+  private static List<MethodSpec> blockMethod(BlockMethod method) {
+    List<String[]> parameters = new ArrayList<>();
+    parameters.add(new String[] {"String", "block"});
+    for (int e = 0; e < method.first().externals().size(); e++) {
+      parameters.add(new String[] {"String", BlockMethod.inputName(e)});
+    }
+    for (int p = 0; p < method.params.size(); p++) {
+      parameters.add(
+          new String[] {method.params.get(p).kind().javaType, method.paramNames.get(p)});
+    }
+    return split(method.name, parameters, method.body(), methodDoc(method));
+  }
+
+  /**
+   * {@code name(g, params)} with {@code statements}; where they are more than {@link
+   * #MAX_STATEMENTS}, {@code name} calls {@code name1, name2, ...} with the same parameters.
+   */
+  private static List<MethodSpec> split(
+      String name, List<String[]> parameters, List<CodeBlock> statements, CodeBlock doc) {
+    List<MethodSpec> result = new ArrayList<>();
+    MethodSpec.Builder main = signature(name, parameters).addJavadoc(doc);
+    if (statements.size() <= MAX_STATEMENTS) {
+      statements.forEach(s -> addStatement(main, s));
+      result.add(main.build());
+      return result;
+    }
+    String args =
+        "g" + parameters.stream().map(p -> ", " + p[1]).collect(Collectors.joining());
+    int parts = (statements.size() + MAX_STATEMENTS - 1) / MAX_STATEMENTS;
+    for (int part = 0; part < parts; part++) {
+      String partName = name + "Part" + (part + 1);
+      main.addStatement("$N($L)", partName, args);
+      MethodSpec.Builder method = signature(partName, parameters);
+      statements
+          .subList(part * MAX_STATEMENTS, Math.min(statements.size(), (part + 1) * MAX_STATEMENTS))
+          .forEach(s -> addStatement(method, s));
+      result.add(method.build());
+    }
+    result.add(0, main.build());
+    return result;
+  }
+
+  private static void addStatement(MethodSpec.Builder method, CodeBlock code) {
+    if (code.toString().startsWith("for (")) {
+      method.addCode(code);
+    } else {
+      method.addStatement(code);
+    }
+  }
+
+  private static MethodSpec.Builder signature(String name, List<String[]> parameters) {
     MethodSpec.Builder method =
         MethodSpec.methodBuilder(name)
             .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-            .addParameter(GRAPH_BUILDER, "graph")
-            .addJavadoc(
-                "{@code $L}: $L, $L -> $L.\n",
-                section.step(),
-                section.summary(),
-                section.in(),
-                section.out());
-    boolean first = true;
-    for (Graph.BlockRun run : section.blocks()) {
-      if (run.note() != null) {
-        if (!first) {
-          method.addCode("\n");
-        }
-        method.addComment("$L", run.note());
-      }
-      first = false;
-      for (Vertex v : run.vertices()) {
-        method.addStatement(addVertex(v));
-      }
+            .addParameter(GRAPH_WIRING, "g");
+    for (String[] p : parameters) {
+      TypeName t =
+          switch (p[0]) {
+            case "int" -> TypeName.INT;
+            case "long" -> TypeName.LONG;
+            case "double" -> TypeName.DOUBLE;
+            default -> TypeName.get(String.class);
+          };
+      method.addParameter(t, p[1]);
     }
-    return method.build();
+    return method;
   }
 
-  private static CodeBlock addVertex(Vertex v) {
-    CodeBlock inputs =
-        v.inputs().stream().map(i -> CodeBlock.of("$S", i)).collect(CodeBlock.joining(",$W"));
-    if (v.op() instanceof GraphOp.Add) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($T.Op.Add),$W$L)",
-          v.name(),
-          ELEMENT_WISE_VERTEX,
-          ELEMENT_WISE_VERTEX,
-          inputs);
+  /** A block method's table, once: its vertices relative to {@code block}, sizes as formulas. */
+  private static CodeBlock methodDoc(BlockMethod method) {
+    BlockMethod.Instance first = method.first();
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"vertex", "kind", "inputs", "output", "params"});
+    int slot = 0;
+    for (int s = 0; s < first.vertices().size(); s++) {
+      Vertex v = first.vertices().get(s);
+      int kind = slot;
+      int dims = v.shape().dims().size();
+      String shape =
+          "["
+              + java.util.stream.IntStream.range(0, dims)
+                  .mapToObj(d -> text(method, kind + 1 + d))
+                  .collect(Collectors.joining(", "))
+              + "]";
+      String params = text(method, kind + 1 + dims);
+      rows.add(
+          new String[] {
+            first.relative(v.name()),
+            text(method, kind),
+            v.inputs().stream().map(i -> docName(first, i)).collect(Collectors.joining(", ")),
+            shape,
+            "0".equals(params) ? "" : params
+          });
+      slot += first.statements().get(s).slots().size();
     }
-    if (v.op() instanceof GraphOp.DropPath d) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($L),$W$L)",
-          v.name(),
-          Dl4jNames.DROP_PATH_VERTEX,
-          Double.toString(d.survival()),
-          inputs);
+    String uses =
+        method.instances.size() == 1
+            ? "once"
+            : method.instances.size() + " times";
+    return CodeBlock.of(
+        "$L {@code $L}, used $L: vertices are named {@code block} plus the names below.\n\n$L",
+        first.block(),
+        method.name,
+        uses,
+        table(rows));
+  }
+
+  private static String docName(BlockMethod.Instance instance, String name) {
+    String rel = instance.relative(name);
+    return rel.startsWith("#") ? BlockMethod.inputName(Integer.parseInt(rel.substring(1))) : rel;
+  }
+
+  /** Slot {@code s} of the method as a reader sees it: a number, a text, or a formula. */
+  private static String text(BlockMethod method, int s) {
+    Slots.Expr e = method.exprs.get(s);
+    if (e.isConstant()) {
+      Object c = e.constant();
+      if (c instanceof Long l) {
+        return method.slots.get(s).role().equals("params") || method.slots.get(s).role().equals("trainable")
+            ? grouped(l, ",")
+            : l.toString();
+      }
+      return c instanceof Double d ? literal(d) : c.toString();
     }
-    if (v.op() instanceof GraphOp.LastStep) {
-      // DL4J names the input whose mask marks each sequence's last step; with no mask set, the
-      // vertex takes step T - 1. It refuses null.
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($S),$W$L)",
-          v.name(),
-          Dl4jNames.LAST_TIME_STEP_VERTEX,
-          INPUT,
-          inputs);
+    return expression(method.slots.get(s).kind(), e, method.paramNames)
+        .toString()
+        .replace("L * ", " * ")
+        .replace("(long) ", "");
+  }
+
+  /** A slot's expression as Java code in a block method. */
+  static CodeBlock expression(Template.Kind kind, Slots.Expr e, List<String> names) {
+    if (e.isConstant()) {
+      return constant(kind, e.constant());
     }
-    if (v.op() instanceof GraphOp.ShakeShake) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.SHAKE_SHAKE_VERTEX, inputs);
-    }
-    if (v.op() instanceof GraphOp.ChannelScale) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.CHANNEL_SCALE_VERTEX, inputs);
-    }
-    if (v.op() instanceof GraphOp.Scale s) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($L),$W$L)",
-          v.name(),
-          Dl4jNames.SCALE_VERTEX,
-          literal(s.alphaInit()),
-          inputs);
-    }
-    if (v.op() instanceof GraphOp.GatedSkip g) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($L),$W$L)",
-          v.name(),
-          Dl4jNames.GATED_SKIP_VERTEX,
-          literal(g.alphaInit()),
-          inputs);
-    }
-    if (v.op() instanceof GraphOp.Merge) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T(),$W$L)", v.name(), Dl4jNames.MERGE_VERTEX, inputs);
-    }
-    if (v.op() instanceof GraphOp.HighwayGate h) {
-      CodeBlock.Builder gate = CodeBlock.builder();
-      if (h.conv()) {
-        gate.add("$T.conv($L, $L)", Dl4jNames.HIGHWAY_GATE_VERTEX, h.width(), h.kernel());
+    StringBuilder code = new StringBuilder();
+    boolean longs = kind == Template.Kind.LONG;
+    for (Slots.Term t : e.terms()) {
+      long c = t.coefficient();
+      if (code.length() > 0) {
+        code.append(c < 0 ? " - " : " + ");
+        c = Math.abs(c);
+      } else if (c < 0) {
+        code.append("-");
+        c = -c;
+      }
+      String product = names.get(t.p()) + (t.q() >= 0 ? " * " + names.get(t.q()) : "");
+      if (c == 1) {
+        code.append(longs && (t.q() >= 0) ? "(long) " + product : product);
       } else {
-        gate.add("$T.dense($L)", Dl4jNames.HIGHWAY_GATE_VERTEX, h.width());
+        code.append(c).append(longs ? "L" : "").append(" * ").append(product);
       }
-      gate.add("$Z.gateBias($L)", literal(h.gateBias()));
-      if (h.independentCarry()) {
-        gate.add("$Z.independentCarry(true)");
-      }
-      return CodeBlock.of(
-          "graph.addVertex($S,$W$L$Z.build(),$W$L)", v.name(), gate.build(), inputs);
     }
-    if (v.op() instanceof GraphOp.ZeroPad z) {
-      return CodeBlock.of(
-          "graph.addVertex($S,$Wnew $T($L, $L),$W$L)",
-          v.name(),
-          ZERO_PAD_CHANNELS_VERTEX,
-          z.stride(),
-          z.padChannels(),
-          inputs);
+    if (e.offset() != 0) {
+      code.append(e.offset() < 0 ? " - " : " + ").append(Math.abs(e.offset()));
     }
-    return CodeBlock.of("graph.addLayer($S,$W$L,$W$L)", v.name(), layer(v.op()), inputs);
+    return CodeBlock.of("$L", code);
   }
 
-  private static CodeBlock layer(GraphOp op) {
-    if (op instanceof GraphOp.Conv c && c.groups() > 1) {
-      return CodeBlock.of(
-          "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L,"
-              + " $L)$Z.nIn($L)$Z.nOut($L)$Z.groups($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
-          Dl4jNames.GROUPED_CONVOLUTION_LAYER,
-          c.kernel(),
-          c.kernel(),
-          c.stride(),
-          c.stride(),
-          c.padding(),
-          c.padding(),
-          c.nIn(),
-          c.nOut(),
-          c.groups(),
-          c.bias(),
-          ACTIVATION,
-          c.activation().name());
-    }
-    if (op instanceof GraphOp.Conv1d c) {
-      // DL4J's Convolution1DLayer fails on the oneDNN build once dilated (see TemporalConvolution);
-      // it stays for the plain case: dense per step, 1x1 projections, undilated convolutions.
-      boolean own = c.causal() || c.dilation() != 1;
-      CodeBlock.Builder code =
-          CodeBlock.builder()
-              .add(
-                  "new $T.Builder($L)",
-                  own ? Dl4jNames.TEMPORAL_CONVOLUTION : Dl4jNames.CONVOLUTION_1D_LAYER,
-                  c.kernel());
-      if (c.stride() != 1) {
-        code.add("$Z.stride($L)", c.stride());
+  private static CodeBlock constant(Template.Slot slot) {
+    return constant(slot.kind(), slot.value());
+  }
+
+  static CodeBlock constant(Template.Kind kind, Object value) {
+    return switch (kind) {
+      case INT -> CodeBlock.of("$L", value);
+      case LONG -> {
+        long l = (Long) value;
+        yield CodeBlock.of("$L", l > Integer.MAX_VALUE || l < Integer.MIN_VALUE ? l + "L" : l);
       }
-      if (c.dilation() != 1) {
-        code.add("$Z.dilation($L)", c.dilation());
-      }
-      if (c.causal()) {
-        code.add("$Z.causal(true)");
-      } else if (c.padding() != 0) {
-        code.add("$Z.padding($L)", c.padding());
-      }
-      return code.add(
-              "$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
-              c.nIn(),
-              c.nOut(),
-              c.bias(),
-              ACTIVATION,
-              c.activation().name())
-          .build();
-    }
-    if (op instanceof GraphOp.SelfAttention a) {
-      return CodeBlock.of(
-          "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.nHeads($L)$Z.build()",
-          Dl4jNames.MULTI_HEAD_SELF_ATTENTION,
-          a.channels(),
-          a.channels(),
-          a.heads());
-    }
-    if (op instanceof GraphOp.PositionEmbedding e) {
-      return CodeBlock.of(
-          "new $T.Builder()$Z.nIn($L)$Z.length($L)$Z.build()",
-          Dl4jNames.POSITION_EMBEDDING,
-          e.channels(),
-          e.length());
-    }
-    if (op instanceof GraphOp.TransposedConv t) {
-      return CodeBlock.of(
-          "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L,"
-              + " $L)$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
-          Dl4jNames.DECONVOLUTION_2D,
-          t.kernel(),
-          t.kernel(),
-          t.stride(),
-          t.stride(),
-          t.padding(),
-          t.padding(),
-          t.nIn(),
-          t.nOut(),
-          t.bias(),
-          ACTIVATION,
-          t.activation().name());
-    }
-    if (op instanceof GraphOp.Upsample u) {
-      return CodeBlock.of("new $T.Builder($L)$Z.build()", Dl4jNames.UPSAMPLING_2D, u.scale());
-    }
-    if (op instanceof GraphOp.PixelOutput o) {
-      return CodeBlock.of(
-          "new $T.Builder($T.$L)$Z.activation($T.$L)$Z.build()",
-          Dl4jNames.CNN_LOSS_LAYER,
-          LOSS_FUNCTION,
-          o.loss().name(),
-          ACTIVATION,
-          o.activation().name());
-    }
-    if (op instanceof GraphOp.LayerNorm l) {
-      return CodeBlock.of(
-          "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.eps($L)$Z.build()",
-          Dl4jNames.LAYER_NORMALIZATION,
-          l.channels(),
-          l.channels(),
-          literal(l.epsilon()));
-    }
-    if (op instanceof GraphOp.Dropout d) {
-      // DL4J's dropout takes the probability of keeping a value.
-      return CodeBlock.of(
-          "new $T.Builder($L /* keep probability */)$Z.build()",
-          Dl4jNames.DROPOUT_LAYER,
-          literal(1.0 - d.rate()));
-    }
-    if (op instanceof GraphOp.Conv c) {
-      return CodeBlock.of(
-          "new $T.Builder($L, $L)$Z.stride($L, $L)$Z.padding($L,"
-              + " $L)$L$Z.nIn($L)$Z.nOut($L)$Z.hasBias($L)$Z.activation($T.$L)$Z.build()",
-          CONVOLUTION_LAYER,
-          c.kernel(),
-          c.kernel(),
-          c.stride(),
-          c.stride(),
-          c.padding(),
-          c.padding(),
-          c.dilation() == 1
-              ? CodeBlock.of("")
-              : CodeBlock.of("$Z.dilation($L, $L)", c.dilation(), c.dilation()),
-          c.nIn(),
-          c.nOut(),
-          c.bias(),
-          ACTIVATION,
-          c.activation().name());
-    }
-    if (op instanceof GraphOp.BatchNorm b) {
-      CodeBlock.Builder code =
-          CodeBlock.builder()
-              .add(
-                  "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.eps($L)",
-                  BATCH_NORMALIZATION,
-                  b.channels(),
-                  b.channels(),
-                  literal(b.epsilon()));
-      if (b.gammaInit() != 1.0) {
-        code.add("$Z.gamma($L)", literal(b.gammaInit()));
-      }
-      return code.add("$Z.build()").build();
-    }
-    if (op instanceof GraphOp.Activation a) {
-      return CodeBlock.of(
-          "new $T.Builder()$Z.activation($T.$L)$Z.build()",
-          ACTIVATION_LAYER,
-          ACTIVATION,
-          a.fn().name());
-    }
-    if (op instanceof GraphOp.Pool p) {
-      return CodeBlock.of(
-          "new $T.Builder($T.$L)$Z.kernelSize($L, $L)$Z.stride($L, $L)$Z.padding($L, $L)$Z.build()",
-          SUBSAMPLING_LAYER,
-          POOLING_TYPE,
-          p.max() ? "MAX" : "AVG",
-          p.kernel(),
-          p.kernel(),
-          p.stride(),
-          p.stride(),
-          p.padding(),
-          p.padding());
-    }
-    if (op instanceof GraphOp.GlobalAvgPool) {
-      return CodeBlock.of("new $T.Builder($T.AVG)$Z.build()", GLOBAL_POOLING_LAYER, POOLING_TYPE);
-    }
-    if (op instanceof GraphOp.Dense d) {
-      return CodeBlock.of(
-          "new $T.Builder()$Z.nIn($L)$Z.nOut($L)$Z.activation($T.$L)$Z.build()",
-          DENSE_LAYER,
-          d.nIn(),
-          d.nOut(),
-          ACTIVATION,
-          d.activation().name());
-    }
-    if (op instanceof GraphOp.Output o) {
-      return CodeBlock.of(
-          "new $T.Builder($T.$L)$Z.nIn($L)$Z.nOut($L)$Z.activation($T.$L)$Z.build()",
-          OUTPUT_LAYER,
-          LOSS_FUNCTION,
-          o.loss().name(),
-          o.nIn(),
-          o.nOut(),
-          ACTIVATION,
-          o.activation().name());
-    }
-    throw new IllegalArgumentException(op + " is a vertex, not a layer");
+      case DOUBLE -> CodeBlock.of("$L", literal((Double) value));
+      case STRING -> CodeBlock.of("$S", value);
+    };
   }
 
   private static CodeBlock inputType(Shape input) {
@@ -489,19 +575,7 @@ public final class GraphWriter {
             input.channels());
   }
 
-  private static MethodSpec getter(String name, TypeName type, String field) {
-    return getter(name, type, CodeBlock.of("$N", field));
-  }
-
-  private static MethodSpec getter(String name, java.lang.reflect.Type type, String field) {
-    return getter(name, TypeName.get(type), CodeBlock.of("$N", field));
-  }
-
-  private static MethodSpec getter(String name, java.lang.reflect.Type type, CodeBlock value) {
-    return getter(name, TypeName.get(type), value);
-  }
-
-  private static MethodSpec getter(String name, TypeName type, CodeBlock value) {
+  static MethodSpec getter(String name, TypeName type, CodeBlock value) {
     return MethodSpec.methodBuilder(name)
         .addAnnotation(Override.class)
         .addModifiers(Modifier.PUBLIC)
@@ -510,8 +584,11 @@ public final class GraphWriter {
         .build();
   }
 
-  /** The vertex table: what a reader of the generated file sees first. */
-  private static String javadoc(Graph graph) {
+  /**
+   * The class comment: every layer step's vertex, and for each stage its blocks and the method
+   * each calls (whose own comment has the block's table).
+   */
+  private static String javadoc(Graph graph, List<List<Item>> sections) {
     Network network = graph.network();
     StringBuilder doc = new StringBuilder();
     doc.append("DL4J wiring of {@link ")
@@ -526,26 +603,75 @@ public final class GraphWriter {
         .append(grouped(graph.trainableParams(), ","))
         .append(" trainable parameters (")
         .append(grouped(graph.totalParams(), ","))
-        .append(" with batch-norm running statistics).\n\n");
-    List<String[]> rows = new java.util.ArrayList<>();
+        .append(" with batch-norm running statistics), ")
+        .append(graph.vertices().size())
+        .append(" vertices.\n\n");
+    List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"vertex", "kind", "inputs", "output", "params"});
-    for (Vertex v : graph.vertices()) {
-      rows.add(
-          new String[] {
-            v.name(),
-            v.op().describe(),
-            String.join(", ", v.inputs()),
-            v.shape().toString(),
-            v.params() == 0 ? "" : grouped(v.params(), ",")
-          });
+    for (int s = 0; s < sections.size(); s++) {
+      Graph.Section section = graph.sections().get(s);
+      List<Item> items = sections.get(s);
+      boolean stage = items.stream().anyMatch(i -> !(i instanceof Inline));
+      if (stage) {
+        long params =
+            section.blocks().stream()
+                .flatMap(b -> b.vertices().stream())
+                .mapToLong(Vertex::params)
+                .sum();
+        rows.add(
+            new String[] {
+              section.step(),
+              section.summary(),
+              "",
+              section.in() + " -> " + section.out(),
+              params == 0 ? "" : grouped(params, ",")
+            });
+      }
+      for (Item item : items) {
+        if (item instanceof Inline inline) {
+          Vertex v = inline.vertex();
+          rows.add(
+              new String[] {
+                (stage ? "  " : "") + v.name(),
+                v.op().describe(),
+                String.join(", ", v.inputs()),
+                v.shape().toString(),
+                v.params() == 0 ? "" : grouped(v.params(), ",")
+              });
+        } else if (item instanceof Call call) {
+          rows.add(
+              new String[] {
+                "  " + call.instance().prefix(),
+                call.method().name,
+                String.join(", ", call.instance().externals()),
+                "",
+                ""
+              });
+        } else {
+          Loop loop = (Loop) item;
+          rows.add(
+              new String[] {
+                "  " + loop.stage() + ".b" + loop.from() + " .. b" + (loop.to() - 1),
+                loop.method().name,
+                "the block before",
+                "",
+                ""
+              });
+        }
+      }
     }
+    doc.append(table(rows));
+    return doc.toString();
+  }
+
+  private static String table(List<String[]> rows) {
     int[] widths = new int[5];
     for (String[] r : rows) {
       for (int i = 0; i < r.length; i++) {
         widths[i] = Math.max(widths[i], r[i].length());
       }
     }
-    doc.append("<pre>\n");
+    StringBuilder doc = new StringBuilder("<pre>\n");
     for (String[] r : rows) {
       StringBuilder line = new StringBuilder();
       for (int i = 0; i < r.length; i++) {
@@ -557,19 +683,7 @@ public final class GraphWriter {
       }
       doc.append(line.toString().stripTrailing()).append('\n');
     }
-    doc.append("</pre>\n");
-    return doc.toString();
-  }
-
-  private static String row(Vertex v) {
-    return String.join(
-        "|",
-        v.name(),
-        v.op().describe(),
-        String.join(",", v.inputs()),
-        v.shape().dims().stream().map(String::valueOf).collect(Collectors.joining("x")),
-        String.valueOf(v.params()),
-        String.valueOf(v.trainableParams()));
+    return doc.append("</pre>\n").toString();
   }
 
   private static String dims(Shape shape) {
@@ -581,7 +695,7 @@ public final class GraphWriter {
   }
 
   /** A double as a person writes it: {@code 1.0}, {@code 0.00001}. */
-  private static String literal(double d) {
+  static String literal(double d) {
     String plain =
         new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
     if (plain.length() > 12) {
@@ -590,11 +704,25 @@ public final class GraphWriter {
     return plain.contains(".") ? plain : plain + ".0";
   }
 
-  private static String identifier(String fieldPath) {
-    return fieldPath.replace('.', '_');
+  private static String lowerCamel(String s) {
+    StringBuilder out = new StringBuilder();
+    for (char c : s.toCharArray()) {
+      if (Character.isJavaIdentifierPart(c)) {
+        out.append(c);
+      }
+    }
+    if (out.length() == 0 || !Character.isJavaIdentifierStart(out.charAt(0))) {
+      out.insert(0, "block");
+    }
+    out.setCharAt(0, Character.toLowerCase(out.charAt(0)));
+    return out.toString();
   }
 
-  private static String capitalize(String s) {
-    return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  private static String allocate(Set<String> used, String base) {
+    String name = base;
+    for (int n = 2; !used.add(name) || javax.lang.model.SourceVersion.isKeyword(name); n++) {
+      name = base + n;
+    }
+    return name;
   }
 }

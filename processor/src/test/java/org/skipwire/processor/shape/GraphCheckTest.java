@@ -300,4 +300,38 @@ class GraphCheckTest {
         new GraphOp.Output(18, 5, Nonlinearity.SOFTMAX, Loss.MCXENT), graph.vertices().get(0).op());
     assertEquals(18 * 5 + 5, graph.totalParams());
   }
+
+  @Test
+  void aBlockWithoutShortcutAndAnIdentitySumActivationEndsLinear() {
+    Block linear =
+        new Block(
+            "demo.Linear",
+            "Linear",
+            at("Linear"),
+            new Connection.Residual(
+                false, ShortcutKind.NONE, null, Connection.Mix.SUM, Nonlinearity.IDENTITY),
+            List.of(
+                conv("expand", 1, 1, 0, 2, -1, true, Nonlinearity.RELU),
+                conv("project", 1, 1, 0, 1, -1, true, null)));
+    Graph graph =
+        GraphCheck.check(
+                network(Shape.image(8, 4, 4), stage("s", 1, 16, 1, null, linear), gap(), output(2)))
+            .graph();
+    List<String> names = graph.vertices().stream().map(Vertex::name).toList();
+    assertEquals("s.b0.project.bn", names.get(names.indexOf("gap") - 1));
+    assertFalse(names.contains("s.b0.relu"));
+    // The same block with the default ReLU after the sum keeps it without the sum.
+    Block relu =
+        new Block(
+            "demo.Relu",
+            "Relu",
+            at("Relu"),
+            Connection.Residual.of(false, ShortcutKind.NONE),
+            linear.body());
+    Graph plain =
+        GraphCheck.check(
+                network(Shape.image(8, 4, 4), stage("s", 1, 16, 1, null, relu), gap(), output(2)))
+            .graph();
+    assertTrue(plain.vertices().stream().anyMatch(v -> v.name().equals("s.b0.relu")));
+  }
 }

@@ -95,6 +95,21 @@ final class Forecaster {
       }
 
       @Override
+      public InputKind inputKind() {
+        return InputKind.SEQUENCE;
+      }
+
+      @Override
+      public org.skipwire.Loss loss() {
+        return org.skipwire.Loss.MSE;
+      }
+
+      @Override
+      public Task task() {
+        return Task.REGRESSION;
+      }
+
+      @Override
       public List<VertexInfo> vertices() {
         return List.of();
       }

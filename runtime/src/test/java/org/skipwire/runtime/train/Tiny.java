@@ -92,6 +92,21 @@ final class Tiny {
       }
 
       @Override
+      public InputKind inputKind() {
+        return InputKind.IMAGE;
+      }
+
+      @Override
+      public org.skipwire.Loss loss() {
+        return org.skipwire.Loss.MCXENT;
+      }
+
+      @Override
+      public Task task() {
+        return Task.CLASSIFICATION;
+      }
+
+      @Override
       public List<VertexInfo> vertices() {
         return List.of();
       }

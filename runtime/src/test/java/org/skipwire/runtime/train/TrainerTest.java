@@ -221,6 +221,21 @@ class TrainerTest {
     }
 
     @Override
+    public InputKind inputKind() {
+      return m.inputKind();
+    }
+
+    @Override
+    public org.skipwire.Loss loss() {
+      return m.loss();
+    }
+
+    @Override
+    public Task task() {
+      return m.task();
+    }
+
+    @Override
     public List<org.skipwire.runtime.VertexInfo> vertices() {
       return m.vertices();
     }

@@ -72,6 +72,21 @@ class TrainingDataTest {
         }
 
         @Override
+        public InputKind inputKind() {
+          return InputKind.SEQUENCE;
+        }
+
+        @Override
+        public org.skipwire.Loss loss() {
+          return org.skipwire.Loss.MSE;
+        }
+
+        @Override
+        public Task task() {
+          return Task.REGRESSION;
+        }
+
+        @Override
         public List<VertexInfo> vertices() {
           return List.of();
         }

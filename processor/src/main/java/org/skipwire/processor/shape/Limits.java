@@ -1,0 +1,29 @@
+package org.skipwire.processor.shape;
+
+/**
+ * Bounds no real network reaches but a typo or a generator can: past them the processor's {@code
+ * int} arithmetic, javac's limits on the generated class, or the memory of any machine would give
+ * out. Every declared value and every computed size is checked against them with exact arithmetic,
+ * and a value past one is the error {@code [skipwire/too-large]}. The README lists them.
+ */
+public final class Limits {
+  private Limits() {}
+
+  /** Channels, filters, units, growth rate, groups, heads, and every height, width and length. */
+  public static final int MAX_SIZE = 1 << 16;
+
+  /** Kernel, stride, padding, dilation and upsampling scale. */
+  public static final int MAX_WINDOW = 1 << 10;
+
+  /** A {@code width = k} multiple of a block's base width. */
+  public static final int MAX_WIDTH_FACTOR = 1 << 10;
+
+  /** Blocks of one {@code @Stage}. */
+  public static final int MAX_BLOCKS = 10_000;
+
+  /** Vertices of one network: the generated class and DL4J's graph stay workable below it. */
+  public static final int MAX_VERTICES = 100_000;
+
+  /** Parameters of one network: 40 GB of floats. */
+  public static final long MAX_PARAMS = 10_000_000_000L;
+}
