@@ -312,7 +312,11 @@ class DeclarationFuzzTest {
 
     String network() {
       StringBuilder net =
-          new StringBuilder(Sources.HEADER.replace("Nonlinearity.RELU", "Nonlinearity.*"));
+          new StringBuilder(Sources.HEADER.replace(
+                  "import static org.skipwire.Nonlinearity.RELU;",
+                  "import static org.skipwire.Nonlinearity.RELU;\n"
+                      + "import static org.skipwire.Nonlinearity.SIGMOID;\n"
+                      + "import static org.skipwire.Nonlinearity.TANH;"));
       int kind = r.nextInt(10);
       sequence = kind >= 8;
       flat = kind == 7;
@@ -441,7 +445,7 @@ class DeclarationFuzzTest {
       for (int i = 0; i < fields; i++) {
         String field = "f" + i;
         if (chance(0.02)) {
-          b.append("  @Stage(blocks = 1, width = 2) ").append(name).append(" self;\n");
+          b.append("  @Stage(blocks = 1, width = 2) ").append(name).append(" self" + i + ";\n");
           continue;
         }
         b.append("  ").append(step(earlier, true)).append(' ').append(field).append(";\n");

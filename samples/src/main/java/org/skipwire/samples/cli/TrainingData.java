@@ -1,7 +1,6 @@
 package org.skipwire.samples.cli;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
@@ -51,8 +50,8 @@ final class TrainingData {
 
   /** A univariate forecaster's input: one value at each of T time steps. */
   static boolean takesSeries(SkipwireModel network) {
-    List<Integer> in = network.inputShape();
-    return in.size() == 2 && in.get(0) == 1;
+    return network.inputKind() == SkipwireModel.InputKind.SEQUENCE
+        && network.inputShape().get(0) == 1;
   }
 
   /** Trains the network on this data, turning the expected failures into one-line errors. */
