@@ -124,6 +124,9 @@ class DeclarationFuzzTest {
                         .loadClass("demo.Fuzz" + k + "Graph")
                         .getDeclaredConstructor()
                         .newInstance();
+            // Printed before running: a native crash in ND4J kills the JVM, and this names the case.
+            System.out.println("fuzz: running seed " + batch.get(k) + "L");
+            System.out.flush();
             run(model);
             clean++;
           } catch (AssertionError | Exception e) {
