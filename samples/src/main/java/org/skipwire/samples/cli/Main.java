@@ -20,7 +20,11 @@ import picocli.CommandLine.Command;
       SummaryCommand.class,
       TrainCommand.class,
       CompareCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      PredictCommand.class,
+      EvaluateCommand.class,
+      ExportImagesCommand.class,
+      BenchDataCommand.class
     })
 public final class Main implements Runnable {
 
