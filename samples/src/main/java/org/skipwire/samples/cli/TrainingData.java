@@ -1,6 +1,7 @@
 package org.skipwire.samples.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
