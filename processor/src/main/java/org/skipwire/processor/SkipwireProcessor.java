@@ -136,6 +136,16 @@ public final class SkipwireProcessor extends AbstractProcessor {
     return SUPPORTED.stream().map(Class::getCanonicalName).collect(Collectors.toSet());
   }
 
+  /** {@code -Askipwire.timing}: a note with the time spent in this processor, over all rounds. */
+  @Override
+  public Set<String> getSupportedOptions() {
+    return Set.of("skipwire.timing");
+  }
+
+  private long nanos;
+  private long cpuNanos;
+  private int processed;
+
   @Override
   public SourceVersion getSupportedSourceVersion() {
     return SourceVersion.latestSupported();
@@ -143,6 +153,32 @@ public final class SkipwireProcessor extends AbstractProcessor {
 
   @Override
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    long start = System.nanoTime();
+    long cpuStart = threads.getCurrentThreadCpuTime();
+    try {
+      processRound(round);
+    } finally {
+      nanos += System.nanoTime() - start;
+      cpuNanos += threads.getCurrentThreadCpuTime() - cpuStart;
+    }
+    if (round.processingOver() && processingEnv.getOptions().containsKey("skipwire.timing")) {
+      processingEnv
+          .getMessager()
+          .printMessage(
+              Diagnostic.Kind.NOTE,
+              String.format(
+                  java.util.Locale.ROOT,
+                  "skipwire: %d networks in %.0f ms of processor time (%.0f ms on its CPU)",
+                  processed,
+                  nanos / 1e6,
+                  cpuNanos / 1e6));
+    }
+    return false;
+  }
+
+  private void processRound(RoundEnvironment round) {
     for (Element root : round.getRootElements()) {
       if (root instanceof TypeElement t) {
         sourceTypes.add(t.getQualifiedName().toString());
@@ -173,6 +209,7 @@ public final class SkipwireProcessor extends AbstractProcessor {
     }
     for (TypeElement network : networks.values()) {
       try {
+        processed++;
         process(network, reporter, round.processingOver());
       } catch (RuntimeException | Error e) {
         processingEnv
@@ -183,7 +220,6 @@ public final class SkipwireProcessor extends AbstractProcessor {
                 network);
       }
     }
-    return false;
   }
 
   /** Where an internal error happened: its first frames, enough for a report, not a page. */

@@ -991,6 +991,20 @@ public final class GraphCheck {
             Message.ATTENTION_HEADS.at(a.origin().attribute("heads"), path, a.heads(), c, shape));
         throw new ShapeUnknown();
       }
+      // Attention holds a length x length matrix per head and example: past the limit one
+      // example's scores alone exceed what any machine allocates (ND4J then crashes natively).
+      long scores = (long) shape.length() * shape.length() * a.heads();
+      if (scores > Limits.MAX_ATTENTION_SCORES) {
+        report(
+            Message.TOO_LARGE.at(
+                a.origin(),
+                path,
+                "length x length x heads",
+                scores,
+                Limits.MAX_ATTENTION_SCORES,
+                "attend over a shorter sequence: pool or stride it first"));
+        throw new ShapeUnknown();
+      }
       // Q, K and V project C to heads x C/heads each, the output projection C back to C.
       long params = 4L * c * c;
       sink.add(

@@ -24,6 +24,13 @@ public final class Limits {
   /** Vertices of one network: the generated class and DL4J's graph stay workable below it. */
   public static final int MAX_VERTICES = 100_000;
 
+  /**
+   * Attention scores of one {@code @SelfAttention} per example, length x length x heads: 2^26
+   * floats are 256 MB per example. Found by the fuzz test: a length of 65,536 made ND4J crash the
+   * JVM at the first forward pass.
+   */
+  public static final long MAX_ATTENTION_SCORES = 1L << 26;
+
   /** Parameters of one network: 40 GB of floats. */
   public static final long MAX_PARAMS = 10_000_000_000L;
 }

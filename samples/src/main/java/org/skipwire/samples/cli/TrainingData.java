@@ -66,8 +66,8 @@ final class TrainingData {
 
   /** A univariate forecaster's input: one value at each of T time steps. */
   static boolean takesSeries(SkipwireModel network) {
-    List<Integer> in = network.inputShape();
-    return in.size() == 2 && in.get(0) == 1;
+    return network.inputKind() == SkipwireModel.InputKind.SEQUENCE
+        && network.inputShape().get(0) == 1;
   }
 
   /** Trains the network on this data, turning the expected failures into one-line errors. */
