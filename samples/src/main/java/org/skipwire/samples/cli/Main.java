@@ -20,7 +20,9 @@ import picocli.CommandLine.Command;
       SummaryCommand.class,
       TrainCommand.class,
       CompareCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      InferCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 
