@@ -3,6 +3,8 @@
 python3-torch and python3-torchvision; nothing is downloaded).
 
   fixtures DIR         the small test fixtures shipped in samples/src/test/resources/weights
+  make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
+                       of two 224x224 images) and torch.npy (its probabilities), for a test
   verify [MODEL ...]   torchvision's networks vs `skipwire infer`, both file formats, and the
                        export round trip (skipwire -> safetensors -> PyTorch); exits 1 over the bar
 
@@ -209,6 +211,17 @@ def fixtures(out):
     print("fixtures in", out)
 
 
+def make(name, out):
+    os.makedirs(out, exist_ok=True)
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    model = populate(TORCHVISION[name](), (8, 3, 224, 224), 1)
+    torch.save(model.state_dict(), os.path.join(out, name + ".pth"))
+    save_safetensors(model.state_dict(), os.path.join(out, name + ".safetensors"))
+    npy(os.path.join(out, "input.npy"), x.numpy())
+    npy(os.path.join(out, "torch.npy"), probabilities(model, x).numpy())
+
+
 def verify(models):
     worst = 0.0
     work = tempfile.mkdtemp(prefix="skipwire-verify-")
@@ -245,6 +258,8 @@ def verify(models):
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "make":
+        make(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "verify":
         sys.exit(verify(sys.argv[2:] or list(TORCHVISION)))
     else:
