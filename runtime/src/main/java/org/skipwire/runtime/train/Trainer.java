@@ -62,6 +62,7 @@ public final class Trainer {
   private final PrintStream out;
   private final List<TrainingListener> extraListeners = new ArrayList<>();
   private ProgressBarConsumer barConsumer;
+  private GraphStart start = GraphStart.NONE;
 
   /** A trainer that prints to standard output (and the bar to standard error). */
   public Trainer(TrainingPlan plan) {
@@ -81,6 +82,12 @@ public final class Trainer {
   /** Adds a listener to every network this trainer trains (after its own). */
   public Trainer addListener(TrainingListener listener) {
     extraListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Prepares every fresh graph before its first step (pretrained weights, freezing). */
+  public Trainer startWith(GraphStart graphStart) {
+    this.start = Objects.requireNonNull(graphStart, "graphStart");
     return this;
   }
 
@@ -202,6 +209,7 @@ public final class Trainer {
       }
       graph = Objects.requireNonNull(fresh.get(), "fresh graph");
       graph.setLearningRate(schedule);
+      graph = start.prepare(graph, schedule);
     }
     // Whatever built the graph, it trains on skipwire's oneDNN helpers where DL4J put its own, so
     // a run and its resumption compute alike.

@@ -33,6 +33,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
   @Mixin TrainOptions options;
 
+  @Mixin TransferOptions transfer;
+
   @Option(
       names = "--checkpoint-dir",
       paramLabel = "DIR",
@@ -50,8 +52,13 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     TrainingData data = options.data();
     Path dir = checkpointDir != null ? checkpointDir : Path.of("runs", network.name());
     PrintStream out = Main.stdout(spec);
-    Trainer trainer = new Trainer(options.plan(dir, resume), out);
-    TrainResult result = data.train(trainer, network);
+    Trainer trainer = new Trainer(options.plan(dir, resume), out).startWith(transfer.start(network, out));
+    TrainResult result;
+    try {
+      result = data.train(trainer, network);
+    } catch (org.skipwire.runtime.weights.Transfer.Failure e) {
+      throw new Main.UserError(e.getMessage());
+    }
     out.flush();
     return result == null ? 1 : 0;
   }
