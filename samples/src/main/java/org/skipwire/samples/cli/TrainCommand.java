@@ -59,6 +59,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     } catch (org.skipwire.runtime.weights.Transfer.Failure e) {
       throw new Main.UserError(e.getMessage());
     }
+    transfer.record(dir, out);
     out.flush();
     return result == null ? 1 : 0;
   }

@@ -1,10 +1,17 @@
 package org.skipwire.samples.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.train.GraphStart;
+import org.skipwire.runtime.weights.Preprocessing;
+import org.skipwire.runtime.weights.TorchvisionNames;
 import org.skipwire.runtime.weights.Transfer;
+import org.skipwire.runtime.weights.WeightLoader;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -37,6 +44,9 @@ final class TransferOptions {
       description = "the trunk's learning rate as a fraction of the head's (default: 1)")
   double trunkLrScale = 1;
 
+  private Transfer transfer;
+  private SkipwireModel model;
+
   /** The start these options ask for: {@link GraphStart#NONE} without any of them. */
   GraphStart start(SkipwireModel model, PrintStream out) {
     if (weights == null && (newHead || keys.keys != null)) {
@@ -45,8 +55,9 @@ final class TransferOptions {
     if (weights == null && freeze == null && trunkLrScale == 1) {
       return GraphStart.NONE;
     }
+    this.model = model;
     try {
-      return Transfer.of(model)
+      return transfer = Transfer.of(model)
           .weights(weights)
           .keys(keys.named())
           .newHead(newHead)
@@ -56,5 +67,34 @@ final class TransferOptions {
     } catch (Transfer.Failure e) {
       throw new Main.UserError(e.getMessage());
     }
+  }
+
+  /**
+   * Records in {@code dir/pretrained.json} where the run's weights came from and the input
+   * normalisation they expect (torchvision's ImageNet mean and std for torchvision names on RGB
+   * input); nothing when the run did not start from a weights file.
+   */
+  void record(Path dir, PrintStream out) {
+    if (transfer == null || transfer.loaded() == null || dir == null) {
+      return;
+    }
+    WeightLoader.Result r = transfer.loaded();
+    Preprocessing p =
+        Preprocessing.expectedBy(TorchvisionNames.byName(r.convention()), model.inputShape().get(0));
+    String json =
+        "{\"weights\": \"" + weights.toAbsolutePath().toString().replace("\\", "/").replace("\"", "'")
+            + "\", \"keys\": \"" + r.convention() + "\", \"tensors\": " + r.loaded()
+            + ", \"reinitialised\": " + quoted(r.reinitialised()) + ", \"frozen\": " + quoted(transfer.frozen())
+            + ", \"trunkLrScale\": " + trunkLrScale + ", \"normalisation\": "
+            + (p == null ? "\"the data's own channel statistics\"" : p.json()) + "}\n";
+    try {
+      Files.writeString(dir.resolve("pretrained.json"), json);
+    } catch (IOException e) {
+      out.println("note: " + dir.resolve("pretrained.json") + " not written (" + e.getMessage() + ")");
+    }
+  }
+
+  private static String quoted(List<String> items) {
+    return items.stream().map(s -> "\"" + s.replace("\"", "'") + "\"").collect(Collectors.joining(", ", "[", "]"));
   }
 }

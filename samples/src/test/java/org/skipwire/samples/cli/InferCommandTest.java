@@ -142,4 +142,26 @@ class InferCommandTest {
         "skipwire: --keys: unknown names 'timm'; use one of skipwire, torchvision-resnet, torchvision-densenet" + System.lineSeparator(),
         k.err());
   }
+
+  @Test
+  void trainFromWeightsOfAnotherNetworkIsOneLine() throws Exception {
+    Path runs = dir.resolve("runs");
+    Run r =
+        run("train", "--model", "fashion-resnet", "--epochs", "1", "--limit", "64", "--quiet",
+            "--checkpoint-dir", runs.toString(), "--weights", fixture("cifar-resnet20-b.pth").toString());
+    assertEquals(2, r.status(), r.err());
+    assertEquals(
+        "skipwire: " + fixture("cifar-resnet20-b.pth") + ": conv1.weight: file has [16, 3, 3, 3], fashion-resnet"
+            + " declares [16, 1, 3, 3] (and 60 more problems)" + System.lineSeparator(),
+        r.err());
+    assertFalse(Files.exists(runs.resolve("checkpoint.zip")));
+    Run f = run("train", "--model", "fashion-resnet", "--freeze", "conv9");
+    assertEquals(2, f.status());
+    assertEquals(
+        "skipwire: --freeze: fashion-resnet has no trunk field 'conv9'; use trunk or one of stem, stage1,"
+            + " stage2, stage3, avgpool" + System.lineSeparator(),
+        f.err());
+    Run h = run("train", "--model", "fashion-resnet", "--new-head");
+    assertEquals("skipwire: --new-head needs --weights" + System.lineSeparator(), h.err());
+  }
 }
