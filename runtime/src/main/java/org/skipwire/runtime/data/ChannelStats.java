@@ -30,6 +30,11 @@ public record ChannelStats(List<Double> mean, List<Double> std) {
         java.util.Collections.nCopies(channels, 0.0), java.util.Collections.nCopies(channels, 1.0));
   }
 
+  /** torchvision's ImageNet statistics (RGB), which its pretrained weights expect. */
+  public static ChannelStats imagenet() {
+    return new ChannelStats(List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225));
+  }
+
   public int channels() {
     return mean.size();
   }

@@ -13,6 +13,8 @@ public final class Dataset {
   private final ImageData train;
   private final ImageData test;
   private final List<String> classNames;
+  private ImageDataSetIterator.Augmentation augmentation = ImageDataSetIterator.Augmentation.SHIFT;
+  private ChannelStats normalization;
 
   /**
    * @param name for messages and logs, e.g. {@code fashion-mnist (embedded subset)}
@@ -49,6 +51,48 @@ public final class Dataset {
 
   public List<String> classNames() {
     return classNames;
+  }
+
+  /** What {@code augment} does to training images: CIFAR's shifts, or image folders' crops. */
+  public ImageDataSetIterator.Augmentation augmentation() {
+    return augmentation;
+  }
+
+  /** This data set, augmented the given way when a run asks for augmentation. */
+  public Dataset withAugmentation(ImageDataSetIterator.Augmentation a) {
+    Dataset copy = copy();
+    copy.augmentation = Objects.requireNonNull(a, "augmentation");
+    return copy;
+  }
+
+  /**
+   * The statistics images are standardised with: fixed ones ({@link #withNormalization}), or null
+   * when they come from the training images ({@link ImageData#channelStats}).
+   */
+  public ChannelStats normalization() {
+    return normalization;
+  }
+
+  /**
+   * This data set standardised with fixed statistics instead of its training images' own, as
+   * pretrained weights want theirs ({@link ChannelStats#imagenet()} for torchvision's). The
+   * trainer records whichever statistics it used in the checkpoint, so prediction repeats them.
+   */
+  public Dataset withNormalization(ChannelStats stats) {
+    if (stats != null && stats.channels() != train.channels()) {
+      throw new IllegalArgumentException(
+          "statistics for " + stats.channels() + " channels, images have " + train.channels());
+    }
+    Dataset copy = copy();
+    copy.normalization = stats;
+    return copy;
+  }
+
+  private Dataset copy() {
+    Dataset copy = new Dataset(name, format, train, test, classNames);
+    copy.augmentation = augmentation;
+    copy.normalization = normalization;
+    return copy;
   }
 
   /** One image's shape, channels first: {@code [1, 28, 28]} or {@code [3, 32, 32]}. */
@@ -98,13 +142,16 @@ public final class Dataset {
     ImageData testPart = test.first(options.testLimit());
     // Statistics of the full training set, so a --limit run standardises as the full run does.
     ChannelStats stats =
-        options.normalize() ? train.channelStats() : ChannelStats.identity(train.channels());
+        !options.normalize()
+            ? ChannelStats.identity(train.channels())
+            : normalization != null ? normalization : train.channelStats();
     int outputs = outputShape.get(0);
     ImageDataSetIterator trainIt =
         ImageDataSetIterator.builder(trainPart)
             .batch(options.batch())
             .shuffle(options.seed())
             .augment(options.augment())
+            .augmentation(augmentation)
             .normalize(stats)
             .layout(layout)
             .outputs(outputs)

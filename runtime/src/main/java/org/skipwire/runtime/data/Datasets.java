@@ -112,16 +112,37 @@ public final class Datasets {
     if (cifar) {
       return DataFormat.CIFAR10;
     }
+    if (ImageFolders.looksLikeImageFolder(dir)) {
+      return DataFormat.IMAGE_FOLDER;
+    }
     throw new DataException(
         dir.toString(),
-        "no data set found: expected IDX files (train-images-idx3-ubyte[.gz] ...) or CIFAR-10"
-            + " binaries (data_batch_1.bin ... test_batch.bin)");
+        "no data set found: expected IDX files (train-images-idx3-ubyte[.gz] ...), CIFAR-10"
+            + " binaries (data_batch_1.bin ... test_batch.bin) or one sub-folder per class of PNG"
+            + " and JPEG images");
+  }
+
+  /**
+   * The data in {@code dir} shaped for a network with this input: an image folder ({@link
+   * ImageFolders#open}, {@link ImageFolders#DEFAULT_VAL_FRACTION} held out, seed 42) is decoded to
+   * that shape; IDX and CIFAR-10 files are read as {@link #open(Path)} reads them.
+   */
+  public static Dataset open(Path dir, List<Integer> inputShape) throws DataException {
+    if (dir != null && detect(dir) == DataFormat.IMAGE_FOLDER) {
+      return ImageFolders.open(dir, inputShape, ImageFolders.DEFAULT_VAL_FRACTION, 42);
+    }
+    return open(dir);
   }
 
   private static Dataset openDirectory(Path dir) throws DataException {
     return switch (detect(dir)) {
       case IDX -> openIdx(dir);
       case CIFAR10 -> openCifar(cifarDir(dir));
+      case IMAGE_FOLDER ->
+          throw new DataException(
+              dir.toString(),
+              "an image folder is decoded to a network's input size: open it with"
+                  + " Datasets.open(dir, model.inputShape()) or ImageFolders.open");
     };
   }
 

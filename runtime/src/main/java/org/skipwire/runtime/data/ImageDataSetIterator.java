@@ -30,6 +30,18 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
   /** Pixels of zero padding around the image before the random crop. */
   public static final int PAD = 4;
 
+  /** What {@code augment(true)} does to each training image. */
+  public enum Augmentation {
+    /** Zero-pad by {@link #PAD}, crop at random to the original size, flip at random (CIFAR). */
+    SHIFT,
+    /**
+     * torchvision's {@code RandomResizedCrop} (a random region of 8% to 100% of the area, aspect
+     * ratio 3/4 to 4/3, resized bilinearly to the input size) and a random flip. Image folders are
+     * held at the input size, so the region is cut from the centre-cropped image, not the file.
+     */
+    RESIZED_CROP
+  }
+
   /** How each image is laid out in the features array. */
   public enum Layout {
     /** {@code [batch, c, h, w]}: for convolutions. */
@@ -46,6 +58,7 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
 
   private final ImageData data;
   private final boolean augment;
+  private final Augmentation augmentation;
   private final Layout layout;
   private final int outputs;
   private final float[] mean;
@@ -60,6 +73,7 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
     super(b.batch, b.shuffle, b.seed);
     this.data = b.data;
     this.augment = b.augment;
+    this.augmentation = b.augmentation;
     this.layout = b.layout;
     if (layout == Layout.SEQUENCE && data.channels() != 1) {
       throw new IllegalArgumentException(
@@ -101,6 +115,7 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
     private boolean shuffle;
     private long seed;
     private boolean augment;
+    private Augmentation augmentation = Augmentation.SHIFT;
     private Layout layout = Layout.IMAGE;
     private int outputs;
     private ChannelStats stats;
@@ -129,6 +144,12 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
     /** Pads by 4, crops at random and flips left-right at random (needs {@link #shuffle}'s seed). */
     public Builder augment(boolean augment) {
       this.augment = augment;
+      return this;
+    }
+
+    /** What {@link #augment} does (default {@link Augmentation#SHIFT}). */
+    public Builder augmentation(Augmentation augmentation) {
+      this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
       return this;
     }
 
@@ -253,6 +274,10 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
       }
       return;
     }
+    if (augmentation == Augmentation.RESIZED_CROP) {
+      resizedCrop(pixels, src, out, offset);
+      return;
+    }
     int dy = augmentRandom.nextInt(2 * PAD + 1) - PAD;
     int dx = augmentRandom.nextInt(2 * PAD + 1) - PAD;
     boolean flip = augmentRandom.nextBoolean();
@@ -273,6 +298,65 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
             v = ((pixels[plane + sy * w + sx] & 0xFF) / 255f - m) * s;
           }
           out[outPlane + y * w + x] = v;
+        }
+      }
+    }
+  }
+
+  /**
+   * torchvision's {@code RandomResizedCrop(scale=(0.08, 1), ratio=(3/4, 4/3))}: up to ten draws of
+   * an area and a log-uniform aspect ratio until the region fits, else the whole image; then
+   * bilinear resampling to {@code h x w} (align_corners false) and a flip with probability 1/2.
+   */
+  private void resizedCrop(byte[] pixels, int src, float[] out, int offset) {
+    int c = data.channels();
+    int h = data.height();
+    int w = data.width();
+    double cropW = w;
+    double cropH = h;
+    double left = 0;
+    double top = 0;
+    for (int attempt = 0; attempt < 10; attempt++) {
+      double area = h * w * (0.08 + 0.92 * augmentRandom.nextDouble());
+      double logRatio = Math.log(3.0 / 4) + (Math.log(4.0 / 3) - Math.log(3.0 / 4)) * augmentRandom.nextDouble();
+      double ratio = Math.exp(logRatio);
+      int cw = (int) Math.round(Math.sqrt(area * ratio));
+      int ch = (int) Math.round(Math.sqrt(area / ratio));
+      if (cw > 0 && ch > 0 && cw <= w && ch <= h) {
+        cropW = cw;
+        cropH = ch;
+        left = augmentRandom.nextInt(w - cw + 1);
+        top = augmentRandom.nextInt(h - ch + 1);
+        break;
+      }
+    }
+    boolean flip = augmentRandom.nextBoolean();
+    double sx = cropW / w;
+    double sy = cropH / h;
+    for (int ch = 0; ch < c; ch++) {
+      float m = mean[ch];
+      float s = invStd[ch];
+      int plane = src + ch * h * w;
+      int outPlane = offset + ch * h * w;
+      for (int y = 0; y < h; y++) {
+        double fy = Math.min(h - 1, Math.max(0, top + (y + 0.5) * sy - 0.5));
+        int y1 = (int) fy;
+        int y2 = Math.min(h - 1, y1 + 1);
+        double wy = fy - y1;
+        for (int x = 0; x < w; x++) {
+          int ox = flip ? w - 1 - x : x;
+          double fx = Math.min(w - 1, Math.max(0, left + (ox + 0.5) * sx - 0.5));
+          int x1 = (int) fx;
+          int x2 = Math.min(w - 1, x1 + 1);
+          double wx = fx - x1;
+          double v =
+              ((pixels[plane + y1 * w + x1] & 0xFF) * (1 - wx)
+                      + (pixels[plane + y1 * w + x2] & 0xFF) * wx)
+                  * (1 - wy)
+                  + ((pixels[plane + y2 * w + x1] & 0xFF) * (1 - wx)
+                      + (pixels[plane + y2 * w + x2] & 0xFF) * wx)
+                  * wy;
+          out[outPlane + y * w + x] = ((float) (v / 255.0) - m) * s;
         }
       }
     }

@@ -25,6 +25,9 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * @param trainImages training images per epoch; a resumed run must have as many
  * @param plan the settings (no directory, resume or progress: those belong to each run)
  * @param history one entry per completed epoch
+ * @param inference what prediction needs (class names, input shape, normalisation, task); null
+ *     in checkpoints written before skipwire recorded it, and for graphs trained without a data
+ *     set it knows
  */
 public record CheckpointInfo(
     String model,
@@ -33,7 +36,20 @@ public record CheckpointInfo(
     String dataset,
     int trainImages,
     TrainingPlan plan,
-    List<EpochMetrics> history) {
+    List<EpochMetrics> history,
+    InferenceInfo inference) {
+
+  /** A record without {@link InferenceInfo}. */
+  public CheckpointInfo(
+      String model,
+      int epoch,
+      int iteration,
+      String dataset,
+      int trainImages,
+      TrainingPlan plan,
+      List<EpochMetrics> history) {
+    this(model, epoch, iteration, dataset, trainImages, plan, history, null);
+  }
 
   /** Bumped when the layout changes incompatibly. */
   public static final int FORMAT = 1;
@@ -87,6 +103,9 @@ public record CheckpointInfo(
       }
       ObjectNode g = e.putObject("gradientNorms");
       m.gradientNorms().forEach((k, v) -> number(g, k, v));
+    }
+    if (inference != null) {
+      inference.write(root.putObject("inference"));
     }
     try {
       return JSON.writeValueAsString(root) + "\n";
@@ -160,7 +179,9 @@ public record CheckpointInfo(
         require(root, "dataset").asText(),
         require(root, "trainImages").asInt(),
         plan,
-        history);
+        history,
+        // Absent from checkpoints written before prediction was possible; those still resume.
+        root.hasNonNull("inference") ? InferenceInfo.read(root.get("inference")) : null);
   }
 
   private static JsonNode require(JsonNode node, String field) {

@@ -63,9 +63,9 @@ public final class Checkpoints {
     Path sidecar = null;
     try {
       Files.createDirectories(dir);
-      serialized = Files.createTempFile(dir, ".checkpoint-", ".dl4j.tmp");
+      serialized = AtomicFiles.createTemp(dir, ".checkpoint-", ".dl4j.tmp");
       ModelSerializer.writeModel(graph, serialized.toFile(), true);
-      combined = Files.createTempFile(dir, ".checkpoint-", ".zip.tmp");
+      combined = AtomicFiles.createTemp(dir, ".checkpoint-", ".zip.tmp");
       byte[] json = info.toJson().getBytes(StandardCharsets.UTF_8);
       try (ZipFile in = new ZipFile(serialized.toFile());
           ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(combined))) {
@@ -82,7 +82,7 @@ public final class Checkpoints {
         out.closeEntry();
       }
       force(combined);
-      sidecar = Files.createTempFile(dir, ".checkpoint-", ".json.tmp");
+      sidecar = AtomicFiles.createTemp(dir, ".checkpoint-", ".json.tmp");
       try (OutputStream out = Files.newOutputStream(sidecar)) {
         out.write(json);
       }

@@ -292,7 +292,7 @@ public final class Plots {
     byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapFormat.PNG);
     Path dir = png.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".plot-", ".png.tmp");
+    Path tmp = AtomicFiles.createTemp(dir, ".plot-", ".png.tmp");
     try {
       Files.write(tmp, bytes);
       Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE);

@@ -114,7 +114,13 @@ public final class Trainer {
         Locale.ROOT,
         "training %s on %s: %d images (%d batches of %d) per epoch, %d test images%n",
         model.name(), data.name(), split.train().size(), perEpoch, plan.batch(), split.test().size());
-    return run(model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(), data.name());
+    InferenceInfo inference =
+        InferenceInfo.classifier(
+            model.name(), model.inputShape(), data, split.train().layout(),
+            split.train().getLabels(), split.stats());
+    return run(
+        model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(),
+        data.name(), inference);
   }
 
   /**
@@ -141,7 +147,9 @@ public final class Trainer {
         () -> model.create(plan.training(perEpoch)),
         split.train(),
         split.test(),
-        series.name());
+        series.name(),
+        InferenceInfo.forecaster(
+            model.name(), model.inputShape(), split.train().mean(), split.train().std()));
   }
 
   /**
@@ -160,7 +168,7 @@ public final class Trainer {
       String name, Supplier<ComputationGraph> fresh, DataSetIterator train, DataSetIterator test)
       throws CheckpointException, TrainingDivergedException {
     String source = train instanceof EpochIterator it ? it.source() : "";
-    return run(name, fresh, train, test, source);
+    return run(name, fresh, train, test, source, null);
   }
 
   private TrainResult run(
@@ -168,7 +176,8 @@ public final class Trainer {
       Supplier<ComputationGraph> fresh,
       DataSetIterator train,
       DataSetIterator test,
-      String datasetName)
+      String datasetName,
+      InferenceInfo inference)
       throws CheckpointException, TrainingDivergedException {
     Task task = Task.of(test);
     int perEpoch = batchesPerEpoch(train);
@@ -262,7 +271,8 @@ public final class Trainer {
       if (dir != null) {
         CheckpointInfo info =
             new CheckpointInfo(
-                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan, history);
+                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan,
+                history, inference);
         checkpointFile = Checkpoints.write(dir, graph, info);
         writePlots(dir, name, history, task);
       }

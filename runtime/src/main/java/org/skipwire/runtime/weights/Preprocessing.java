@@ -2,6 +2,7 @@ package org.skipwire.runtime.weights;
 
 import java.util.List;
 import java.util.Locale;
+import org.skipwire.runtime.data.ChannelStats;
 
 /**
  * The input normalisation a set of weights was trained with, recorded beside a run that starts
@@ -9,9 +10,9 @@ import java.util.Locale;
  * with the constants below; weights of skipwire's own (or of a network with another number of
  * channels) expect the normalisation their own training used, the data's channel statistics.
  *
- * <p>Kept apart from the checkpoint metadata on purpose: when checkpoints carry their
- * normalisation (class names, input shape, task), this is the value to put there for a run that
- * starts from torchvision weights.
+ * <p>The command line standardises a run's images with these statistics ({@code
+ * Dataset#withNormalization}) when it starts from torchvision weights, so the checkpoint records
+ * them and prediction repeats them.
  *
  * @param mean per channel, on the 0..1 scale
  * @param std per channel, on the 0..1 scale
@@ -20,7 +21,8 @@ import java.util.Locale;
 public record Preprocessing(List<Double> mean, List<Double> std, String source) {
   /** torchvision's ImageNet constants ({@code transforms.Normalize} in its reference scripts). */
   public static final Preprocessing IMAGENET =
-      new Preprocessing(List.of(0.485, 0.456, 0.406), List.of(0.229, 0.224, 0.225), "torchvision ImageNet");
+      new Preprocessing(
+          ChannelStats.imagenet().mean(), ChannelStats.imagenet().std(), "torchvision ImageNet");
 
   /**
    * The normalisation weights loaded under {@code names} into a network with {@code channels}

@@ -119,6 +119,46 @@ public final class Transfer implements GraphStart {
     return frozen;
   }
 
+  /**
+   * The key names the weights file uses: the ones given, or the known convention under which most
+   * of the declaration's parametrised vertices have a {@code weight} in the file (read from the
+   * generated vertex table, so no graph is built); null without a weights file.
+   *
+   * @throws Failure if the file cannot be opened
+   */
+  public NamingConvention names() {
+    if (weights == null || keys != null) {
+      return keys;
+    }
+    try (WeightsFile f = WeightsFile.open(weights)) {
+      NamingConvention best = NamingConvention.SKIPWIRE;
+      long bestHits = -1;
+      for (NamingConvention c : TorchvisionNames.KNOWN) {
+        long hits =
+            model.vertices().stream()
+                .filter(v -> v.params() > 0)
+                .filter(v -> f.tensors().containsKey(c.module(v.name()) + ".weight"))
+                .count();
+        if (hits > bestHits) {
+          best = c;
+          bestHits = hits;
+        }
+      }
+      return best;
+    } catch (WeightsException e) {
+      throw new Failure(e.getMessage());
+    }
+  }
+
+  /**
+   * The input normalisation the weights expect ({@link Preprocessing#expectedBy}): torchvision's
+   * ImageNet constants for torchvision names on RGB input, null otherwise (the data's own).
+   */
+  public Preprocessing preprocessing() {
+    NamingConvention n = names();
+    return n == null ? null : Preprocessing.expectedBy(n, model.inputShape().get(0));
+  }
+
   /** The declaration's trunk fields in order: the first segment of every vertex name. */
   List<String> fields() {
     Set<String> fields = new LinkedHashSet<>();

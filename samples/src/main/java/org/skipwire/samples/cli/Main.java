@@ -21,6 +21,10 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      PredictCommand.class,
+      EvaluateCommand.class,
+      ExportImagesCommand.class,
+      BenchDataCommand.class,
       InferCommand.class,
       ExportCommand.class
     })

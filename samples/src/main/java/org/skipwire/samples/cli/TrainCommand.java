@@ -55,7 +55,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     Trainer trainer = new Trainer(options.plan(dir, resume), out).startWith(transfer.start(network, out));
     TrainResult result;
     try {
-      result = data.train(trainer, network);
+      result = data.train(trainer, network, transfer.normalization(out));
     } catch (org.skipwire.runtime.weights.Transfer.Failure e) {
       throw new Main.UserError(e.getMessage());
     }

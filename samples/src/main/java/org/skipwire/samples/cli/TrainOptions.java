@@ -13,7 +13,9 @@ final class TrainOptions {
       names = "--data",
       paramLabel = "DIR|FILE.csv",
       description =
-          "a directory with Fashion-MNIST/MNIST IDX files or CIFAR-10 binaries, or a CSV file with"
+          "a directory with Fashion-MNIST/MNIST IDX files, CIFAR-10 binaries or one sub-folder per"
+              + " class of PNG/JPEG images (with train/ and val/, or split by --val-fraction), or a"
+              + " CSV file with"
               + " a header row holding a series (default: the embedded Fashion-MNIST subset; for a"
               + " network with input [1, T], the embedded monthly sunspot numbers)")
   Path data;
@@ -68,8 +70,18 @@ final class TrainOptions {
 
   @Option(
       names = "--augment",
-      description = "random 4-pixel shifts and horizontal flips (CIFAR-style)")
+      description =
+          "random 4-pixel shifts and horizontal flips (CIFAR-style); on an image folder random"
+              + " resized crops and flips")
   boolean augment;
+
+  @Option(
+      names = "--val-fraction",
+      paramLabel = "X",
+      description =
+          "the fraction of each class held out for validation from an image folder without val/"
+              + " (default: ${DEFAULT-VALUE})")
+  double valFraction = 0.1;
 
   @Option(
       names = "--seed",
@@ -83,7 +95,10 @@ final class TrainOptions {
 
   /** The data these options name; a usage error for {@code --column} without a CSV file. */
   TrainingData data() {
-    return new TrainingData(data, column);
+    require(
+        valFraction > 0 && valFraction < 1,
+        "--val-fraction must be between 0 and 1 (exclusive), got " + valFraction);
+    return new TrainingData(data, column, valFraction, seed);
   }
 
   /** The plan for these options, with checkpoints in {@code dir} (null for none). */

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.data.ChannelStats;
 import org.skipwire.runtime.train.GraphStart;
 import org.skipwire.runtime.weights.Preprocessing;
-import org.skipwire.runtime.weights.TorchvisionNames;
 import org.skipwire.runtime.weights.Transfer;
 import org.skipwire.runtime.weights.WeightLoader;
 import picocli.CommandLine.Mixin;
@@ -70,6 +70,19 @@ final class TransferOptions {
   }
 
   /**
+   * The statistics the data is standardised with when the weights expect their own
+   * (torchvision's ImageNet mean and std), said on {@code out}; null for the data's own.
+   */
+  ChannelStats normalization(PrintStream out) {
+    Preprocessing p = transfer == null ? null : transfer.preprocessing();
+    if (p == null) {
+      return null;
+    }
+    out.println("normalisation: " + p.source() + " mean " + p.mean() + ", std " + p.std() + ", as the weights expect");
+    return new ChannelStats(p.mean(), p.std());
+  }
+
+  /**
    * Records in {@code dir/pretrained.json} where the run's weights came from and the input
    * normalisation they expect (torchvision's ImageNet mean and std for torchvision names on RGB
    * input); nothing when the run did not start from a weights file.
@@ -79,8 +92,7 @@ final class TransferOptions {
       return;
     }
     WeightLoader.Result r = transfer.loaded();
-    Preprocessing p =
-        Preprocessing.expectedBy(TorchvisionNames.byName(r.convention()), model.inputShape().get(0));
+    Preprocessing p = transfer.preprocessing();
     String json =
         "{\"weights\": \"" + weights.toAbsolutePath().toString().replace("\\", "/").replace("\"", "'")
             + "\", \"keys\": \"" + r.convention() + "\", \"tensors\": " + r.loaded()

@@ -23,10 +23,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.Training;
 import org.skipwire.runtime.weights.NamingConvention;
+import org.skipwire.runtime.weights.Preprocessing;
 import org.skipwire.runtime.weights.Npy;
 import org.skipwire.runtime.weights.SafetensorsWriter;
 import org.skipwire.runtime.weights.TensorInfo;
 import org.skipwire.runtime.weights.TorchvisionNames;
+import org.skipwire.runtime.weights.Transfer;
 import org.skipwire.runtime.weights.WeightLoader;
 import org.skipwire.runtime.weights.WeightsException;
 import org.skipwire.runtime.weights.WeightsFile;
@@ -151,6 +153,21 @@ class PretrainedWeightsTest {
         }
       }
     }
+  }
+
+  /** Torchvision weights on RGB input expect ImageNet's normalisation; skipwire's own, the data's. */
+  @Test
+  void theNormalisationTheWeightsExpect() throws IOException {
+    Transfer t = Transfer.of(new CifarResNet20BGraph()).weights(fixture("cifar-resnet20-b.pth"));
+    assertEquals(TorchvisionNames.RESNET, t.names());
+    assertEquals(Preprocessing.IMAGENET, t.preprocessing());
+    assertEquals(List.of(0.485, 0.456, 0.406), t.preprocessing().mean());
+    ComputationGraph g = new CifarResNet20BGraph().create();
+    Path own = dir.resolve("own.safetensors");
+    SafetensorsWriter.write(g, NamingConvention.SKIPWIRE, own);
+    Transfer mine = Transfer.of(new CifarResNet20BGraph()).weights(own);
+    assertEquals(NamingConvention.SKIPWIRE, mine.names());
+    assertEquals(null, mine.preprocessing());
   }
 
   // ---- Load errors: one line, nothing loaded.

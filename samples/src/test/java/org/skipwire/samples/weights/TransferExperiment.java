@@ -31,10 +31,17 @@ import org.skipwire.samples.zoo.FashionResNetGraph;
  */
 public final class TransferExperiment {
   private static final int PER_CLASS = 50;
-  private static final int EPOCHS = 30;
+  private static int epochs = 20;
 
+  /** Arguments: pretraining epochs (5), fine-tuning epochs (20), learning rates (0.05). */
   public static void main(String[] args) throws Exception {
     Backend.init();
+    int preEpochs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    epochs = args.length > 1 ? Integer.parseInt(args[1]) : 20;
+    double[] rates = {0.05};
+    if (args.length > 2) {
+      rates = java.util.Arrays.stream(args, 2, args.length).mapToDouble(Double::parseDouble).toArray();
+    }
     Dataset all = Datasets.embedded();
     IntPredicate first = c -> c < 5;
     IntPredicate second = c -> c >= 5;
@@ -49,19 +56,20 @@ public final class TransferExperiment {
 
     long t0 = System.nanoTime();
     TrainResult pre =
-        new Trainer(plan(10, 128, 0.1).build(), quiet).train(model, pretrain);
+        new Trainer(plan(preEpochs, 128, 0.1).build(), quiet).train(model, pretrain);
     System.out.printf(
-        Locale.ROOT, "pretrain on %d images of classes 0-4, 10 epochs: test accuracy %.2f%% (%d images), %.0f s%n",
-        pretrain.train().size(), 100 * pre.testAccuracy(), pretrain.test().size(), (System.nanoTime() - t0) / 1e9);
+        Locale.ROOT, "pretrain on %d images of classes 0-4, %d epochs: test accuracy %.2f%% (%d images), %.0f s%n",
+        pretrain.train().size(), preEpochs, 100 * pre.testAccuracy(), pretrain.test().size(),
+        (System.nanoTime() - t0) / 1e9);
     Path weights = Files.createTempFile("fashion-resnet-0-4", ".safetensors");
     SafetensorsWriter.write(pre.graph(), TorchvisionNames.RESNET, weights);
 
     System.out.printf(
         Locale.ROOT, "then %d images of classes 5-9, %d epochs, batch 50, warm-up cosine; test on %d images%n",
-        small.train().size(), EPOCHS, small.test().size());
+        small.train().size(), epochs, small.test().size());
     System.out.println("| start | lr | test accuracy | best epoch (accuracy) | seconds |");
     System.out.println("|---|---|---|---|---|");
-    for (double lr : new double[] {0.1, 0.01}) {
+    for (double lr : rates) {
       arm("from scratch", lr, GraphStart.NONE, model, small, quiet);
       arm("fine-tuned from classes 0-4", lr, Transfer.of(model).weights(weights).out(quiet), model, small, quiet);
       arm("frozen trunk from classes 0-4", lr,
@@ -74,7 +82,7 @@ public final class TransferExperiment {
       String name, double lr, GraphStart start, FashionResNetGraph model, Dataset data, PrintStream quiet)
       throws Exception {
     long t0 = System.nanoTime();
-    TrainResult r = new Trainer(plan(EPOCHS, 50, lr).build(), quiet).startWith(start).train(model, data);
+    TrainResult r = new Trainer(plan(epochs, 50, lr).build(), quiet).startWith(start).train(model, data);
     int best = 0;
     for (int e = 1; e < r.history().size(); e++) {
       if (r.history().get(e).testAccuracy() > r.history().get(best).testAccuracy()) {
