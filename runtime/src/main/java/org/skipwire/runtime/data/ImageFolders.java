@@ -356,7 +356,7 @@ public final class ImageFolders {
   }
 
   /** Refuses, before decoding, a data set whose bytes would not fit in half the heap. */
-  private static void checkMemory(String source, long images, int[] chw) throws DataException {
+  static void checkMemory(String source, long images, int[] chw) throws DataException {
     long bytes = images * chw[0] * chw[1] * chw[2];
     long budget = Math.min(Integer.MAX_VALUE - 16L, Runtime.getRuntime().maxMemory() / 2);
     if (bytes > budget) {

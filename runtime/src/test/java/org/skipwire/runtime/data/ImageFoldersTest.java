@@ -103,6 +103,18 @@ class ImageFoldersTest {
     }
   }
 
+  private interface DataCall {
+    void run() throws DataException;
+  }
+
+  private static void assertDoesNotThrowData(DataCall call) {
+    try {
+      call.run();
+    } catch (DataException e) {
+      throw new AssertionError(e.getMessage());
+    }
+  }
+
   private static int firstOf(ImageData images, int label) {
     for (int i = 0; i < images.size(); i++) {
       if (images.label(i) == label) {
@@ -388,6 +400,16 @@ class ImageFoldersTest {
       DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
       assertEquals(first.toString(), e.source());
     }
+  }
+
+  @Test
+  void aFolderTooLargeToHoldIsRefusedBeforeDecoding() {
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () -> ImageFolders.checkMemory("pets", 1_000_000, new int[] {3, 224, 224}));
+    assertTrue(e.getMessage().startsWith("pets: 1,000,000 images of [3, 224, 224] take 143,554 MB"), e.getMessage());
+    assertDoesNotThrowData(() -> ImageFolders.checkMemory("pets", 1_000, new int[] {3, 224, 224}));
   }
 
   @Test
