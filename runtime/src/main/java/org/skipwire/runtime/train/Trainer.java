@@ -69,6 +69,7 @@ public final class Trainer {
   private GradientHealth health = new GradientHealth();
   private Checkpoints.Opener opener = java.nio.file.Files::newOutputStream;
   private EpochFit epochFit;
+  private GraphStart graphStart = GraphStart.NONE;
 
   /** A trainer that prints to standard output (and the bar to standard error). */
   public Trainer(TrainingPlan plan) {
@@ -119,6 +120,12 @@ public final class Trainer {
    */
   public Trainer epochFit(EpochFit fit) {
     this.epochFit = fit;
+    return this;
+  }
+
+  /** Prepares every fresh graph before its first step (pretrained weights, freezing). */
+  public Trainer startWith(GraphStart graphStart) {
+    this.graphStart = Objects.requireNonNull(graphStart, "graphStart");
     return this;
   }
 
@@ -269,6 +276,7 @@ public final class Trainer {
     } else {
       graph = Objects.requireNonNull(fresh.get(), "fresh graph");
       graph.setLearningRate(schedule);
+      graph = graphStart.prepare(graph, schedule);
     }
     // Whatever built the graph, it trains on skipwire's oneDNN helpers where DL4J put its own, so
     // a run and its resumption compute alike.

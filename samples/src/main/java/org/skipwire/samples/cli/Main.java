@@ -26,7 +26,9 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       EvaluateCommand.class,
       ExportImagesCommand.class,
-      BenchDataCommand.class
+      BenchDataCommand.class,
+      InferCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 

@@ -35,6 +35,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
 
   @Mixin TrainOptions options;
 
+  @Mixin TransferOptions transfer;
+
   @Option(
       names = "--checkpoint-dir",
       paramLabel = "DIR",
@@ -57,8 +59,17 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         checkpointDir != null
             ? checkpointDir
             : defaultCheckpointDir(network.name(), resume || options.overwrite, out);
-    Trainer trainer = new Trainer(options.plan(dir, resume), out).overwrite(options.overwrite);
-    TrainResult result = data.train(trainer, network);
+    Trainer trainer =
+        new Trainer(options.plan(dir, resume), out)
+            .overwrite(options.overwrite)
+            .startWith(transfer.start(network, out));
+    TrainResult result;
+    try {
+      result = data.train(trainer, network, transfer.normalization(out));
+    } catch (org.skipwire.runtime.weights.Transfer.Failure e) {
+      throw new Main.UserError(e.getMessage());
+    }
+    transfer.record(dir, out);
     out.flush();
     return result == null ? 1 : 0;
   }

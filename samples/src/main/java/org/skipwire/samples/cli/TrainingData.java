@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.data.ChannelStats;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataFormat;
 import org.skipwire.runtime.data.ImageFolders;
@@ -72,11 +73,20 @@ final class TrainingData {
 
   /** Trains the network on this data, turning the expected failures into one-line errors. */
   TrainResult train(Trainer trainer, SkipwireModel network) {
+    return train(trainer, network, null);
+  }
+
+  /**
+   * As {@link #train(Trainer, SkipwireModel)}, images standardised with {@code stats} (the
+   * statistics pretrained weights expect) instead of their own when it is not null.
+   */
+  TrainResult train(Trainer trainer, SkipwireModel network, ChannelStats stats) {
     try {
       if (isCsv(path) || (path == null && takesSeries(network))) {
         return trainer.train(network, series());
       }
-      return trainer.train(network, images(network.inputShape()));
+      Dataset d = images(network.inputShape());
+      return trainer.train(network, stats == null ? d : d.withNormalization(stats));
     } catch (DataException | CheckpointException e) {
       throw new Main.UserError(e.getMessage());
     } catch (TrainingDivergedException e) {

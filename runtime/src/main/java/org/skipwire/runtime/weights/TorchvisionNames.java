@@ -1,0 +1,59 @@
+package org.skipwire.runtime.weights;
+
+import java.util.List;
+
+/**
+ * The state_dict keys of torchvision's families for skipwire declarations written the way the zoo
+ * writes them (stem, stages, blocks named after their torchvision fields).
+ */
+public final class TorchvisionNames {
+  private TorchvisionNames() {}
+
+  /**
+   * torchvision's {@code ResNet} (resnet18 ... 152, {@code resnext50_32x4d}, {@code
+   * wide_resnet50_2}) and CIFAR ResNets written in its style: {@code stem} is {@code conv1} /
+   * {@code bn1}; stage {@code conv2 ... conv5} is {@code layer1 ... layer4} (a stage named {@code
+   * stageN} is {@code layerN}); block {@code bK} is {@code K}; a block's {@code convN.bn} is {@code
+   * bnN}; its projection shortcut is {@code downsample.0} and {@code downsample.1}; {@code fc}
+   * stays.
+   */
+  public static final NamingConvention RESNET =
+      NamingConvention.named("torchvision-resnet")
+          .rename("^stem\\.bn$", "bn1")
+          .rename("^stem$", "conv1")
+          .rename("^conv(\\d+)\\.b(\\d+)\\.", "layer{1-1}.{2}.")
+          .rename("^stage(\\d+)\\.b(\\d+)\\.", "layer{1}.{2}.")
+          .rename("\\.conv(\\d+)\\.bn$", ".bn{1}")
+          .rename("\\.shortcut\\.bn$", ".downsample.1")
+          .rename("\\.shortcut$", ".downsample.0")
+          .build();
+
+  /**
+   * torchvision's {@code DenseNet} (densenet121, 169, 201): everything but the classifier under
+   * {@code features}; {@code stem} is {@code conv0} / {@code norm0}; unit {@code blockN.bK} is
+   * {@code denseblockN.denselayer(K+1)} with {@code bottleneck} as {@code norm1} / {@code conv1}
+   * and {@code conv} as {@code norm2} / {@code conv2}; {@code transitionN} is {@code
+   * transitionN.norm} / {@code .conv}; {@code norm5} stays; {@code classifier} stays.
+   */
+  public static final NamingConvention DENSENET =
+      NamingConvention.named("torchvision-densenet")
+          .rename("^stem\\.bn$", "features.norm0")
+          .rename("^stem$", "features.conv0")
+          .rename("^block(\\d+)\\.b(\\d+)\\.bottleneck\\.bn$", "features.denseblock{1}.denselayer{2+1}.norm1")
+          .rename("^block(\\d+)\\.b(\\d+)\\.bottleneck$", "features.denseblock{1}.denselayer{2+1}.conv1")
+          .rename("^block(\\d+)\\.b(\\d+)\\.conv\\.bn$", "features.denseblock{1}.denselayer{2+1}.norm2")
+          .rename("^block(\\d+)\\.b(\\d+)\\.conv$", "features.denseblock{1}.denselayer{2+1}.conv2")
+          .rename("^transition(\\d+)\\.bn$", "features.transition{1}.norm")
+          .rename("^transition(\\d+)$", "features.transition{1}.conv")
+          .rename("^norm5\\.bn$", "features.norm5")
+          .build();
+
+  /** The conventions the command line tries, in order, when none is named. */
+  public static final List<NamingConvention> KNOWN =
+      List.of(NamingConvention.SKIPWIRE, RESNET, DENSENET);
+
+  /** The convention called {@code name}, or null. */
+  public static NamingConvention byName(String name) {
+    return KNOWN.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+  }
+}

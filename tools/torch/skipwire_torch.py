@@ -1,0 +1,266 @@
+#!/usr/bin/python3
+"""PyTorch side of skipwire's pretrained-weights checks (torch 1.13 / torchvision 0.14, Debian's
+python3-torch and python3-torchvision; nothing is downloaded).
+
+  fixtures DIR         the small test fixtures shipped in samples/src/test/resources/weights
+  make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
+                       of two 224x224 images) and torch.npy (its probabilities), for a test
+  verify [MODEL ...]   torchvision's networks vs `skipwire infer`, both file formats, and the
+                       export round trip (skipwire -> safetensors -> PyTorch); exits 1 over the bar
+
+Weights are torchvision's random initialisation with batch-norm affine parameters drawn at random
+and running statistics populated by a few training-mode forward passes on random inputs.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+JAR = os.path.join(ROOT, "samples", "target", "skipwire.jar")
+BAR = 1e-3
+
+TORCHVISION = {  # skipwire zoo name -> torchvision constructor
+    "resnet18": torchvision.models.resnet18,
+    "resnet50": torchvision.models.resnet50,
+    "densenet121": torchvision.models.densenet121,
+    "resnext50-32x4d": torchvision.models.resnext50_32x4d,
+    "wide-resnet50-2": torchvision.models.wide_resnet50_2,
+}
+
+DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
+          torch.int64: "I64", torch.int32: "I32"}
+
+
+def save_safetensors(state_dict, path, dtype=None):
+    """The safetensors format without the safetensors package: 8-byte header length, JSON, data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in state_dict.items():
+        t = t.detach().contiguous()
+        if dtype is not None and t.is_floating_point():
+            t = t.to(dtype)
+        flat = t.reshape(-1)
+        raw = (flat.view(torch.int16) if t.dtype == torch.bfloat16 else flat).numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def load_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    np_types = {"F32": np.float32, "I64": np.int64, "F16": np.float16}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        b, end = e["data_offsets"]
+        a = np.frombuffer(data[b:end], dtype=np_types[e["dtype"]]).reshape(e["shape"])
+        out[name] = torch.from_numpy(a.copy())
+    return out
+
+
+def populate(model, shape, seed):
+    """Random BN affine parameters and running statistics from training-mode passes."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+        model.train()
+        for _ in range(3):
+            model(torch.randn(shape, generator=g) * 1.5 + 0.2)
+    model.eval()
+    return model
+
+
+def probabilities(model, x):
+    with torch.no_grad():
+        return torch.softmax(model(x), dim=1)
+
+
+def npy(path, array):
+    np.save(path, np.ascontiguousarray(array, dtype=np.float32))
+
+
+class CifarResNet(nn.Module):
+    """cifar-resnet20-b in torchvision's names: conv1/bn1, layer1..3 of BasicBlock, fc."""
+
+    def __init__(self, n=3, classes=10):
+        super().__init__()
+        block = torchvision.models.resnet.BasicBlock
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU(inplace=True)
+        layers, inplanes = [], 16
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            blocks = []
+            for i in range(n):
+                s = stride if i == 0 else 1
+                down = None
+                if s != 1 or inplanes != planes:
+                    down = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=s, bias=False),
+                                         nn.BatchNorm2d(planes))
+                blocks.append(block(inplanes, planes, s, down))
+                inplanes = planes
+            layers.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = layers
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+class MixedNet(nn.Module):
+    """The PyTorch twin of the test declaration weights-mixed (MixedNet.java): a residual block of
+    grouped, depthwise and pointwise convolutions, two DenseNet-BC units (growth 8), a transition."""
+
+    def __init__(self):
+        super().__init__()
+        bn, conv = nn.BatchNorm2d, nn.Conv2d
+        self.stem_conv, self.stem_bn = conv(3, 16, 3, padding=1, bias=False), bn(16)
+        self.block = nn.ModuleDict({
+            "grouped": conv(16, 16, 3, padding=1, groups=4, bias=False), "grouped_bn": bn(16),
+            "depthwise": conv(16, 16, 3, padding=1, groups=16, bias=False), "depthwise_bn": bn(16),
+            "pointwise": conv(16, 16, 1, bias=False), "pointwise_bn": bn(16)})
+        self.dense = nn.ModuleList()
+        for c in (16, 24):
+            self.dense.append(nn.ModuleDict({
+                "bottleneck_bn": bn(c), "bottleneck": conv(c, 16, 1, bias=False),
+                "conv_bn": bn(16), "conv": conv(16, 8, 3, padding=1, bias=False)}))
+        self.trans_bn, self.trans_conv = bn(32), conv(32, 16, 1, bias=False)
+        self.norm = bn(16)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x):
+        relu = torch.relu
+        x = relu(self.stem_bn(self.stem_conv(x)))
+        b = self.block
+        y = relu(b["grouped_bn"](b["grouped"](x)))
+        y = relu(b["depthwise_bn"](b["depthwise"](y)))
+        x = relu(b["pointwise_bn"](b["pointwise"](y)) + x)
+        for u in self.dense:
+            y = u["bottleneck"](relu(u["bottleneck_bn"](x)))
+            y = u["conv"](relu(u["conv_bn"](y)))
+            x = torch.cat([x, y], 1)
+        x = nn.functional.avg_pool2d(self.trans_conv(relu(self.trans_bn(x))), 2)
+        x = relu(self.norm(x))
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def skipwire(*args):
+    cmd = ["java", "-jar", JAR, *args]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("failed: " + " ".join(cmd) + "\n" + r.stdout + r.stderr)
+    return r.stdout.strip()
+
+
+def fixtures(out):
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(20)
+    # CIFAR ResNet: weights rounded to half precision first, so the F32 .pth and the F16
+    # safetensors hold the same values and PyTorch's output is the output of both.
+    cifar = populate(CifarResNet(), (16, 3, 32, 32), 1)
+    with torch.no_grad():
+        for t in cifar.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(t.half().float())
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    torch.save(cifar.state_dict(), os.path.join(out, "cifar-resnet20-b.pth"))
+    save_safetensors(cifar.state_dict(), os.path.join(out, "cifar-resnet20-b.safetensors"), torch.float16)
+    npy(os.path.join(out, "cifar-input.npy"), x.numpy())
+    npy(os.path.join(out, "cifar-torch.npy"), probabilities(cifar, x).numpy())
+
+    mixed = populate(MixedNet(), (16, 3, 16, 16), 3)
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(4))
+    torch.save(mixed.state_dict(), os.path.join(out, "weights-mixed.pth"))
+    save_safetensors(mixed.state_dict(), os.path.join(out, "weights-mixed.safetensors"))
+    npy(os.path.join(out, "mixed-input.npy"), x.numpy())
+    npy(os.path.join(out, "mixed-torch.npy"), probabilities(mixed, x).numpy())
+
+    # Export round trip: skipwire writes a freshly initialised cifar-resnet20-b (seed 7) under
+    # torchvision's names; PyTorch loads it strictly and records its outputs on cifar-input.npy.
+    exported = os.path.join(tempfile.mkdtemp(), "export.safetensors")
+    skipwire("export", "--model", "cifar-resnet20-b", "--seed", "7", "--output", exported)
+    model = CifarResNet()
+    model.load_state_dict(load_safetensors(exported), strict=True)
+    model.eval()
+    x = torch.from_numpy(np.load(os.path.join(out, "cifar-input.npy")))
+    npy(os.path.join(out, "cifar-export-torch.npy"), probabilities(model, x).numpy())
+    print("fixtures in", out)
+
+
+def make(name, out):
+    os.makedirs(out, exist_ok=True)
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    model = populate(TORCHVISION[name](), (8, 3, 224, 224), 1)
+    torch.save(model.state_dict(), os.path.join(out, name + ".pth"))
+    save_safetensors(model.state_dict(), os.path.join(out, name + ".safetensors"))
+    npy(os.path.join(out, "input.npy"), x.numpy())
+    npy(os.path.join(out, "torch.npy"), probabilities(model, x).numpy())
+
+
+def verify(models):
+    worst = 0.0
+    work = tempfile.mkdtemp(prefix="skipwire-verify-")
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    npy(os.path.join(work, "input.npy"), x.numpy())
+    for name in models:
+        torch.manual_seed(0)
+        model = populate(TORCHVISION[name](), (8, 3, 224, 224), 1)
+        logp = torch.log(probabilities(model, x)).numpy()
+        pth, st = os.path.join(work, name + ".pth"), os.path.join(work, name + ".safetensors")
+        torch.save(model.state_dict(), pth)
+        save_safetensors(model.state_dict(), st)
+        for f in (pth, st):
+            out = os.path.join(work, name + "-out.npy")
+            skipwire("infer", "--model", name, "--weights", f, "--input",
+                     os.path.join(work, "input.npy"), "--output", out)
+            diff = float(np.abs(np.log(np.load(out)) - logp).max())
+            worst = max(worst, diff)
+            print(f"{name:18s} {os.path.splitext(f)[1]:13s} max |log p_skipwire - log p_torch| = {diff:.2e}", flush=True)
+        exported = os.path.join(work, name + "-export.safetensors")
+        skipwire("export", "--model", name, "--weights", pth, "--output", exported)
+        back = TORCHVISION[name]()
+        back.load_state_dict(load_safetensors(exported), strict=True)
+        back.eval()
+        diff = float(np.abs(torch.log(probabilities(back, x)).numpy() - logp).max())
+        worst = max(worst, diff)
+        print(f"{name:18s} {'export':13s} max |log p_torch(exported) - log p_torch| = {diff:.2e}", flush=True)
+        for f in (pth, st, exported):
+            os.remove(f)
+    print(f"worst {worst:.2e}, bar {BAR:.0e}: {'pass' if worst <= BAR else 'FAIL'}")
+    return 0 if worst <= BAR else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "fixtures":
+        fixtures(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "make":
+        make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) >= 2 and sys.argv[1] == "verify":
+        sys.exit(verify(sys.argv[2:] or list(TORCHVISION)))
+    else:
+        sys.exit(__doc__)
