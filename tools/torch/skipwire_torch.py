@@ -33,6 +33,7 @@ TORCHVISION = {  # skipwire zoo name -> torchvision constructor
     "densenet121": torchvision.models.densenet121,
     "resnext50-32x4d": torchvision.models.resnext50_32x4d,
     "wide-resnet50-2": torchvision.models.wide_resnet50_2,
+    "mobilenet-v2": torchvision.models.mobilenet_v2,
 }
 
 DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
@@ -22,8 +23,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <ul>
  *   <li>Convolution kernels (DL4J's {@code ConvolutionLayer} and skipwire's {@code
- *       GroupedConvolutionLayer}, which depthwise convolutions use too) are {@code [out, in /
- *       groups, kH, kW]} in both: copied as they are.
+ *       GroupedConvolutionLayer}) are {@code [out, in / groups, kH, kW]} in both: copied as they
+ *       are.
+ *   <li>Depthwise kernels (DL4J's {@code DepthwiseConvolution2D}, what {@code groups =
+ *       DEPTHWISE} and groups equal to the channels generate) are {@code [kH, kW, in,
+ *       multiplier]} in DL4J and {@code [in * multiplier, 1, kH, kW]} in PyTorch, output channel
+ *       {@code c * multiplier + m} in both: permuted.
  *   <li>Dense and output weights are {@code [in, out]} in DL4J and {@code [out, in]} in PyTorch:
  *       transposed.
  *   <li>Batch norm's running variance is {@code running_var} in PyTorch; DL4J keeps {@code var},
@@ -49,7 +54,9 @@ public record ParamSlot(
     /** A 2-D transpose. */
     TRANSPOSE,
     /** Variance in the file, log10 of the standard deviation in DL4J. */
-    LOG10_STD
+    LOG10_STD,
+    /** PyTorch's {@code [in * m, 1, kH, kW]} as DL4J's depthwise {@code [kH, kW, in, m]}. */
+    DEPTHWISE
   }
 
   public String shapeText() {
@@ -64,6 +71,10 @@ public record ParamSlot(
       case SAME -> target.assign(src.reshape('c', target.shape()));
       case TRANSPOSE -> target.assign(src.transpose());
       case LOG10_STD -> target.assign(Transforms.log(Transforms.sqrt(src, true), 10.0, false).reshape('c', target.shape()));
+      case DEPTHWISE -> {
+        long[] t = target.shape();
+        target.assign(src.reshape('c', t[2], t[3], t[0], t[1]).permute(2, 3, 0, 1));
+      }
     }
   }
 
@@ -77,6 +88,7 @@ public record ParamSlot(
             INDArray std = Transforms.pow(Nd4j.valueArrayOf(target.shape(), 10.0, target.dataType()), target, false);
             yield std.muli(std).dup('c');
           }
+          case DEPTHWISE -> target.permute(2, 3, 0, 1).dup('c');
         };
     return v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(v.length()).toFloatVector();
   }
@@ -135,6 +147,10 @@ public record ParamSlot(
       Layout layout =
           param.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD) ? Layout.LOG10_STD : Layout.SAME;
       return new ParamSlot(module + "." + torch, vertex, param, List.of(a.length()), layout, a);
+    }
+    if (param.equals("W") && conf instanceof DepthwiseConvolution2D && a.rank() == 4) {
+      List<Long> torch = List.of(a.size(2) * a.size(3), 1L, a.size(0), a.size(1));
+      return new ParamSlot(module + ".weight", vertex, param, torch, Layout.DEPTHWISE, a);
     }
     if (param.equals("W") && conf instanceof FeedForwardLayer && a.rank() == 2) {
       return new ParamSlot(module + ".weight", vertex, param, List.of(a.size(1), a.size(0)), Layout.TRANSPOSE, a);

@@ -30,7 +30,10 @@ public record Preprocessing(List<Double> mean, List<Double> std, String source) 
    * data's own statistics, as the trainer computes them).
    */
   public static Preprocessing expectedBy(NamingConvention names, int channels) {
-    boolean torchvision = names == TorchvisionNames.RESNET || names == TorchvisionNames.DENSENET;
+    boolean torchvision =
+        names == TorchvisionNames.RESNET
+            || names == TorchvisionNames.DENSENET
+            || names == TorchvisionNames.MOBILENET_V2;
     return torchvision && channels == 3 ? IMAGENET : null;
   }
 

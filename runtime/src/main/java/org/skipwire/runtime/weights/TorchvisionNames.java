@@ -48,9 +48,40 @@ public final class TorchvisionNames {
           .rename("^norm5\\.bn$", "features.norm5")
           .build();
 
+  /**
+   * torchvision's {@code MobileNetV2} ({@code mobilenet_v2}): stage {@code featuresN} holds its
+   * blocks {@code features.N}, {@code N + 1}, ..., so block {@code bK} is {@code features.(N+K)}
+   * (one rule per stage of the zoo's table, since a template shifts by constants only); a block's
+   * {@code convM} is {@code conv.M.0} and its batch norm {@code conv.M.1}, except the linear
+   * projection that ends it ({@code conv2} of an inverted residual, {@code conv1} of {@code
+   * features1}'s depthwise-separable block), a bare convolution {@code conv.M} followed by its
+   * batch norm {@code conv.(M+1)}; {@code features0} and {@code features18} are {@code
+   * features.0.0} / {@code .1} and {@code features.18.0} / {@code .1}; {@code classifier} is
+   * {@code classifier.1} (after torchvision's dropout, {@code classifier.0}).
+   */
+  public static final NamingConvention MOBILENET_V2 =
+      NamingConvention.named("torchvision-mobilenet-v2")
+          .rename("^features(0|18)\\.bn$", "features.{1}.1")
+          .rename("^features(0|18)$", "features.{1}.0")
+          .rename("^classifier$", "classifier.1")
+          .rename("^(features1\\.b\\d+)\\.conv1\\.bn$", "{1}.conv.2")
+          .rename("^(features1\\.b\\d+)\\.conv1$", "{1}.conv.1")
+          .rename("^(features\\d+\\.b\\d+)\\.conv2\\.bn$", "{1}.conv.3")
+          .rename("^(features\\d+\\.b\\d+)\\.conv2$", "{1}.conv.2")
+          .rename("^(features\\d+\\.b\\d+)\\.conv(\\d)\\.bn$", "{1}.conv.{2}.1")
+          .rename("^(features\\d+\\.b\\d+)\\.conv(\\d)$", "{1}.conv.{2}.0")
+          .rename("^features1\\.b(\\d+)\\.", "features.{1+1}.")
+          .rename("^features2\\.b(\\d+)\\.", "features.{1+2}.")
+          .rename("^features4\\.b(\\d+)\\.", "features.{1+4}.")
+          .rename("^features7\\.b(\\d+)\\.", "features.{1+7}.")
+          .rename("^features11\\.b(\\d+)\\.", "features.{1+11}.")
+          .rename("^features14\\.b(\\d+)\\.", "features.{1+14}.")
+          .rename("^features17\\.b(\\d+)\\.", "features.{1+17}.")
+          .build();
+
   /** The conventions the command line tries, in order, when none is named. */
   public static final List<NamingConvention> KNOWN =
-      List.of(NamingConvention.SKIPWIRE, RESNET, DENSENET);
+      List.of(NamingConvention.SKIPWIRE, RESNET, DENSENET, MOBILENET_V2);
 
   /** The convention called {@code name}, or null. */
   public static NamingConvention byName(String name) {

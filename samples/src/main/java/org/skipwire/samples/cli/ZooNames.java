@@ -14,6 +14,9 @@ final class ZooNames {
     if (model.matches("resnet\\d+|wide-resnet50-2|resnext50-32x4d|cifar-resnet\\d+-b|fashion-resnet")) {
       return TorchvisionNames.RESNET;
     }
+    if (model.equals("mobilenet-v2")) {
+      return TorchvisionNames.MOBILENET_V2;
+    }
     return NamingConvention.SKIPWIRE;
   }
 }
