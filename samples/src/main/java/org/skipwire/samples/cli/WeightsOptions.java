@@ -16,8 +16,9 @@ final class WeightsOptions {
       names = "--keys",
       paramLabel = "NAMES",
       description =
-          "the file's key names: skipwire (vertex names), torchvision-resnet or"
-              + " torchvision-densenet (default: whichever matches the file best)")
+          "the file's key names: skipwire (vertex names), torchvision-resnet,"
+              + " torchvision-densenet or torchvision-mobilenet-v2 (default: whichever matches the"
+              + " file best)")
   String keys;
 
   /** The convention {@code --keys} names, or null for detection. */

@@ -139,7 +139,8 @@ class InferCommandTest {
             "--input", fixture("cifar-input.npy").toString(), "--output", dir.resolve("o.npy").toString());
     assertEquals(2, k.status());
     assertEquals(
-        "skipwire: --keys: unknown names 'timm'; use one of skipwire, torchvision-resnet, torchvision-densenet" + System.lineSeparator(),
+        "skipwire: --keys: unknown names 'timm'; use one of skipwire, torchvision-resnet, torchvision-densenet,"
+            + " torchvision-mobilenet-v2" + System.lineSeparator(),
         k.err());
   }
 

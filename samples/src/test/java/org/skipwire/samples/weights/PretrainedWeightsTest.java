@@ -25,6 +25,7 @@ import org.skipwire.runtime.Training;
 import org.skipwire.runtime.weights.NamingConvention;
 import org.skipwire.runtime.weights.Preprocessing;
 import org.skipwire.runtime.weights.Npy;
+import org.skipwire.runtime.weights.ParamSlot;
 import org.skipwire.runtime.weights.SafetensorsWriter;
 import org.skipwire.runtime.weights.TensorInfo;
 import org.skipwire.runtime.weights.TorchvisionNames;
@@ -33,6 +34,7 @@ import org.skipwire.runtime.weights.WeightLoader;
 import org.skipwire.runtime.weights.WeightsException;
 import org.skipwire.runtime.weights.WeightsFile;
 import org.skipwire.samples.zoo.CifarResNet20BGraph;
+import org.skipwire.samples.zoo.MobileNetV2Graph;
 
 /**
  * PyTorch's weights in, PyTorch's outputs out, without Python: the fixtures in {@code
@@ -90,6 +92,23 @@ class PretrainedWeightsTest {
       double d = maxLogDiff(run(g, "cifar-input.npy"), torch);
       assertTrue(d < LOG_P_TOLERANCE, file + ": max |log p diff| " + d);
     }
+  }
+
+  /**
+   * The zoo's mobilenet-v2 under {@link TorchvisionNames#MOBILENET_V2} has exactly torchvision's
+   * state_dict keys, in its order, with PyTorch's shapes (depthwise kernels as {@code [C, 1, 3,
+   * 3]}); the list was printed by torchvision (the command is in the file). Its outputs against
+   * PyTorch's are measured by {@code tools/torch/skipwire_torch.py verify mobilenet-v2}.
+   */
+  @Test
+  void mobileNetV2HasTorchvisionsKeysAndShapes() throws IOException {
+    List<String> torchvision =
+        Files.readAllLines(fixture("mobilenet_v2-keys.txt")).stream().filter(l -> !l.startsWith("#")).toList();
+    List<String> skipwire =
+        ParamSlot.of(new MobileNetV2Graph().create(), TorchvisionNames.MOBILENET_V2).stream()
+            .map(s -> s.key() + " " + s.shapeText())
+            .toList();
+    assertEquals(String.join("\n", torchvision), String.join("\n", skipwire));
   }
 
   /** Grouped (4 groups) and depthwise kernels, a dense-connected stage, a transition. */
