@@ -129,9 +129,10 @@ class SparkTrainingTest {
   @Test
   void checkpointsMoveBetweenSparkAndOneMachine() throws Exception {
     SkipwireModel model = new TinyResNetGraph();
-    TrainingPlan.Builder base = plan().checkpointDir(dir).resume(true);
+    TrainingPlan.Builder base = plan().checkpointDir(dir);
 
     TrainResult spark = new Trainer(base.epochs(1).build(), out).epochFit(averaging()).train(model, data);
+    base.resume(true);
     assertEquals(10, spark.graph().getIterationCount());
     assertTrue(Files.exists(dir.resolve("checkpoint.zip")));
 

@@ -266,7 +266,15 @@ public final class Trainer {
           Locale.ROOT, "resuming %s from %s after epoch %d of %d%n",
           name, ck.file(), ck.info().epoch(), plan.epochs());
       if (ck.info().plan().epochs() != plan.epochs()) {
-        // The schedule is by iteration over the whole run, so a longer run stretches it.
+        // The schedule is by iteration over the whole run, so a longer run stretches it; one
+        // schedule for every layer would silently undo per-layer rates (--trunk-lr-scale).
+        if (distinctLearningRates(graph) > 1) {
+          throw new CheckpointException(
+              ck.file().toString(),
+              "its layers train at different learning rates (a --trunk-lr-scale run), which"
+                  + " stretching the schedule to " + plan.epochs() + " epochs would undo; resume"
+                  + " with --epochs " + ck.info().plan().epochs());
+        }
         graph.setLearningRate(schedule);
         out.printf(
             Locale.ROOT,
@@ -456,6 +464,16 @@ public final class Trainer {
           "was trained with " + String.join(", ", was) + " but this run has " + String.join(", ", now)
               + "; resume with the same settings (only the number of epochs may change)");
     }
+  }
+
+  /** How many different learning rates the graph's trainable layers have now. */
+  private static long distinctLearningRates(ComputationGraph graph) {
+    return java.util.Arrays.stream(graph.getLayers())
+        .filter(l -> l.numParams() > 0)
+        .map(l -> graph.getLearningRate(l.conf().getLayer().getLayerName()))
+        .filter(lr -> lr != null && Double.isFinite(lr))
+        .distinct()
+        .count();
   }
 
   private static void differ(List<String> was, List<String> now, String what, Object a, Object b) {

@@ -22,6 +22,7 @@ import org.skipwire.runtime.data.Datasets;
 import org.skipwire.runtime.train.Progress;
 import org.skipwire.runtime.train.Schedule;
 import org.skipwire.runtime.train.TrainResult;
+import org.skipwire.runtime.train.CheckpointException;
 import org.skipwire.runtime.train.Trainer;
 import org.skipwire.runtime.train.TrainingPlan;
 import org.skipwire.runtime.weights.SafetensorsWriter;
@@ -117,6 +118,25 @@ class TransferTest {
     for (String v : List.of("stem", "stage1.b0.conv1", "stage3.b0.shortcut.bn")) {
       assertEquals(0.025, g.getLearningRate(v), 1e-12, v);
     }
+  }
+
+  @Test
+  void aScaledTrunkIsNotStretchedAwayOnResume() throws Exception {
+    Path run = dir.resolve("scaled-run");
+    new Trainer(plan().checkpointDir(run).build(), quiet())
+        .startWith(Transfer.of(MODEL).weights(weights).trunkLrScale(0.25).out(quiet()))
+        .train(MODEL, data);
+    CheckpointException e =
+        assertThrows(
+            CheckpointException.class,
+            () ->
+                new Trainer(plan().epochs(2).checkpointDir(run).resume(true).build(), quiet())
+                    .train(MODEL, data));
+    assertTrue(
+        e.getMessage().contains("different learning rates (a --trunk-lr-scale run)"),
+        e.getMessage());
+    // The same number of epochs resumes (and has nothing left to do).
+    new Trainer(plan().checkpointDir(run).resume(true).build(), quiet()).train(MODEL, data);
   }
 
   @Test
