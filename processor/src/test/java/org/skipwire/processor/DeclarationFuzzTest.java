@@ -33,11 +33,11 @@ import org.skipwire.runtime.SkipwireModel;
 
 /**
  * Random declarations from a seeded generator over the whole DSL, extreme and invalid values,
- * nesting and cycles included, each compiled in-process with the processors. For each: no
- * exception or internal error, every error on a line of the declaration, nothing generated for a
- * network with an error, and for a clean one a generated source that compiles, whose DL4J graph
- * builds, initialises, runs a forward pass and a training step on a batch of two, and that is the
- * same bytes when generated again.
+ * nesting and cycles included, each compiled in-process with the processors. For each: no exception
+ * or internal error, every error on a line of the declaration, nothing generated for a network with
+ * an error, and for a clean one a generated source that compiles, whose DL4J graph builds,
+ * initialises, runs a forward pass and a training step on a batch of two, and that is the same
+ * bytes when generated again.
  *
  * <p>{@code -Dskipwire.fuzzCases=5000 -Dskipwire.fuzzSeed=1} runs a longer campaign (the README has
  * the command). A failing case prints its seed; it becomes a regression test in {@link #SEEDS}.
@@ -126,7 +126,8 @@ class DeclarationFuzzTest {
                         .loadClass("demo.Fuzz" + k + "Graph")
                         .getDeclaredConstructor()
                         .newInstance();
-            // Printed before running: a native crash in ND4J kills the JVM, and this names the case.
+            // Printed before running: a native crash in ND4J kills the JVM, and this names the
+            // case.
             System.out.println("fuzz: running seed " + batch.get(k) + "L");
             System.out.flush();
             run(model);
@@ -169,7 +170,8 @@ class DeclarationFuzzTest {
       String text = d.getMessage(Locale.ROOT);
       assertTrue(!text.contains("internal-error"), text);
       assertTrue(d.getSource() != null && d.getLineNumber() > 0, "no line: " + text);
-      assertTrue(!d.getSource().getName().endsWith("Graph.java"), "error in generated code: " + text);
+      assertTrue(
+          !d.getSource().getName().endsWith("Graph.java"), "error in generated code: " + text);
       if (d.getSource().getName().endsWith("/" + file)) {
         anyErrors = true;
         networkErrors |= d.getLineNumber() != unrelated;
@@ -184,7 +186,11 @@ class DeclarationFuzzTest {
     assertEquals(
         1,
         generated.size(),
-        () -> "one graph for a clean network; generated " + first.generated + ", errors " + first.errors);
+        () ->
+            "one graph for a clean network; generated "
+                + first.generated
+                + ", errors "
+                + first.errors);
     if (second != null) {
       Path again =
           second.generated.stream()
@@ -282,9 +288,9 @@ class DeclarationFuzzTest {
   }
 
   /**
-   * Writes one random declaration: a network {@code Fuzz} and its blocks. Mostly plausible
-   * networks (so that a good share is clean and reaches DL4J), with every so often a value out of
-   * range, an extreme size, a misplaced annotation, a missing output, nesting or a cycle.
+   * Writes one random declaration: a network {@code Fuzz} and its blocks. Mostly plausible networks
+   * (so that a good share is clean and reaches DL4J), with every so often a value out of range, an
+   * extreme size, a misplaced annotation, a missing output, nesting or a cycle.
    */
   static final class Generator {
     private final Random r;
@@ -317,7 +323,8 @@ class DeclarationFuzzTest {
 
     String network() {
       StringBuilder net =
-          new StringBuilder(Sources.HEADER.replace(
+          new StringBuilder(
+              Sources.HEADER.replace(
                   "import static org.skipwire.Nonlinearity.RELU;",
                   "import static org.skipwire.Nonlinearity.RELU;\n"
                       + "import static org.skipwire.Nonlinearity.SIGMOID;\n"
@@ -373,8 +380,7 @@ class DeclarationFuzzTest {
       int units = wild(pick(2, 3, 5));
       return switch (r.nextInt(4)) {
         case 0 -> "@Dense(units = " + units + ") @Output(loss = MSE)";
-        case 1 ->
-            "@Dense(units = " + units + ") @Activation(SIGMOID) @Output(loss = XENT)";
+        case 1 -> "@Dense(units = " + units + ") @Activation(SIGMOID) @Output(loss = XENT)";
         default -> "@Dense(units = " + units + ") @Activation(SOFTMAX) @Output";
       };
     }
@@ -483,7 +489,8 @@ class DeclarationFuzzTest {
           }
           parts.add(conv + ")");
         }
-        case 4, 5 -> parts.add("@Dense(" + (size != null ? size : "units = " + wild(pick(2, 5))) + ")");
+        case 4, 5 ->
+            parts.add("@Dense(" + (size != null ? size : "units = " + wild(pick(2, 5))) + ")");
         case 6 -> {
           if (!sequence && chance(0.5)) {
             parts.add("@LayerNorm");
@@ -498,7 +505,14 @@ class DeclarationFuzzTest {
             parts.add("@Dropout(" + (chance(0.9) ? "0.1" : "1.5") + ")");
           }
         }
-        case 8, 9 -> parts.add((chance(0.5) ? "@MaxPool" : "@AvgPool") + "(kernel = " + wild(2) + ", stride = " + wild(2) + ")");
+        case 8, 9 ->
+            parts.add(
+                (chance(0.5) ? "@MaxPool" : "@AvgPool")
+                    + "(kernel = "
+                    + wild(2)
+                    + ", stride = "
+                    + wild(2)
+                    + ")");
         case 10 -> parts.add("@Upsample(scale = " + wild(2) + ")");
         case 11 -> parts.add("@Transition(compression = " + (chance(0.9) ? "0.5" : "0.0") + ")");
         case 12 -> {

@@ -178,7 +178,8 @@ class ErroneousDeclarationsTest {
     Compilation c = compile(first, second);
     assertThat(c).hadErrorCount(1);
     assertThat(c)
-        .hadErrorContaining("[skipwire/duplicate-name] network name \"net\" is also used by demo.First")
+        .hadErrorContaining(
+            "[skipwire/duplicate-name] network name \"net\" is also used by demo.First")
         .inFile(second)
         .onLineContaining("class Second");
   }

@@ -13,9 +13,9 @@ import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 
 /**
- * Values no network needs but a typo or a generator writes: refused in bounded time with one
- * {@code [skipwire/too-large]} error naming the value and the limit, never a hang, an overflowed
- * shape or a stack overflow.
+ * Values no network needs but a typo or a generator writes: refused in bounded time with one {@code
+ * [skipwire/too-large]} error naming the value and the limit, never a hang, an overflowed shape or
+ * a stack overflow.
  */
 class ErroneousLimitsTest {
 

@@ -8,7 +8,6 @@ import static org.skipwire.processor.Sources.source;
 
 import com.google.testing.compile.Compilation;
 import java.io.IOException;
-import java.util.List;
 import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 

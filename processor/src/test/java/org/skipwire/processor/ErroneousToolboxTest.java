@@ -1,14 +1,12 @@
 package org.skipwire.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.skipwire.processor.Sources.assertNothingGenerated;
 import static org.skipwire.processor.Sources.compile;
 import static org.skipwire.processor.Sources.source;
 
 import com.google.testing.compile.Compilation;
 import java.io.IOException;
-import java.util.List;
 import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 

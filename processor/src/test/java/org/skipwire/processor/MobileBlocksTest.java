@@ -48,10 +48,7 @@ class MobileBlocksTest {
     Compilation c = compile(src);
     assertThat(c).succeededWithoutWarnings();
     String graph =
-        c.generatedSourceFile("demo.TinyMobileGraph")
-            .orElseThrow()
-            .getCharContent(true)
-            .toString();
+        c.generatedSourceFile("demo.TinyMobileGraph").orElseThrow().getCharContent(true).toString();
     if (System.getProperty("skipwire.print") != null) {
       System.out.println(graph);
     }

@@ -25,11 +25,11 @@ import org.skipwire.runtime.conf.AddActivationVertex;
 import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
- * An inference copy of a trained graph with each batch norm folded into the convolution before
- * it: {@code W' = W * s}, {@code b' = beta + (b - mean) * s}, {@code s = gamma / sqrt(var + eps)}
- * per output channel. The copy computes what the original computes in inference mode, one pass
- * per convolution fewer (batch norm is about a fifth of a CIFAR ResNet's inference time). It has
- * no batch norms left, so it is for {@code output}, not for training.
+ * An inference copy of a trained graph with each batch norm folded into the convolution before it:
+ * {@code W' = W * s}, {@code b' = beta + (b - mean) * s}, {@code s = gamma / sqrt(var + eps)} per
+ * output channel. The copy computes what the original computes in inference mode, one pass per
+ * convolution fewer (batch norm is about a fifth of a CIFAR ResNet's inference time). It has no
+ * batch norms left, so it is for {@code output}, not for training.
  *
  * <p>A pair folds where a plain 2D convolution (identity activation, NCHW) feeds nothing but a
  * batch norm (NCHW, learnable gamma and beta): the post-activation residual blocks. Pre-activation
@@ -80,8 +80,11 @@ public final class BatchNormFolding {
       }
       Map<String, INDArray> from = trained.getVertex(name).paramTable(false);
       if (bnOf.containsKey(name)) {
-        fold(from, trained.getVertex(bnOf.get(name)).paramTable(false),
-            batchNorm(trained.getConfiguration(), bnOf.get(name)).getEps(), to);
+        fold(
+            from,
+            trained.getVertex(bnOf.get(name)).paramTable(false),
+            batchNorm(trained.getConfiguration(), bnOf.get(name)).getEps(),
+            to);
       } else {
         to.forEach((key, param) -> param.assign(from.get(key)));
       }
@@ -123,8 +126,11 @@ public final class BatchNormFolding {
   /** Vertex name to the vertices that read it. */
   private static Map<String, List<String>> consumers(ComputationGraphConfiguration conf) {
     Map<String, List<String>> consumers = new HashMap<>();
-    conf.getVertexInputs().forEach((vertex, inputs) -> inputs.forEach(
-        in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
+    conf.getVertexInputs()
+        .forEach(
+            (vertex, inputs) ->
+                inputs.forEach(
+                    in -> consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(vertex)));
     return consumers;
   }
 
@@ -138,7 +144,8 @@ public final class BatchNormFolding {
 
   /** The activation function of the activation layer {@code name}. */
   private static IActivation activationOf(ComputationGraphConfiguration conf, String name) {
-    return ((ActivationLayer) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer())
+    return ((ActivationLayer)
+            ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer())
         .getActivationFn();
   }
 
@@ -154,8 +161,8 @@ public final class BatchNormFolding {
 
   /**
    * Activation-layer vertex name to the convolution it merges into: among {@code convolutions},
-   * those with the identity activation whose one consumer is an activation layer (no
-   * preprocessor) and which are no network output.
+   * those with the identity activation whose one consumer is an activation layer (no preprocessor)
+   * and which are no network output.
    */
   static Map<String, String> activations(
       ComputationGraphConfiguration conf, java.util.Collection<String> convolutions) {
@@ -210,7 +217,8 @@ public final class BatchNormFolding {
     if (var == null) {
       // DL4J's default parameterisation keeps log10 of the standard deviation: var = (10^l)^2.
       INDArray log10s = bn.get(BatchNormalizationParamInitializer.GLOBAL_LOG_STD);
-      INDArray std = Transforms.pow(Nd4j.valueArrayOf(log10s.shape(), 10.0, log10s.dataType()), log10s);
+      INDArray std =
+          Transforms.pow(Nd4j.valueArrayOf(log10s.shape(), 10.0, log10s.dataType()), log10s);
       var = std.mul(std);
     }
     long channels = gamma.length();
@@ -222,17 +230,20 @@ public final class BatchNormFolding {
     to.get(ConvolutionParamInitializer.WEIGHT_KEY).assign(w2.reshape('c', w.shape()));
 
     INDArray b = conv.get(ConvolutionParamInitializer.BIAS_KEY);
-    INDArray shift = b == null ? mean.reshape(channels).neg() : b.reshape(channels).sub(mean.reshape(channels));
+    INDArray shift =
+        b == null ? mean.reshape(channels).neg() : b.reshape(channels).sub(mean.reshape(channels));
     INDArray bias = shift.muli(scale).addi(beta.reshape(channels));
     INDArray target = to.get(ConvolutionParamInitializer.BIAS_KEY);
     target.assign(bias.reshape(target.shape()));
   }
 
   private static ConvolutionLayer convolution(ComputationGraphConfiguration conf, String name) {
-    return (ConvolutionLayer) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
+    return (ConvolutionLayer)
+        ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
   }
 
   private static BatchNormalization batchNorm(ComputationGraphConfiguration conf, String name) {
-    return (BatchNormalization) ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
+    return (BatchNormalization)
+        ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer();
   }
 }

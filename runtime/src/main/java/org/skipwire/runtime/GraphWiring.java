@@ -33,8 +33,7 @@ public final class GraphWiring {
   }
 
   /**
-   * A layer with parameters the optimiser does not update (batch norm's running mean and
-   * variance).
+   * A layer with parameters the optimiser does not update (batch norm's running mean and variance).
    */
   public void layer(
       String name,

@@ -15,8 +15,8 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  *
  * <p>Defaults follow the ResNet papers: SGD with (Nesterov) momentum 0.9 at learning rate 0.1, L2
  * weight decay 1e-4 added to the gradient before the momentum step (as PyTorch's {@code
- * weight_decay} does), He-normal initialisation, fp32. Graphs run with workspaces and DL4J's
- * device cache mode, which spares convolutions a second forward pass during backprop.
+ * weight_decay} does), He-normal initialisation, fp32. Graphs run with workspaces and DL4J's device
+ * cache mode, which spares convolutions a second forward pass during backprop.
  *
  * @param seed the random seed for weight initialisation and dropout
  * @param updater the optimiser; its learning rate may be replaced by a schedule

@@ -23,7 +23,8 @@ class Nd4jCpuTest {
 
     static Environment getInstance() {
       try {
-        return new Environment(Class.forName(Nd4jCpu.Environment.REAL).getMethod("getInstance").invoke(null));
+        return new Environment(
+            Class.forName(Nd4jCpu.Environment.REAL).getMethod("getInstance").invoke(null));
       } catch (ReflectiveOperationException e) {
         throw new AssertionError(e);
       }

@@ -84,8 +84,9 @@ class BackendTest {
   @Test
   void tooLateReportsTheBuildThatLoaded() {
     Backend.Choice decided = new Backend.Choice(true, "-onednn-avx2", true, "why");
-    String plain = "/x/nd4j-native-1.0.0-M2.1-linux-x86_64.jar/org/nd4j/linalg/cpu/nativecpu"
-        + "/bindings/linux-x86_64/libnd4jcpu.so";
+    String plain =
+        "/x/nd4j-native-1.0.0-M2.1-linux-x86_64.jar/org/nd4j/linalg/cpu/nativecpu"
+            + "/bindings/linux-x86_64/libnd4jcpu.so";
     Backend.Choice late = Backend.tooLate(decided, "-onednn-avx2", plain);
     assertEquals("", late.extension());
     assertTrue(late.reason().contains("before Backend.init()"), late.reason());
@@ -114,9 +115,11 @@ class BackendTest {
 
   @Test
   void nativeBuildIsTheLibrarysDirectory() {
-    assertEquals("linux-x86_64-onednn-avx2", Backend.nativeBuild(
-        "/root/.javacpp/cache/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx2.jar/org/nd4j/linalg"
-            + "/cpu/nativecpu/bindings/linux-x86_64-onednn-avx2/libnd4jcpu.so"));
+    assertEquals(
+        "linux-x86_64-onednn-avx2",
+        Backend.nativeBuild(
+            "/root/.javacpp/cache/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx2.jar/org/nd4j/linalg"
+                + "/cpu/nativecpu/bindings/linux-x86_64-onednn-avx2/libnd4jcpu.so"));
   }
 
   @Test

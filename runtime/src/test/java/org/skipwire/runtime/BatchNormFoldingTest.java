@@ -28,38 +28,71 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class BatchNormFoldingTest {
 
   /**
-   * c1 (with bias) -> bn1 (variance kept as variance) -> relu -> c2 -> bn2 (log10 std) -> add
-   * with c3, which also feeds the output directly and so cannot fold into bn3.
+   * c1 (with bias) -> bn1 (variance kept as variance) -> relu -> c2 -> bn2 (log10 std) -> add with
+   * c3, which also feeds the output directly and so cannot fold into bn3.
    */
   private static ComputationGraph graph() {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(9)
-        .dataType(DataType.DOUBLE)
-        .updater(new Sgd(0.1))
-        .convolutionMode(ConvolutionMode.Truncate)
-        .graphBuilder()
-        .addInputs("in")
-        .setInputTypes(InputType.convolutional(6, 6, 2))
-        .addLayer("c1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(3)
-            .activation(Activation.IDENTITY).build(), "in")
-        .addLayer("bn1", new BatchNormalization.Builder().useLogStd(false).eps(1e-3).build(), "c1")
-        .addLayer("r1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn1")
-        .addLayer("c2", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4).hasBias(false)
-            .activation(Activation.IDENTITY).build(), "r1")
-        .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
-        .addLayer("c3", new ConvolutionLayer.Builder(1, 1).nOut(4).hasBias(false)
-            .activation(Activation.IDENTITY).build(), "in")
-        .addLayer("bn3", new BatchNormalization.Builder().build(), "c3")
-        .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "bn3")
-        .addLayer("r2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add")
-        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "r2")
-        .addLayer("gap3", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "c3")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-            .activation(Activation.SOFTMAX).build(), "gap")
-        .addLayer("out3", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-            .activation(Activation.SOFTMAX).build(), "gap3")
-        .setOutputs("out", "out3")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(9)
+            .dataType(DataType.DOUBLE)
+            .updater(new Sgd(0.1))
+            .convolutionMode(ConvolutionMode.Truncate)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(6, 6, 2))
+            .addLayer(
+                "c1",
+                new ConvolutionLayer.Builder(3, 3)
+                    .padding(1, 1)
+                    .nOut(3)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in")
+            .addLayer(
+                "bn1", new BatchNormalization.Builder().useLogStd(false).eps(1e-3).build(), "c1")
+            .addLayer(
+                "r1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn1")
+            .addLayer(
+                "c2",
+                new ConvolutionLayer.Builder(3, 3)
+                    .padding(1, 1)
+                    .nOut(4)
+                    .hasBias(false)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "r1")
+            .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
+            .addLayer(
+                "c3",
+                new ConvolutionLayer.Builder(1, 1)
+                    .nOut(4)
+                    .hasBias(false)
+                    .activation(Activation.IDENTITY)
+                    .build(),
+                "in")
+            .addLayer("bn3", new BatchNormalization.Builder().build(), "c3")
+            .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "bn3")
+            .addLayer(
+                "r2", new ActivationLayer.Builder().activation(Activation.RELU).build(), "add")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "r2")
+            .addLayer("gap3", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "c3")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(3)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .addLayer(
+                "out3",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(3)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap3")
+            .setOutputs("out", "out3")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;
@@ -76,10 +109,12 @@ class BatchNormFoldingTest {
     }
     for (int i = 0; i < 5; i++) {
       // Moves the running statistics and gamma/beta away from their initial values.
-      trained.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {x}, new INDArray[] {y, y}));
+      trained.fit(
+          new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {x}, new INDArray[] {y, y}));
     }
 
-    assertEquals(Map.of("bn1", "c1", "bn2", "c2"), BatchNormFolding.foldable(trained.getConfiguration()));
+    assertEquals(
+        Map.of("bn1", "c1", "bn2", "c2"), BatchNormFolding.foldable(trained.getConfiguration()));
     ComputationGraph folded = BatchNormFolding.forInference(trained);
     assertNull(folded.getVertex("bn1"));
     assertNull(folded.getVertex("bn2"));
@@ -90,8 +125,7 @@ class BatchNormFoldingTest {
         folded.getConfiguration().getVertices().get("add"));
     assertEquals(
         "relu",
-        ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer)
-                folded.getLayer("c1").getConfig())
+        ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) folded.getLayer("c1").getConfig())
             .getActivationFn()
             .toString());
     assertTrue(folded.getVertex("bn3") != null, "c3 feeds two vertices: bn3 stays");

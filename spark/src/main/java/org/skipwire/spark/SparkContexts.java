@@ -17,7 +17,8 @@ public final class SparkContexts {
    * 127.0.0.1 and runs without the web UI unless the settings say otherwise: a local run has no
    * business listening on the machine's network interfaces.
    */
-  public static JavaSparkContext create(String master, String appName, Map<String, String> settings) {
+  public static JavaSparkContext create(
+      String master, String appName, Map<String, String> settings) {
     SparkConf conf = new SparkConf().setAppName(appName);
     settings.forEach(conf::set);
     if (master != null) {

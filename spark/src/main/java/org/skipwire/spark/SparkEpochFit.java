@@ -23,17 +23,17 @@ import org.skipwire.runtime.train.TrainingDivergedException;
  * resume, progress, evaluation, checkpoints, plots and the stop on a loss that is not finite.
  *
  * <p>Each of the plan's batches of {@code B} examples is cut into one part of {@code B / W} per
- * worker. A round is {@code F} batches (the averaging frequency): each worker takes {@code F}
- * steps on its parts from the driver's parameters and updater state, and the driver averages
- * both. With {@code F = 1} and SGD with momentum that is the single-machine step on the same
- * batch, since the step is linear in the gradient (batch norm sees {@code B / W} examples per
- * worker instead of {@code B}); a larger {@code F} trades that for fewer rounds, each a Spark job.
+ * worker. A round is {@code F} batches (the averaging frequency): each worker takes {@code F} steps
+ * on its parts from the driver's parameters and updater state, and the driver averages both. With
+ * {@code F = 1} and SGD with momentum that is the single-machine step on the same batch, since the
+ * step is linear in the gradient (batch norm sees {@code B / W} examples per worker instead of
+ * {@code B}); a larger {@code F} trades that for fewer rounds, each a Spark job.
  *
- * <p>DL4J's other master, gradient sharing ({@code SharedTrainingMaster}, dl4j-spark-parameterserver
- * 1.0.0-M2), does not train with ND4J M2.1 in local mode: with two training threads in the JVM
- * its gradient accumulator waits at every step for a thread that has no data left, and with one
- * its Aeron transport fails to bind (the driver's controller and the executor share the JVM and
- * the port) and the driver's network stays untrained.
+ * <p>DL4J's other master, gradient sharing ({@code SharedTrainingMaster},
+ * dl4j-spark-parameterserver 1.0.0-M2), does not train with ND4J M2.1 in local mode: with two
+ * training threads in the JVM its gradient accumulator waits at every step for a thread that has no
+ * data left, and with one its Aeron transport fails to bind (the driver's controller and the
+ * executor share the JVM and the port) and the driver's network stays untrained.
  *
  * <p>The data is the trainer's: read on the driver and sent to the executors with each round. The
  * driver's graph is DL4J's result, updated in place, with its iteration count set to the number of
@@ -51,8 +51,8 @@ public final class SparkEpochFit implements EpochFit {
   private long helpers = -1;
 
   /**
-   * @param workers the data-parallel workers, one per partition (Spark's default parallelism is
-   *     the usual choice)
+   * @param workers the data-parallel workers, one per partition (Spark's default parallelism is the
+   *     usual choice)
    * @param batch the plan's batch; a multiple of {@code workers}
    * @param averagingFrequency batches per round of parameter averaging
    */
@@ -75,8 +75,8 @@ public final class SparkEpochFit implements EpochFit {
   }
 
   /**
-   * Layers with skipwire's oneDNN helpers per worker network, as the executors reported them
-   * (the mean over the networks DL4J built); -1 before the first round.
+   * Layers with skipwire's oneDNN helpers per worker network, as the executors reported them (the
+   * mean over the networks DL4J built); -1 before the first round.
    */
   public long helpersPerWorkerNetwork() {
     return helpers;
@@ -151,11 +151,17 @@ public final class SparkEpochFit implements EpochFit {
       steps.gradientNorms(norms);
     }
     steps.fitted(
-        round.size(), examples, hook.lossSum.value(), hook.correct.value(), hook.measured.value(),
+        round.size(),
+        examples,
+        hook.lossSum.value(),
+        hook.correct.value(),
+        hook.measured.value(),
         sparkGraph.getScore());
   }
 
-  /** {@code ds} in {@code workers} parts of equal size (the last batch of an epoch may be short). */
+  /**
+   * {@code ds} in {@code workers} parts of equal size (the last batch of an epoch may be short).
+   */
   private List<DataSet> split(DataSet ds) {
     int n = ds.numExamples();
     int size = (n + workers - 1) / workers;

@@ -37,13 +37,16 @@ final class WorkerHook implements TrainingHook {
   final DoubleAccumulator lossSum;
   final LongAccumulator correct;
   final LongAccumulator measured;
+
   /** Layers that got skipwire's oneDNN helpers, summed over the workers' networks. */
   final LongAccumulator helpers;
+
   /** Workers' networks seen. */
   final LongAccumulator networks;
+
   /**
-   * The driver's iteration and epoch counts when the round started, set before each round (the
-   * hook travels with the round's tasks). DL4J's worker builds its network from a clone of the
+   * The driver's iteration and epoch counts when the round started, set before each round (the hook
+   * travels with the round's tasks). DL4J's worker builds its network from a clone of the
    * configuration, and {@code ComputationGraphConfiguration.clone()} in 1.0.0-M2.1 drops both
    * counts: without this every worker would step at iteration 0 of the learning-rate schedule.
    */
@@ -54,13 +57,19 @@ final class WorkerHook implements TrainingHook {
   /** Each update's gradient norm per layer, for the trainer's gradient-flow plot. */
   final CollectionAccumulator<Map<String, Double>> gradientNorms;
 
-  /** Networks this JVM has prepared, with their gradient listener; weak: DL4J makes one per task. */
+  /**
+   * Networks this JVM has prepared, with their gradient listener; weak: DL4J makes one per task.
+   */
   private static final Map<Model, GradientFlowListener> PREPARED =
       Collections.synchronizedMap(new WeakHashMap<>());
 
   WorkerHook(
-      boolean classification, DoubleAccumulator lossSum, LongAccumulator correct,
-      LongAccumulator measured, LongAccumulator helpers, LongAccumulator networks,
+      boolean classification,
+      DoubleAccumulator lossSum,
+      LongAccumulator correct,
+      LongAccumulator measured,
+      LongAccumulator helpers,
+      LongAccumulator networks,
       CollectionAccumulator<Map<String, Double>> gradientNorms) {
     this.classification = classification;
     this.lossSum = lossSum;
@@ -139,7 +148,9 @@ final class WorkerHook implements TrainingHook {
         if (classification) {
           INDArray picked = p.mul(y).sum(1);
           lossSum.add(
-              -Transforms.log(Transforms.max(picked, 1e-12, false), false).sumNumber().doubleValue());
+              -Transforms.log(Transforms.max(picked, 1e-12, false), false)
+                  .sumNumber()
+                  .doubleValue());
           correct.add(p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT32).sumNumber().longValue());
         } else {
           INDArray d = p.sub(y);

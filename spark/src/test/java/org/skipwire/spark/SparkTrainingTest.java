@@ -74,7 +74,9 @@ class SparkTrainingTest {
     return printed.toString(StandardCharsets.UTF_8);
   }
 
-  /** Trains and checks what every Spark run must show: falling loss, real figures, the fast path. */
+  /**
+   * Trains and checks what every Spark run must show: falling loss, real figures, the fast path.
+   */
   private TrainResult trainsAndLossFalls(SkipwireModel model) throws Exception {
     SparkEpochFit fit = averaging();
     TrainResult r = new Trainer(plan().build(), out).epochFit(fit).train(model, data);
@@ -131,7 +133,8 @@ class SparkTrainingTest {
     SkipwireModel model = new TinyResNetGraph();
     TrainingPlan.Builder base = plan().checkpointDir(dir);
 
-    TrainResult spark = new Trainer(base.epochs(1).build(), out).epochFit(averaging()).train(model, data);
+    TrainResult spark =
+        new Trainer(base.epochs(1).build(), out).epochFit(averaging()).train(model, data);
     base.resume(true);
     assertEquals(10, spark.graph().getIterationCount());
     assertTrue(Files.exists(dir.resolve("checkpoint.zip")));

@@ -101,16 +101,14 @@ public enum Message {
       "@Shortcut applies to @ResidualBlock classes and their stage fields; %s is not a"
           + " @ResidualBlock"),
   STATIC_FIELD("misplaced", "@%s applies to instance fields; static field %s is not a step"),
-  FIELD_OWNER(
-      "misplaced", "@%s applies to fields of a @Network or block class; %s is neither"),
+  FIELD_OWNER("misplaced", "@%s applies to fields of a @Network or block class; %s is neither"),
   TWO_NORMS("misplaced", "@LayerNorm and @BatchNorm both normalise %s; keep one"),
   DROPOUT_ON_OUTPUT(
       "misplaced", "@Dropout cannot share a field with @Output; put it on the field before"),
   BATCH_NORM_ON_OUTPUT(
       "misplaced",
       "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"),
-  TRANSITION_NORM(
-      "misplaced", "@Transition runs its own batch norm and ReLU; remove @%s from %s"),
+  TRANSITION_NORM("misplaced", "@Transition runs its own batch norm and ReLU; remove @%s from %s"),
   GATED_AND_REZERO("misplaced", "@GatedSkip and @ReZero both scale the branch of %s; keep one"),
   HIGHWAY_SEQUENCE(
       "misplaced", "%s: a highway gate mixes feature maps or flat vectors, not the sequence %s"),
@@ -120,8 +118,7 @@ public enum Message {
       "misplaced",
       "%s: @Output on a sequence %s is not supported; reduce it first with @LastStep or"
           + " @GlobalAvgPool"),
-  SEQUENCE_GROUPS(
-      "misplaced", "%s: groups apply to 2-D convolutions, not to the sequence %s"),
+  SEQUENCE_GROUPS("misplaced", "%s: groups apply to 2-D convolutions, not to the sequence %s"),
   NOT_A_STEP(
       "not-a-step",
       "%s: field type %s is neither Layer nor a @ResidualBlock class; make it a Layer or a block"

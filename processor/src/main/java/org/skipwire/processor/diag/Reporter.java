@@ -1,9 +1,9 @@
 package org.skipwire.processor.diag;
 
+import com.sun.source.util.Trees;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import com.sun.source.util.Trees;
 import javax.annotation.processing.Messager;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.TypeElement;

@@ -56,8 +56,7 @@ public final class MisplacedCheck {
             e, StochasticDepth.class, Message.NETWORK_ONLY, "StochasticDepth", e.getSimpleName());
       }
     }
-    for (Element e :
-        round.getElementsAnnotatedWithAny(Set.of(Variant.class, Variants.class))) {
+    for (Element e : round.getElementsAnnotatedWithAny(Set.of(Variant.class, Variants.class))) {
       if (!Annotations.has(e, Network.class)) {
         Class<?> which = Annotations.has(e, Variant.class) ? Variant.class : Variants.class;
         report(e, which, Message.NETWORK_ONLY, "Variant", e.getSimpleName());

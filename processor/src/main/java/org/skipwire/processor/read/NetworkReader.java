@@ -572,8 +572,7 @@ public final class NetworkReader {
     Optional<AnnotationMirror> layerNorm = Annotations.find(field, LayerNorm.class);
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
-        problems.add(
-            Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
+        problems.add(Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
         return Optional.empty();
       }
       batchNorm =
@@ -603,8 +602,7 @@ public final class NetworkReader {
                         annotations.doubleValue(m, "value"), ElementOrigin.of(field, m)))
             .orElse(null);
     if (output != null && dropout != null) {
-      problems.add(
-          Message.DROPOUT_ON_OUTPUT.at(dropout.origin()));
+      problems.add(Message.DROPOUT_ON_OUTPUT.at(dropout.origin()));
       return Optional.empty();
     }
     if (weight == null && batchNorm == null && activation == null && dropout == null) {
@@ -616,16 +614,14 @@ public final class NetworkReader {
       return Optional.empty();
     }
     if (output != null && batchNorm != null) {
-      problems.add(
-          Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
+      problems.add(Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
       org.skipwire.processor.model.Origin extra =
           batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
       problems.add(
-          Message.TRANSITION_NORM.at(
-              extra, batchNorm != null ? "BatchNorm" : "Activation", name));
+          Message.TRANSITION_NORM.at(extra, batchNorm != null ? "BatchNorm" : "Activation", name));
       return Optional.empty();
     }
     return Optional.of(
@@ -685,8 +681,7 @@ public final class NetworkReader {
     };
   }
 
-  private Optional<StageStep> stage(
-      VariableElement field, TypeElement blockType, boolean inBlock) {
+  private Optional<StageStep> stage(VariableElement field, TypeElement blockType, boolean inBlock) {
     String name = field.getSimpleName().toString();
     boolean ok = true;
     for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {

@@ -154,7 +154,12 @@ public final class GraphCheck {
     if (params > Limits.MAX_PARAMS) {
       report(
           Message.TOO_LARGE.at(
-              at, network, "parameters", params, Limits.MAX_PARAMS, "use fewer or narrower layers"));
+              at,
+              network,
+              "parameters",
+              params,
+              Limits.MAX_PARAMS,
+              "use fewer or narrower layers"));
     }
   }
 
@@ -257,10 +262,9 @@ public final class GraphCheck {
    * Removes the bias of every convolution whose output reaches batch norm on every path: the norm
    * subtracts the per-channel batch mean, so a per-channel constant added before it can never
    * change the network's output (training or inference, where the running mean absorbs it). The
-   * bias survives the path only through ops that commute with a per-channel shift, {@code op(x +
-   * c) = op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}.
-   * Every other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps
-   * it.
+   * bias survives the path only through ops that commute with a per-channel shift, {@code op(x + c)
+   * = op(x) + c'} with {@code c'} again constant per channel; see {@link #passesBiasThrough}. Every
+   * other reader (an activation, a convolution, a dense layer, layer norm, an output) keeps it.
    * This is the rule the reference implementations follow (conv then BN, pre-activation units, a
    * pre-activation stem feeding both a unit's BN and its identity shortcut, a stem whose max pool
    * feeds pre-activation units).
@@ -306,13 +310,13 @@ public final class GraphCheck {
    * rather than reading zeros, measured), average pooling without padding (DL4J's padded average
    * divides by the cells inside the input, which would commute too, but PyTorch's default counts
    * the padding and then the border windows mix the constant with zeros, so a padded average keeps
-   * the bias), nearest-neighbour upsampling, global average pooling, the
-   * last step of a sequence and the identity. Dropout does so in expectation only; the reference
-   * implementations (Wide ResNet) drop that bias too. Not in the list: every nonlinearity, weighted
-   * ops (a padded convolution turns a constant into a border pattern), stochastic depth (per
-   * example it keeps or drops the constant, which a batch mean cannot remove), channel scaling
-   * (squeeze-excitation multiplies by an input-dependent factor), layer norm (it removes a shift
-   * shared by all channels, not one per channel).
+   * the bias), nearest-neighbour upsampling, global average pooling, the last step of a sequence
+   * and the identity. Dropout does so in expectation only; the reference implementations (Wide
+   * ResNet) drop that bias too. Not in the list: every nonlinearity, weighted ops (a padded
+   * convolution turns a constant into a border pattern), stochastic depth (per example it keeps or
+   * drops the constant, which a batch mean cannot remove), channel scaling (squeeze-excitation
+   * multiplies by an input-dependent factor), layer norm (it removes a shift shared by all
+   * channels, not one per channel).
    */
   private static boolean passesBiasThrough(GraphOp op) {
     return op instanceof GraphOp.Add
@@ -681,8 +685,7 @@ public final class GraphCheck {
     }
     Shape shape = x.shape();
     if (shape.isSequence()) {
-      report(
-          Message.HIGHWAY_SEQUENCE.at(context.site(), path, shape));
+      report(Message.HIGHWAY_SEQUENCE.at(context.site(), path, shape));
       return x;
     }
     boolean conv = !shape.isFlat();
@@ -970,7 +973,11 @@ public final class GraphCheck {
     if (op instanceof Op.Conv c && shape.isSequence()) {
       return conv1d(layer, c, path, in, context, sink, folded);
     } else if (op instanceof Op.Dense d && shape.isSequence()) {
-      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
+      int nOut =
+          d.units() > 0
+              ? d.units()
+              : size(
+                  (long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       refuseSequenceOutput(layer, path, shape);
       long params = (long) shape.channels() * nOut + nOut;
       Shape out = shape.withChannels(nOut);
@@ -1045,8 +1052,7 @@ public final class GraphCheck {
       int stride = c.stride() == Layer.STAGE ? context.stageStride() : c.stride();
       int dilation = c.dilation() == Layer.STAGE ? context.stageDilation() : c.dilation();
       if (c.groups() != 1 && dilation != 1) {
-        report(
-            Message.GROUPED_DILATED.at(c.origin().attribute("dilation"), path));
+        report(Message.GROUPED_DILATED.at(c.origin().attribute("dilation"), path));
         throw new ShapeUnknown();
       }
       int span = (c.kernel() - 1) * dilation + 1;
@@ -1068,11 +1074,7 @@ public final class GraphCheck {
       if (shape.channels() % groups != 0 || nOut % groups != 0) {
         report(
             Message.GROUPS.at(
-                c.origin().attribute("groups"),
-                path,
-                shape,
-                spatial.withChannels(nOut),
-                groups));
+                c.origin().attribute("groups"), path, shape, spatial.withChannels(nOut), groups));
         throw new ShapeUnknown();
       }
       boolean bias = true; // until dropNormalisedBiases sees what reads it
@@ -1162,7 +1164,11 @@ public final class GraphCheck {
                 t.origin().attribute("padding"), path, t.kernel(), shape, t.padding()));
         throw new ShapeUnknown();
       }
-      int nOut = t.filters() > 0 ? t.filters() : size((long) Math.max(t.width(), 1) * context.baseWidth(), t.origin(), path, "filters");
+      int nOut =
+          t.filters() > 0
+              ? t.filters()
+              : size(
+                  (long) Math.max(t.width(), 1) * context.baseWidth(), t.origin(), path, "filters");
       long params = (long) t.kernel() * t.kernel() * shape.channels() * nOut + nOut;
       Shape out = Shape.image(nOut, h, w);
       sink.add(
@@ -1225,7 +1231,11 @@ public final class GraphCheck {
       return new Flow(path, out);
     } else if (op instanceof Op.Dense d) {
       int nIn = (int) shape.size();
-      int nOut = d.units() > 0 ? d.units() : size((long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
+      int nOut =
+          d.units() > 0
+              ? d.units()
+              : size(
+                  (long) Math.max(d.width(), 1) * context.baseWidth(), d.origin(), path, "units");
       long params = (long) nIn * nOut + nOut;
       Shape out = Shape.flat(nOut);
       GraphOp graphOp =
@@ -1302,8 +1312,7 @@ public final class GraphCheck {
   /** Outputs are per example or per pixel; a sequence must be reduced to a vector first. */
   private void refuseSequenceOutput(LayerStep layer, String path, Shape shape) throws ShapeUnknown {
     if (layer.output() != null) {
-      report(
-          Message.SEQUENCE_OUTPUT.at(layer.output().origin(), path, shape));
+      report(Message.SEQUENCE_OUTPUT.at(layer.output().origin(), path, shape));
       throw new ShapeUnknown();
     }
   }
@@ -1331,8 +1340,7 @@ public final class GraphCheck {
       throws ShapeUnknown {
     Shape shape = in.shape();
     if (c.groups() != 1) {
-      report(
-          Message.SEQUENCE_GROUPS.at(c.origin().attribute("groups"), path, shape));
+      report(Message.SEQUENCE_GROUPS.at(c.origin().attribute("groups"), path, shape));
       throw new ShapeUnknown();
     }
     refuseSequenceOutput(layer, path, shape);

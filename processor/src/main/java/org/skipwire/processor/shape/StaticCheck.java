@@ -463,8 +463,9 @@ final class StaticCheck {
     if (value instanceof Integer i && i == Layer.STAGE) {
       // The user wrote STAGE where it means nothing: say so by name, not as its -1.
       value = "STAGE";
-      rule += "; STAGE takes the enclosing stage's value and works only for stride or dilation in a"
-          + " block";
+      rule +=
+          "; STAGE takes the enclosing stage's value and works only for stride or dilation in a"
+              + " block";
     }
     problems.add(Message.OUT_OF_RANGE.at(at, name, attribute, value, rule));
   }

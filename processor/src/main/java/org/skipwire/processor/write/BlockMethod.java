@@ -174,7 +174,8 @@ final class BlockMethod {
       if (!Character.isJavaIdentifierPart(c) || c == '$') {
         upper = out.length() > 0;
       } else {
-        out.append(upper ? Character.toUpperCase(c) : out.length() == 0 ? Character.toLowerCase(c) : c);
+        out.append(
+            upper ? Character.toUpperCase(c) : out.length() == 0 ? Character.toLowerCase(c) : c);
         upper = false;
       }
     }

@@ -213,10 +213,7 @@ public final class GraphWriter {
     }
     type.addMethods(
         split(
-            "wire",
-            List.of(),
-            wiring,
-            CodeBlock.of("Adds every vertex, in topological order.\n")));
+            "wire", List.of(), wiring, CodeBlock.of("Adds every vertex, in topological order.\n")));
     for (BlockMethod method : methods.values()) {
       type.addMethods(blockMethod(method));
     }
@@ -239,7 +236,8 @@ public final class GraphWriter {
         String stage = stage(first.instance().prefix());
         int index = index(first.instance().prefix());
         Call previous = (Call) items.get(j - 1);
-        String output = previous.instance().output().substring(previous.instance().prefix().length());
+        String output =
+            previous.instance().output().substring(previous.instance().prefix().length());
         String own = first.instance().output().substring(first.instance().prefix().length());
         Object[] a0 = method.arguments(first.instance());
         Object[] step = null;
@@ -295,7 +293,9 @@ public final class GraphWriter {
     return step;
   }
 
-  /** Whether argument list {@code a}, {@code k} blocks after the first, is {@code a0 + k * step}. */
+  /**
+   * Whether argument list {@code a}, {@code k} blocks after the first, is {@code a0 + k * step}.
+   */
   private static boolean onLine(BlockMethod method, Object[] a0, Object[] step, int k, Object[] a) {
     for (int p = 0; p < a0.length; p++) {
       if ((Long) step[p] == 0L) {
@@ -376,7 +376,11 @@ public final class GraphWriter {
     Loop loop = (Loop) item;
     CodeBlock.Builder args =
         CodeBlock.builder()
-            .add("$S + i,$W$S + (i - 1) + $S", loop.stage() + ".b", loop.stage() + ".b", loop.output());
+            .add(
+                "$S + i,$W$S + (i - 1) + $S",
+                loop.stage() + ".b",
+                loop.stage() + ".b",
+                loop.output());
     loop.args().forEach(a -> args.add(",$W$L", a));
     return CodeBlock.builder()
         .beginControlFlow("for (int i = $L; i < $L; i++)", loop.from(), loop.to())
@@ -393,8 +397,7 @@ public final class GraphWriter {
       parameters.add(new String[] {"String", BlockMethod.inputName(e)});
     }
     for (int p = 0; p < method.params.size(); p++) {
-      parameters.add(
-          new String[] {method.params.get(p).kind().javaType, method.paramNames.get(p)});
+      parameters.add(new String[] {method.params.get(p).kind().javaType, method.paramNames.get(p)});
     }
     return split(method.name, parameters, method.body(), methodDoc(method));
   }
@@ -412,8 +415,7 @@ public final class GraphWriter {
       result.add(main.build());
       return result;
     }
-    String args =
-        "g" + parameters.stream().map(p -> ", " + p[1]).collect(Collectors.joining());
+    String args = "g" + parameters.stream().map(p -> ", " + p[1]).collect(Collectors.joining());
     int parts = (statements.size() + MAX_STATEMENTS - 1) / MAX_STATEMENTS;
     for (int part = 0; part < parts; part++) {
       String partName = name + "Part" + (part + 1);
@@ -481,10 +483,7 @@ public final class GraphWriter {
           });
       slot += first.statements().get(s).slots().size();
     }
-    String uses =
-        method.instances.size() == 1
-            ? "once"
-            : method.instances.size() + " times";
+    String uses = method.instances.size() == 1 ? "once" : method.instances.size() + " times";
     return CodeBlock.of(
         "$L {@code $L}, used $L: vertices are named {@code block} plus the names below.\n\n$L",
         first.block(),
@@ -504,7 +503,8 @@ public final class GraphWriter {
     if (e.isConstant()) {
       Object c = e.constant();
       if (c instanceof Long l) {
-        return method.slots.get(s).role().equals("params") || method.slots.get(s).role().equals("trainable")
+        return method.slots.get(s).role().equals("params")
+                || method.slots.get(s).role().equals("trainable")
             ? grouped(l, ",")
             : l.toString();
       }
@@ -585,8 +585,8 @@ public final class GraphWriter {
   }
 
   /**
-   * The class comment: every layer step's vertex, and for each stage its blocks and the method
-   * each calls (whose own comment has the block's table).
+   * The class comment: every layer step's vertex, and for each stage its blocks and the method each
+   * calls (whose own comment has the block's table).
    */
   private static String javadoc(Graph graph, List<List<Item>> sections) {
     Network network = graph.network();

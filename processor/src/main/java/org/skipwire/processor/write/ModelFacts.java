@@ -19,7 +19,8 @@ final class ModelFacts {
 
   private static final ClassName INPUT_KIND =
       ClassName.get("org.skipwire.runtime", "SkipwireModel", "InputKind");
-  private static final ClassName TASK = ClassName.get("org.skipwire.runtime", "SkipwireModel", "Task");
+  private static final ClassName TASK =
+      ClassName.get("org.skipwire.runtime", "SkipwireModel", "Task");
   private static final ClassName LOSS = ClassName.get("org.skipwire", "Loss");
 
   static List<MethodSpec> methods(Graph graph) {
@@ -34,7 +35,9 @@ final class ModelFacts {
       perPixel = false;
     }
     String task =
-        perPixel ? "PER_PIXEL" : loss == Loss.MSE || loss == Loss.L1 ? "REGRESSION" : "CLASSIFICATION";
+        perPixel
+            ? "PER_PIXEL"
+            : loss == Loss.MSE || loss == Loss.L1 ? "REGRESSION" : "CLASSIFICATION";
     return List.of(
         GraphWriter.getter("inputKind", INPUT_KIND, CodeBlock.of("$T.$L", INPUT_KIND, kind(graph))),
         GraphWriter.getter("loss", LOSS, CodeBlock.of("$T.$L", LOSS, loss.name())),

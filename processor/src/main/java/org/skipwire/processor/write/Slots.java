@@ -239,12 +239,15 @@ final class Slots {
   private static long[] plane(long[] t, long[] x, long[] y) {
     for (int r = 0; r < t.length; r++) {
       for (int s = r + 1; s < t.length; s++) {
-        java.math.BigInteger det = big(x[r]).multiply(big(y[s])).subtract(big(x[s]).multiply(big(y[r])));
+        java.math.BigInteger det =
+            big(x[r]).multiply(big(y[s])).subtract(big(x[s]).multiply(big(y[r])));
         if (det.signum() == 0) {
           continue;
         }
-        java.math.BigInteger an = big(t[r]).multiply(big(y[s])).subtract(big(t[s]).multiply(big(y[r])));
-        java.math.BigInteger cn = big(x[r]).multiply(big(t[s])).subtract(big(x[s]).multiply(big(t[r])));
+        java.math.BigInteger an =
+            big(t[r]).multiply(big(y[s])).subtract(big(t[s]).multiply(big(y[r])));
+        java.math.BigInteger cn =
+            big(x[r]).multiply(big(t[s])).subtract(big(x[s]).multiply(big(t[r])));
         if (an.mod(det.abs()).signum() != 0 || cn.mod(det.abs()).signum() != 0) {
           return null;
         }

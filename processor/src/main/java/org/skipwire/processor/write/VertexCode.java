@@ -97,7 +97,10 @@ final class VertexCode {
       return new Template().add("new $T()", Dl4jNames.CHANNEL_SCALE_VERTEX);
     }
     if (op instanceof GraphOp.Scale s) {
-      return new Template().add("new $T(", Dl4jNames.SCALE_VERTEX).d("alpha", s.alphaInit()).add(")");
+      return new Template()
+          .add("new $T(", Dl4jNames.SCALE_VERTEX)
+          .d("alpha", s.alphaInit())
+          .add(")");
     }
     if (op instanceof GraphOp.GatedSkip g) {
       return new Template()
@@ -165,7 +168,12 @@ final class VertexCode {
     }
     if (op instanceof GraphOp.PixelOutput o) {
       return chain(
-          new Template().add("new $T.Builder($T.$L)", Dl4jNames.CNN_LOSS_LAYER, LOSS_FUNCTION, o.loss().name()),
+          new Template()
+              .add(
+                  "new $T.Builder($T.$L)",
+                  Dl4jNames.CNN_LOSS_LAYER,
+                  LOSS_FUNCTION,
+                  o.loss().name()),
           call("activation").add("$T.$L", ACTIVATION, o.activation().name()));
     }
     if (op instanceof GraphOp.LayerNorm l) {
@@ -194,13 +202,18 @@ final class VertexCode {
     if (op instanceof GraphOp.Pool p) {
       return chain(
           new Template()
-              .add("new $T.Builder($T.$L)", SUBSAMPLING_LAYER, POOLING_TYPE, p.max() ? "MAX" : "AVG"),
+              .add(
+                  "new $T.Builder($T.$L)",
+                  SUBSAMPLING_LAYER,
+                  POOLING_TYPE,
+                  p.max() ? "MAX" : "AVG"),
           call("kernelSize").i("kernel", p.kernel()).add(", ").i("kernel", p.kernel()),
           call("stride").i("stride", p.stride()).add(", ").i("stride", p.stride()),
           call("padding").i("padding", p.padding()).add(", ").i("padding", p.padding()));
     }
     if (op instanceof GraphOp.GlobalAvgPool) {
-      return chain(new Template().add("new $T.Builder($T.AVG)", GLOBAL_POOLING_LAYER, POOLING_TYPE));
+      return chain(
+          new Template().add("new $T.Builder($T.AVG)", GLOBAL_POOLING_LAYER, POOLING_TYPE));
     }
     if (op instanceof GraphOp.Dense d) {
       return chain(
@@ -317,7 +330,8 @@ final class VertexCode {
       calls.add(call("gamma").d("gamma", b.gammaInit()));
     }
     return chain(
-        new Template().add("new $T.Builder()", BATCH_NORMALIZATION), calls.toArray(Template[]::new));
+        new Template().add("new $T.Builder()", BATCH_NORMALIZATION),
+        calls.toArray(Template[]::new));
   }
 
   private static Template highwayGate(GraphOp.HighwayGate h) {
@@ -345,8 +359,8 @@ final class VertexCode {
   }
 
   /**
-   * {@code head.a(..).b(..).build()}: on one line with at most one call, else one call per line,
-   * as a person formats a builder.
+   * {@code head.a(..).b(..).build()}: on one line with at most one call, else one call per line, as
+   * a person formats a builder.
    */
   private static Template chain(Template head, Template... calls) {
     Template t = new Template().append(head);

@@ -15,7 +15,8 @@ public record ChannelStats(List<Double> mean, List<Double> std) {
     mean = List.copyOf(mean);
     std = List.copyOf(std);
     if (mean.size() != std.size() || mean.isEmpty()) {
-      throw new IllegalArgumentException("need one mean and one std per channel: " + mean + " " + std);
+      throw new IllegalArgumentException(
+          "need one mean and one std per channel: " + mean + " " + std);
     }
     for (double s : std) {
       if (!(s > 0) || !Double.isFinite(s)) {

@@ -16,6 +16,7 @@ public final class CifarReader {
   public static final int CHANNELS = 3;
   public static final int SIDE = 32;
   public static final int CLASSES = 10;
+
   /** One label byte and 3x32x32 pixels. */
   public static final int RECORD = 1 + CHANNELS * SIDE * SIDE;
 
@@ -45,7 +46,8 @@ public final class CifarReader {
         System.arraycopy(content, off + 1, pixels, i * (RECORD - 1), RECORD - 1);
       }
     }
-    String source = files.size() == 1 ? files.get(0).toString() : files.get(0).getParent() + "/" + names(files);
+    String source =
+        files.size() == 1 ? files.get(0).toString() : files.get(0).getParent() + "/" + names(files);
     return new ImageData(source, CHANNELS, SIDE, SIDE, pixels, labels, CLASSES);
   }
 
@@ -68,7 +70,8 @@ public final class CifarReader {
     }
     if (content.length >= 2 && (content[0] & 0xFF) == 0x1f && (content[1] & 0xFF) == 0x8b) {
       throw new DataException(
-          source, "gzip-compressed; unpack cifar-10-binary.tar.gz and point at cifar-10-batches-bin");
+          source,
+          "gzip-compressed; unpack cifar-10-binary.tar.gz and point at cifar-10-batches-bin");
     }
     if (content.length == 0) {
       throw new DataException(source, "empty file, expected 3073-byte CIFAR-10 records");
@@ -76,8 +79,12 @@ public final class CifarReader {
     if (content.length % RECORD != 0) {
       throw new DataException(
           source,
-          "truncated or not CIFAR-10 binary: " + content.length + " bytes is not a whole number of "
-              + RECORD + "-byte records (label + 3x32x32 pixels); " + (content.length / RECORD)
+          "truncated or not CIFAR-10 binary: "
+              + content.length
+              + " bytes is not a whole number of "
+              + RECORD
+              + "-byte records (label + 3x32x32 pixels); "
+              + (content.length / RECORD)
               + " complete records");
     }
     for (int off = 0, r = 0; off < content.length; off += RECORD, r++) {
@@ -85,7 +92,11 @@ public final class CifarReader {
       if (label >= CLASSES) {
         throw new DataException(
             source,
-            "record " + r + " has label " + label + ", expected 0..9 (CIFAR-100 files have two label"
+            "record "
+                + r
+                + " has label "
+                + label
+                + ", expected 0..9 (CIFAR-100 files have two label"
                 + " bytes and are not supported)");
       }
     }

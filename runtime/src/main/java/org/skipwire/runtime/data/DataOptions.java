@@ -5,8 +5,8 @@ package org.skipwire.runtime.data;
  *
  * @param batch images per training and test batch
  * @param seed seeds the per-epoch shuffle and the augmentation
- * @param normalize standardise each channel with the training set's mean and std; otherwise
- *     pixels stay in [0, 1]
+ * @param normalize standardise each channel with the training set's mean and std; otherwise pixels
+ *     stay in [0, 1]
  * @param augment pad by 4, random crop, random horizontal flip (training set only)
  * @param trainLimit use only the first {@code trainLimit} training images; 0 for all
  * @param testLimit use only the first {@code testLimit} test images; 0 for all

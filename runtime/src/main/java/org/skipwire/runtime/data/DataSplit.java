@@ -7,4 +7,5 @@ package org.skipwire.runtime.data;
  * @param test in file order, never augmented, standardised with the training statistics
  * @param stats the per-channel statistics both use (identity when not normalising)
  */
-public record DataSplit(ImageDataSetIterator train, ImageDataSetIterator test, ChannelStats stats) {}
+public record DataSplit(
+    ImageDataSetIterator train, ImageDataSetIterator test, ChannelStats stats) {}

@@ -75,8 +75,8 @@ public final class Dataset {
 
   /**
    * This data set standardised with fixed statistics instead of its training images' own, as
-   * pretrained weights want theirs ({@link ChannelStats#imagenet()} for torchvision's). The
-   * trainer records whichever statistics it used in the checkpoint, so prediction repeats them.
+   * pretrained weights want theirs ({@link ChannelStats#imagenet()} for torchvision's). The trainer
+   * records whichever statistics it used in the checkpoint, so prediction repeats them.
    */
   public Dataset withNormalization(ChannelStats stats) {
     if (stats != null && stats.channels() != train.channels()) {
@@ -123,20 +123,32 @@ public final class Dataset {
    *
    * @throws DataException naming the data set, when the network does not fit it
    */
-  public DataSplit iterators(List<Integer> inputShape, List<Integer> outputShape, DataOptions options)
+  public DataSplit iterators(
+      List<Integer> inputShape, List<Integer> outputShape, DataOptions options)
       throws DataException {
     ImageDataSetIterator.Layout layout = layoutFor(inputShape);
     if (layout == null) {
       throw new DataException(
           name,
-          "images are " + imageShape() + " (or " + alternatives() + ") but the network expects input "
-              + inputShape + "; choose a network declared for " + imageShape());
+          "images are "
+              + imageShape()
+              + " (or "
+              + alternatives()
+              + ") but the network expects input "
+              + inputShape
+              + "; choose a network declared for "
+              + imageShape());
     }
     if (outputShape.size() != 1 || outputShape.get(0) < numClasses()) {
       throw new DataException(
           name,
-          "has " + numClasses() + " classes but the network's output is " + outputShape
-              + "; it needs [" + numClasses() + "]");
+          "has "
+              + numClasses()
+              + " classes but the network's output is "
+              + outputShape
+              + "; it needs ["
+              + numClasses()
+              + "]");
     }
     ImageData trainPart = train.first(options.trainLimit());
     ImageData testPart = test.first(options.testLimit());
@@ -198,7 +210,15 @@ public final class Dataset {
 
   @Override
   public String toString() {
-    return name + ": " + train.size() + " training and " + test.size() + " test images "
-        + imageShape() + ", " + numClasses() + " classes";
+    return name
+        + ": "
+        + train.size()
+        + " training and "
+        + test.size()
+        + " test images "
+        + imageShape()
+        + ", "
+        + numClasses()
+        + " classes";
   }
 }

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Opens the data a network trains on: the Fashion-MNIST subset embedded in this jar, or a
- * directory of IDX (MNIST, Fashion-MNIST) or CIFAR-10 binary files, recognised by their names; for
+ * Opens the data a network trains on: the Fashion-MNIST subset embedded in this jar, or a directory
+ * of IDX (MNIST, Fashion-MNIST) or CIFAR-10 binary files, recognised by their names; for
  * forecasters, the sunspot series embedded in this jar (CSV files of your own: {@link
  * SeriesReader}).
  */
@@ -30,19 +30,34 @@ public final class Datasets {
   /** The ten Fashion-MNIST classes, by label. */
   public static final List<String> FASHION_MNIST_CLASSES =
       List.of(
-          "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
 
   /** The ten CIFAR-10 classes, by label. */
   public static final List<String> CIFAR10_CLASSES =
       List.of(
-          "airplane", "automobile", "bird", "cat", "deer",
-          "dog", "frog", "horse", "ship", "truck");
+          "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
-  private static final String[] IDX_TRAIN_IMAGES = {"train-images-idx3-ubyte", "train-images.idx3-ubyte"};
-  private static final String[] IDX_TRAIN_LABELS = {"train-labels-idx1-ubyte", "train-labels.idx1-ubyte"};
-  private static final String[] IDX_TEST_IMAGES = {"t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"};
-  private static final String[] IDX_TEST_LABELS = {"t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"};
+  private static final String[] IDX_TRAIN_IMAGES = {
+    "train-images-idx3-ubyte", "train-images.idx3-ubyte"
+  };
+  private static final String[] IDX_TRAIN_LABELS = {
+    "train-labels-idx1-ubyte", "train-labels.idx1-ubyte"
+  };
+  private static final String[] IDX_TEST_IMAGES = {
+    "t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte"
+  };
+  private static final String[] IDX_TEST_LABELS = {
+    "t10k-labels-idx1-ubyte", "t10k-labels.idx1-ubyte"
+  };
   private static final String IDX_NEEDS =
       "an IDX data set needs train-images-idx3-ubyte, train-labels-idx1-ubyte, "
           + "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may end in .gz)";
@@ -55,16 +70,16 @@ public final class Datasets {
   /**
    * The data in {@code dir}, or the embedded Fashion-MNIST subset when {@code dir} is null.
    *
-   * @throws DataException naming the directory or file, if the directory holds no recognisable
-   *     data set or a file of it is missing or malformed
+   * @throws DataException naming the directory or file, if the directory holds no recognisable data
+   *     set or a file of it is missing or malformed
    */
   public static Dataset open(Path dir) throws DataException {
     return dir == null ? embedded() : openDirectory(dir);
   }
 
   /**
-   * The embedded subset of Fashion-MNIST: the first 8000 training and the first 1000 test images
-   * of Zalando's data set (MIT licence; see the NOTICE next to the files).
+   * The embedded subset of Fashion-MNIST: the first 8000 training and the first 1000 test images of
+   * Zalando's data set (MIT licence; see the NOTICE next to the files).
    */
   public static Dataset embedded() throws DataException {
     IdxReader.Images trainImages = embeddedImages("train-images-idx3-ubyte.gz");
@@ -72,15 +87,19 @@ public final class Datasets {
     IdxReader.Images testImages = embeddedImages("t10k-images-idx3-ubyte.gz");
     byte[] testLabels = embeddedLabels("t10k-labels-idx1-ubyte.gz");
     int classes = FASHION_MNIST_CLASSES.size();
-    ImageData train = IdxReader.combine(trainImages, trainLabels, embeddedName("train-labels-idx1-ubyte.gz"), classes);
-    ImageData test = IdxReader.combine(testImages, testLabels, embeddedName("t10k-labels-idx1-ubyte.gz"), classes);
+    ImageData train =
+        IdxReader.combine(
+            trainImages, trainLabels, embeddedName("train-labels-idx1-ubyte.gz"), classes);
+    ImageData test =
+        IdxReader.combine(
+            testImages, testLabels, embeddedName("t10k-labels-idx1-ubyte.gz"), classes);
     return new Dataset(
         "fashion-mnist (embedded subset)", DataFormat.IDX, train, test, FASHION_MNIST_CLASSES);
   }
 
   /**
-   * Monthly mean relative sunspot numbers, January 1749 to December 1983 (2,820 values): R's
-   * {@code sunspots} data set (GPL-2 | GPL-3; see the README next to the file), column {@value
+   * Monthly mean relative sunspot numbers, January 1749 to December 1983 (2,820 values): R's {@code
+   * sunspots} data set (GPL-2 | GPL-3; see the README next to the file), column {@value
    * #SUNSPOTS_COLUMN}, time stamps {@code 1749-01} ...
    */
   public static Series sunspots() throws DataException {
@@ -101,10 +120,12 @@ public final class Datasets {
   /** Which format {@code dir} holds, without reading the files. */
   public static DataFormat detect(Path dir) throws DataException {
     checkDirectory(dir);
-    boolean idx = anyExists(dir, IDX_TRAIN_IMAGES, IDX_TRAIN_LABELS, IDX_TEST_IMAGES, IDX_TEST_LABELS);
+    boolean idx =
+        anyExists(dir, IDX_TRAIN_IMAGES, IDX_TRAIN_LABELS, IDX_TEST_IMAGES, IDX_TEST_LABELS);
     boolean cifar = cifarDir(dir) != null;
     if (idx && cifar) {
-      throw new DataException(dir.toString(), "holds both IDX and CIFAR-10 files; point at one of them");
+      throw new DataException(
+          dir.toString(), "holds both IDX and CIFAR-10 files; point at one of them");
     }
     if (idx) {
       return DataFormat.IDX;
@@ -158,15 +179,24 @@ public final class Datasets {
     if (teImages.rows() != trImages.rows() || teImages.cols() != trImages.cols()) {
       throw new DataException(
           testImages.toString(),
-          "images are " + teImages.rows() + "x" + teImages.cols() + " but " + trainImages.getFileName()
-              + " has " + trImages.rows() + "x" + trImages.cols());
+          "images are "
+              + teImages.rows()
+              + "x"
+              + teImages.cols()
+              + " but "
+              + trainImages.getFileName()
+              + " has "
+              + trImages.rows()
+              + "x"
+              + trImages.cols());
     }
     int classes = Math.max(IdxReader.classesIn(trLabels), IdxReader.classesIn(teLabels));
     ImageData train = IdxReader.combine(trImages, trLabels, trainLabels.toString(), classes);
     ImageData test = IdxReader.combine(teImages, teLabels, testLabels.toString(), classes);
     boolean fashion = dir.toAbsolutePath().toString().toLowerCase(Locale.ROOT).contains("fashion");
     String name = (fashion ? "fashion-mnist" : "idx") + " (" + dir + ")";
-    return new Dataset(name, DataFormat.IDX, train, test, fashion ? FASHION_MNIST_CLASSES : List.of());
+    return new Dataset(
+        name, DataFormat.IDX, train, test, fashion ? FASHION_MNIST_CLASSES : List.of());
   }
 
   private static Dataset openCifar(Path dir) throws DataException {
@@ -180,7 +210,9 @@ public final class Datasets {
     return new Dataset("cifar-10 (" + dir + ")", DataFormat.CIFAR10, train, test, cifarNames(dir));
   }
 
-  /** Class names from {@code batches.meta.txt} when it is there and sane, else the standard ones. */
+  /**
+   * Class names from {@code batches.meta.txt} when it is there and sane, else the standard ones.
+   */
   private static List<String> cifarNames(Path dir) {
     Path meta = dir.resolve("batches.meta.txt");
     try {
@@ -201,11 +233,13 @@ public final class Datasets {
   }
 
   private static Path cifarDir(Path dir) {
-    if (Files.exists(dir.resolve("data_batch_1.bin")) || Files.exists(dir.resolve("test_batch.bin"))) {
+    if (Files.exists(dir.resolve("data_batch_1.bin"))
+        || Files.exists(dir.resolve("test_batch.bin"))) {
       return dir;
     }
     Path sub = dir.resolve(CIFAR_SUBDIR);
-    if (Files.exists(sub.resolve("data_batch_1.bin")) || Files.exists(sub.resolve("test_batch.bin"))) {
+    if (Files.exists(sub.resolve("data_batch_1.bin"))
+        || Files.exists(sub.resolve("test_batch.bin"))) {
       return sub;
     }
     return null;
@@ -216,7 +250,9 @@ public final class Datasets {
       throw new DataException(dir.toString(), "no such directory");
     }
     if (!Files.isDirectory(dir)) {
-      throw new DataException(dir.toString(), "not a directory; --data wants the directory holding the image files, or a .csv series");
+      throw new DataException(
+          dir.toString(),
+          "not a directory; --data wants the directory holding the image files, or a .csv series");
     }
   }
 

@@ -21,6 +21,7 @@ import java.util.zip.ZipException;
 public final class IdxReader {
   /** Unsigned bytes, one dimension: labels. */
   public static final int LABELS_MAGIC = 0x0801;
+
   /** Unsigned bytes, three dimensions (count, rows, columns): images. */
   public static final int IMAGES_MAGIC = 0x0803;
 
@@ -74,7 +75,8 @@ public final class IdxReader {
       int label = labels[i] & 0xFF;
       if (label >= numClasses) {
         throw new DataException(
-            labelSource, "label " + label + " at index " + i + " is outside 0.." + (numClasses - 1));
+            labelSource,
+            "label " + label + " at index " + i + " is outside 0.." + (numClasses - 1));
       }
     }
     return new ImageData(im.source(), 1, im.rows(), im.cols(), im.pixels(), labels, numClasses);
@@ -97,7 +99,8 @@ public final class IdxReader {
     int cols = readDim(data, source, "column count");
     if (rows < 1 || cols < 1 || rows > MAX_SIDE || cols > MAX_SIDE) {
       throw new DataException(
-          source, "header gives images of " + rows + "x" + cols + ", expected sides in 1.." + MAX_SIDE);
+          source,
+          "header gives images of " + rows + "x" + cols + ", expected sides in 1.." + MAX_SIDE);
     }
     if (count < 1) {
       throw new DataException(source, "header gives " + count + " images, expected at least 1");
@@ -167,13 +170,26 @@ public final class IdxReader {
       long whole = Math.max(0, rawSize - header) / unit;
       throw new DataException(
           source,
-          "truncated: header promises " + promise + " (" + expected + " bytes) but the file has "
-              + rawSize + " bytes (" + whole + " complete " + what + ")");
+          "truncated: header promises "
+              + promise
+              + " ("
+              + expected
+              + " bytes) but the file has "
+              + rawSize
+              + " bytes ("
+              + whole
+              + " complete "
+              + what
+              + ")");
     }
     throw new DataException(
         source,
-        (rawSize - expected) + " unexpected bytes after the data; header promises " + promise
-            + " (" + expected + " bytes)");
+        (rawSize - expected)
+            + " unexpected bytes after the data; header promises "
+            + promise
+            + " ("
+            + expected
+            + " bytes)");
   }
 
   private static byte[] readBody(
@@ -185,7 +201,8 @@ public final class IdxReader {
       // allocate the promised size up front.
       body = in.readNBytes(length);
     } catch (EOFException e) {
-      throw new DataException(source, "truncated: compressed data ends early; header promises " + promise);
+      throw new DataException(
+          source, "truncated: compressed data ends early; header promises " + promise);
     } catch (ZipException e) {
       throw new DataException(source, "corrupt gzip data (" + e.getMessage() + ")");
     } catch (IOException e) {
@@ -194,8 +211,12 @@ public final class IdxReader {
     if (body.length < length) {
       throw new DataException(
           source,
-          "truncated: header promises " + promise + " but the data ends after "
-              + (body.length / unit) + " complete " + what);
+          "truncated: header promises "
+              + promise
+              + " but the data ends after "
+              + (body.length / unit)
+              + " complete "
+              + what);
     }
     try {
       if (in.read() != -1) {
@@ -215,7 +236,8 @@ public final class IdxReader {
     return body;
   }
 
-  private static int readMagic(DataInputStream in, String source, int expected) throws DataException {
+  private static int readMagic(DataInputStream in, String source, int expected)
+      throws DataException {
     int magic;
     try {
       magic = in.readInt();
@@ -229,18 +251,25 @@ public final class IdxReader {
     if (magic != expected) {
       throw new DataException(
           source,
-          "expected magic " + expected + " (" + describe(expected) + "), found " + magic + " ("
-              + describe(magic) + ")");
+          "expected magic "
+              + expected
+              + " ("
+              + describe(expected)
+              + "), found "
+              + magic
+              + " ("
+              + describe(magic)
+              + ")");
     }
     return magic;
   }
 
-  private static int readDim(DataInputStream in, String source, String what)
-      throws DataException {
+  private static int readDim(DataInputStream in, String source, String what) throws DataException {
     try {
       return in.readInt();
     } catch (EOFException e) {
-      throw new DataException(source, "truncated: the file ends inside the IDX header (" + what + ")");
+      throw new DataException(
+          source, "truncated: the file ends inside the IDX header (" + what + ")");
     } catch (ZipException e) {
       throw new DataException(source, "corrupt gzip data (" + e.getMessage() + ")");
     } catch (IOException e) {

@@ -24,15 +24,29 @@ public final class ImageData {
    * @param labels one class index per image, each in {@code [0, numClasses)}
    */
   public ImageData(
-      String source, int channels, int height, int width, byte[] pixels, byte[] labels, int numClasses) {
+      String source,
+      int channels,
+      int height,
+      int width,
+      byte[] pixels,
+      byte[] labels,
+      int numClasses) {
     this.source = Objects.requireNonNull(source, "source");
     if (channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("bad image shape " + channels + "x" + height + "x" + width);
+      throw new IllegalArgumentException(
+          "bad image shape " + channels + "x" + height + "x" + width);
     }
     if ((long) labels.length * channels * height * width != pixels.length) {
       throw new IllegalArgumentException(
-          pixels.length + " pixel bytes do not hold " + labels.length + " images of " + channels + "x"
-              + height + "x" + width);
+          pixels.length
+              + " pixel bytes do not hold "
+              + labels.length
+              + " images of "
+              + channels
+              + "x"
+              + height
+              + "x"
+              + width);
     }
     if (numClasses < 1 || numClasses > 256) {
       throw new IllegalArgumentException("numClasses must be in 1..256: " + numClasses);

@@ -18,15 +18,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The order of an epoch, and its augmentation, depend only on the seed and the epoch number
  * ({@link #setEpoch}), not on what ran before: a run resumed at epoch 5 sees the same batches as an
- * uninterrupted one. {@link #reset()} moves on to the next epoch's order once a batch of the current
- * one has been served (as DL4J's own shuffling iterators reshuffle on reset).
+ * uninterrupted one. {@link #reset()} moves on to the next epoch's order once a batch of the
+ * current one has been served (as DL4J's own shuffling iterators reshuffle on reset).
  *
  * <p>Augmentation is the standard CIFAR one: zero-pad by 4 pixels, crop a random window of the
- * original size, flip left-right with probability 1/2. Padding is black before standardisation,
- * as torchvision's {@code RandomCrop(32, padding=4)} before {@code Normalize}.
+ * original size, flip left-right with probability 1/2. Padding is black before standardisation, as
+ * torchvision's {@code RandomCrop(32, padding=4)} before {@code Normalize}.
  */
 public final class ImageDataSetIterator extends EpochOrderedIterator {
   private static final long serialVersionUID = 1L;
+
   /** Pixels of zero padding around the image before the random crop. */
   public static final int PAD = 4;
 
@@ -49,9 +50,9 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
     /** {@code [batch, c*h*w]}: for dense layers. */
     FLAT,
     /**
-     * {@code [batch, w, h]}, DL4J's recurrent format {@code [batch, features, time]}: row {@code
-     * t} of the image is time step {@code t}, its {@code w} pixels that step's features. For a
-     * network with input {@code [w, h]}; one-channel images only.
+     * {@code [batch, w, h]}, DL4J's recurrent format {@code [batch, features, time]}: row {@code t}
+     * of the image is time step {@code t}, its {@code w} pixels that step's features. For a network
+     * with input {@code [w, h]}; one-channel images only.
      */
     SEQUENCE
   }
@@ -66,6 +67,7 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
   private final List<String> labelNames;
 
   private SplittableRandom augmentRandom;
+
   /** One image in [c][h][w] order, before a sequence layout transposes it. */
   private final float[] scratch;
 
@@ -141,7 +143,9 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
       return this;
     }
 
-    /** Pads by 4, crops at random and flips left-right at random (needs {@link #shuffle}'s seed). */
+    /**
+     * Pads by 4, crops at random and flips left-right at random (needs {@link #shuffle}'s seed).
+     */
     public Builder augment(boolean augment) {
       this.augment = augment;
       return this;
@@ -318,7 +322,8 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
     double top = 0;
     for (int attempt = 0; attempt < 10; attempt++) {
       double area = h * w * (0.08 + 0.92 * augmentRandom.nextDouble());
-      double logRatio = Math.log(3.0 / 4) + (Math.log(4.0 / 3) - Math.log(3.0 / 4)) * augmentRandom.nextDouble();
+      double logRatio =
+          Math.log(3.0 / 4) + (Math.log(4.0 / 3) - Math.log(3.0 / 4)) * augmentRandom.nextDouble();
       double ratio = Math.exp(logRatio);
       int cw = (int) Math.round(Math.sqrt(area * ratio));
       int ch = (int) Math.round(Math.sqrt(area / ratio));
@@ -351,11 +356,11 @@ public final class ImageDataSetIterator extends EpochOrderedIterator {
           double wx = fx - x1;
           double v =
               ((pixels[plane + y1 * w + x1] & 0xFF) * (1 - wx)
-                      + (pixels[plane + y1 * w + x2] & 0xFF) * wx)
-                  * (1 - wy)
+                          + (pixels[plane + y1 * w + x2] & 0xFF) * wx)
+                      * (1 - wy)
                   + ((pixels[plane + y2 * w + x1] & 0xFF) * (1 - wx)
-                      + (pixels[plane + y2 * w + x2] & 0xFF) * wx)
-                  * wy;
+                          + (pixels[plane + y2 * w + x2] & 0xFF) * wx)
+                      * wy;
           out[outPlane + y * w + x] = ((float) (v / 255.0) - m) * s;
         }
       }

@@ -132,7 +132,10 @@ public final class ImageDecoder {
               Locale.ROOT,
               "its header claims %,d x %,d pixels, beyond the %,d-pixel side or %,d-megapixel bound;"
                   + " not decoded (resize it first)",
-              width, height, MAX_SIDE, MAX_PIXELS / 1_000_000));
+              width,
+              height,
+              MAX_SIDE,
+              MAX_PIXELS / 1_000_000));
     }
   }
 
@@ -178,7 +181,8 @@ public final class ImageDecoder {
    * mean over the source pixels whose centres lie in it when shrinking (area averaging, no
    * aliasing), bilinear interpolation at its centre when enlarging.
    */
-  private static double sample(int[] src, int sw, int sh, double x, double y, double dx, double dy) {
+  private static double sample(
+      int[] src, int sw, int sh, double x, double y, double dx, double dy) {
     if (dx > 1 || dy > 1) {
       int xa = (int) Math.floor(x + 0.5);
       int xb = Math.max(xa + 1, (int) Math.floor(x + dx + 0.5));

@@ -42,10 +42,10 @@ import javax.imageio.ImageIO;
  * fit in half the JVM's heap, or it is refused in one line before anything is decoded.
  *
  * <p>Nothing is skipped silently: a file that is not a {@code .png}, {@code .jpg} or {@code .jpeg}
- * image, a file that does not decode, an image whose header claims absurd dimensions, an empty class
- * folder, a file beside the class folders, and a folder with fewer than two classes are each a
- * {@link DataException} naming the file or folder. Hidden files and folders (names starting with a
- * dot, as {@code .DS_Store}) are left out, as {@code ls} leaves them out.
+ * image, a file that does not decode, an image whose header claims absurd dimensions, an empty
+ * class folder, a file beside the class folders, and a folder with fewer than two classes are each
+ * a {@link DataException} naming the file or folder. Hidden files and folders (names starting with
+ * a dot, as {@code .DS_Store}) are left out, as {@code ls} leaves them out.
  */
 public final class ImageFolders {
   /** The fraction of each class held out for validation when there is no {@code val} folder. */
@@ -105,7 +105,8 @@ public final class ImageFolders {
     String how;
     if (Files.isDirectory(trainDir)) {
       train = scan(trainDir);
-      Path valDir = Files.isDirectory(dir.resolve("val")) ? dir.resolve("val") : dir.resolve("test");
+      Path valDir =
+          Files.isDirectory(dir.resolve("val")) ? dir.resolve("val") : dir.resolve("test");
       if (Files.isDirectory(valDir)) {
         val = relabel(scan(valDir, false), train.classes());
         how = valDir.getFileName() + "/";
@@ -179,7 +180,9 @@ public final class ImageFolders {
     if (needTwo && classDirs.size() == 1) {
       throw new DataException(
           dir.toString(),
-          "only one class folder (" + classDirs.get(0).getFileName() + "); a classifier needs at"
+          "only one class folder ("
+              + classDirs.get(0).getFileName()
+              + "); a classifier needs at"
               + " least two");
     }
     if (classDirs.size() > 256) {
@@ -202,8 +205,7 @@ public final class ImageFolders {
         labels.add(k);
       }
     }
-    return new Listing(
-        dir, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
+    return new Listing(dir, classes, files, labels.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** The images under {@code dir}, recursively, sorted; a file of another kind is an error. */
@@ -260,7 +262,9 @@ public final class ImageFolders {
       if (k == null) {
         throw new DataException(
             listing.root().resolve(name).toString(),
-            "a class the training folder does not have (it has " + String.join(", ", classes) + ")");
+            "a class the training folder does not have (it has "
+                + String.join(", ", classes)
+                + ")");
       }
       labels[i] = k;
     }
@@ -289,7 +293,9 @@ public final class ImageFolders {
         continue;
       }
       int take = (int) Math.max(1, Math.min(n - 1, Math.round(n * fraction)));
-      int[] order = EpochOrderedIterator.epochOrder(n, new SplittableRandom(EpochOrderedIterator.mix(seed, k)));
+      int[] order =
+          EpochOrderedIterator.epochOrder(
+              n, new SplittableRandom(EpochOrderedIterator.mix(seed, k)));
       for (int j = 0; j < take; j++) {
         held.add(members.get(order[j]));
       }
@@ -367,7 +373,12 @@ public final class ImageFolders {
               "%,d images of [%d, %d, %d] take %,d MB decoded, more than the %,d MB skipwire holds"
                   + " in memory (half the heap, at most 2 GB); use fewer images, a smaller input or a"
                   + " larger -Xmx",
-              images, chw[0], chw[1], chw[2], bytes >> 20, budget >> 20));
+              images,
+              chw[0],
+              chw[1],
+              chw[2],
+              bytes >> 20,
+              budget >> 20));
     }
   }
 
@@ -398,7 +409,8 @@ public final class ImageFolders {
                               return;
                             }
                             try {
-                              ImageDecoder.decode(listing.files().get(i), c, h, w, pixels, i * size);
+                              ImageDecoder.decode(
+                                  listing.files().get(i), c, h, w, pixels, i * size);
                             } catch (DataException e) {
                               errors.set(rank[i], e);
                               firstBad.accumulateAndGet(rank[i], Math::min);
@@ -474,7 +486,8 @@ public final class ImageFolders {
     int[] perClass = new int[folders.size()];
     for (int i = 0; i < images.size(); i++) {
       BufferedImage image =
-          new BufferedImage(w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+          new BufferedImage(
+              w, h, c == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
       if (c == 1) {
         byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
         System.arraycopy(images.pixelArray(), i * images.imageSize(), target, 0, h * w);

@@ -1,7 +1,7 @@
 /**
  * Training data: for classification, IDX (MNIST, Fashion-MNIST) and CIFAR-10 binary readers, the
- * embedded Fashion-MNIST subset, and DL4J iterators over them (as images, flat vectors or
- * sequences of rows); for forecasting, univariate series from a CSV column ({@link
+ * embedded Fashion-MNIST subset, and DL4J iterators over them (as images, flat vectors or sequences
+ * of rows); for forecasting, univariate series from a CSV column ({@link
  * org.skipwire.runtime.data.SeriesReader}), the embedded sunspot series, and windows over them.
  *
  * <pre>{@code
@@ -13,7 +13,7 @@
  * }</pre>
  *
  * <p>Everything that can be wrong with the files or with the fit between data and network is a
- * {@link org.skipwire.runtime.data.DataException} with a one-line message that starts with the
- * file (or data set) at fault; a command-line program prints it as it is and exits non-zero.
+ * {@link org.skipwire.runtime.data.DataException} with a one-line message that starts with the file
+ * (or data set) at fault; a command-line program prints it as it is and exits non-zero.
  */
 package org.skipwire.runtime.data;

@@ -22,8 +22,8 @@ import org.skipwire.runtime.train.AtomicFiles;
 
 /**
  * A classifier's results on labelled images: accuracy, each class's precision, recall and F1, and
- * the confusion matrix (rows the true class, columns the predicted one), as a table, JSON, or a
- * PNG heat map.
+ * the confusion matrix (rows the true class, columns the predicted one), as a table, JSON, or a PNG
+ * heat map.
  */
 public final class ClassificationReport {
   private final List<String> classNames;
@@ -127,7 +127,9 @@ public final class ClassificationReport {
     return predicted == 0 ? Double.NaN : (double) confusion[k][k] / predicted;
   }
 
-  /** Of the images of class {@code k}, the fraction predicted as {@code k}; NaN if there are none. */
+  /**
+   * Of the images of class {@code k}, the fraction predicted as {@code k}; NaN if there are none.
+   */
   public double recall(int k) {
     long s = support(k);
     return s == 0 ? Double.NaN : (double) confusion[k][k] / s;
@@ -147,7 +149,9 @@ public final class ClassificationReport {
   public String toText() {
     int nameWidth = Math.max(5, classNames.stream().mapToInt(String::length).max().orElse(5));
     StringBuilder b = new StringBuilder();
-    b.append(String.format(Locale.ROOT, "%-" + nameWidth + "s  precision  recall     f1  images%n", "class"));
+    b.append(
+        String.format(
+            Locale.ROOT, "%-" + nameWidth + "s  precision  recall     f1  images%n", "class"));
     for (int k = 0; k < classNames.size(); k++) {
       if (support(k) == 0 && Double.isNaN(precision(k))) {
         continue;
@@ -156,7 +160,10 @@ public final class ClassificationReport {
           String.format(
               Locale.ROOT,
               "%-" + nameWidth + "s  %9s  %6s  %5s  %6d%n",
-              classNames.get(k), percent(precision(k)), percent(recall(k)), percent(f1(k)),
+              classNames.get(k),
+              percent(precision(k)),
+              percent(recall(k)),
+              percent(f1(k)),
               support(k)));
     }
     b.append(

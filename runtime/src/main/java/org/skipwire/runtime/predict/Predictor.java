@@ -89,7 +89,8 @@ public final class Predictor {
       graph = ModelSerializer.restoreComputationGraph(file.toFile(), false);
       OneDnnLayers.install(graph);
     } catch (IOException | RuntimeException e) {
-      throw new CheckpointException(file.toString(), "cannot be loaded (" + e.getMessage() + ")", e);
+      throw new CheckpointException(
+          file.toString(), "cannot be loaded (" + e.getMessage() + ")", e);
     }
     ComputationGraph inference =
         BatchNormFolding.foldable(graph.getConfiguration()).isEmpty()
@@ -130,7 +131,10 @@ public final class Predictor {
   public List<Prediction> top(float[] pixels, int k) {
     if (pixels.length != channels * height * width) {
       throw new IllegalArgumentException(
-          pixels.length + " values; this model reads " + info.imageShape() + " = "
+          pixels.length
+              + " values; this model reads "
+              + info.imageShape()
+              + " = "
               + channels * height * width);
     }
     float[] x = new float[pixels.length];
@@ -225,7 +229,8 @@ public final class Predictor {
       all.add(new Prediction(i, label, probabilities[i]));
     }
     all.sort(
-        Comparator.comparingDouble(Prediction::probability).reversed()
+        Comparator.comparingDouble(Prediction::probability)
+            .reversed()
             .thenComparingInt(Prediction::index));
     return List.copyOf(all.subList(0, Math.min(k, all.size())));
   }

@@ -6,21 +6,21 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Training loss and accuracy of each batch as it was trained on, without a second forward pass.
  *
- * <p>DL4J's training step computes the output layer's loss from the layer's input but does not
- * keep its output. After the backward pass, while the input and labels are still set, this
- * listener applies the output layer once more (a small matrix product and a softmax or identity)
- * and scores it as the run's {@link Task} does: cross-entropy and accuracy for classes, squared
- * error for a series. Parameters have not been updated yet at that point, so the figures belong to
- * the same forward pass as the loss. Networks with several outputs, or outputs that are not one
- * vector per example, are not measured (NaN).
+ * <p>DL4J's training step computes the output layer's loss from the layer's input but does not keep
+ * its output. After the backward pass, while the input and labels are still set, this listener
+ * applies the output layer once more (a small matrix product and a softmax or identity) and scores
+ * it as the run's {@link Task} does: cross-entropy and accuracy for classes, squared error for a
+ * series. Parameters have not been updated yet at that point, so the figures belong to the same
+ * forward pass as the loss. Networks with several outputs, or outputs that are not one vector per
+ * example, are not measured (NaN).
  */
 final class BatchStatsListener extends BaseTrainingListener {
   private final Task task;
@@ -90,9 +90,9 @@ final class BatchStatsListener extends BaseTrainingListener {
     INDArray p = probs.castTo(DataType.DOUBLE);
     INDArray y = labels.castTo(DataType.DOUBLE);
     INDArray picked = p.mul(y).sum(1); // probability of the true class
-    double loss = -Transforms.log(Transforms.max(picked, 1e-12, false), false).sumNumber().doubleValue();
-    long right =
-        p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT32).sumNumber().longValue();
+    double loss =
+        -Transforms.log(Transforms.max(picked, 1e-12, false), false).sumNumber().doubleValue();
+    long right = p.argMax(1).eq(y.argMax(1)).castTo(DataType.INT32).sumNumber().longValue();
     return new Scores(loss, right, n);
   }
 

@@ -15,10 +15,10 @@ import org.skipwire.runtime.VertexInfo;
  *
  * <ul>
  *   <li>A <b>residual block</b> is a sum {@code P.add} (or a gated skip {@code P.gate}, {@code
- *       alpha F(x) + (1 - alpha) x}): of its two inputs, the <i>branch</i> is the
- *       one inside the block ({@code P.conv2.bn}, {@code P.rezero}, {@code P.se.scale}) that is not
- *       its shortcut ({@code P.shortcut...}); the other is the <i>shortcut</i>, the block's input
- *       itself or its projection or zero padding.
+ *       alpha F(x) + (1 - alpha) x}): of its two inputs, the <i>branch</i> is the one inside the
+ *       block ({@code P.conv2.bn}, {@code P.rezero}, {@code P.se.scale}) that is not its shortcut
+ *       ({@code P.shortcut...}); the other is the <i>shortcut</i>, the block's input itself or its
+ *       projection or zero padding.
  *   <li>A <b>plain block</b> (a network without sums, such as a {@code @Shortcut(NONE)} twin) is
  *       the group of vertices under the innermost {@code .bN} prefix; it reads one vertex outside
  *       it and its last vertex is its output.
@@ -33,11 +33,11 @@ public final class Blocks {
    * @param name the block's field path, e.g. {@code stage2.b0}
    * @param residual whether it is a residual block (a sum) rather than a plain one
    * @param members its vertices, in topological order
-   * @param input the vertex outside the block it reads (for a residual block: whatever its
-   *     shortcut reads)
+   * @param input the vertex outside the block it reads (for a residual block: whatever its shortcut
+   *     reads)
    * @param output its last vertex, which the rest of the network reads
-   * @param branch a residual block's branch output, the sum's input that is not the shortcut;
-   *     null for a plain block
+   * @param branch a residual block's branch output, the sum's input that is not the shortcut; null
+   *     for a plain block
    * @param shortcut a residual block's other summand; null for a plain block
    * @param sum a residual block's sum vertex; null for a plain block
    * @param inShape the shape of {@code input}
@@ -95,8 +95,16 @@ public final class Blocks {
       String input = outsideInput(vertices, byName, inside);
       blocks.add(
           new Block(
-              prefix, true, members, input, output, branch, shortcut, v.name(),
-              shape(byName, input), shape(byName, output)));
+              prefix,
+              true,
+              members,
+              input,
+              output,
+              branch,
+              shortcut,
+              v.name(),
+              shape(byName, input),
+              shape(byName, output)));
     }
     // Blocks nested in another's branch (a TCN inside a residual forecast) are blocks of their
     // own; all come in the order of their sums.
@@ -148,8 +156,16 @@ public final class Blocks {
       String input = outside.iterator().next();
       blocks.add(
           new Block(
-              prefix, false, members, input, output, null, null, null,
-              shape(byName, input), shape(byName, output)));
+              prefix,
+              false,
+              members,
+              input,
+              output,
+              null,
+              null,
+              null,
+              shape(byName, input),
+              shape(byName, output)));
     }
     return blocks;
   }

@@ -15,8 +15,8 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * What a checkpoint records besides the network: which model, how far it got, the settings it was
- * trained with, and every epoch's metrics. Stored as JSON inside the checkpoint zip and, for
- * people and tools, in {@code checkpoint.json} next to it.
+ * trained with, and every epoch's metrics. Stored as JSON inside the checkpoint zip and, for people
+ * and tools, in {@code checkpoint.json} next to it.
  *
  * @param model the network's name
  * @param epoch epochs completed
@@ -25,9 +25,9 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * @param trainImages training images per epoch; a resumed run must have as many
  * @param plan the settings (no directory, resume or progress: those belong to each run)
  * @param history one entry per completed epoch
- * @param inference what prediction needs (class names, input shape, normalisation, task); null
- *     in checkpoints written before skipwire recorded it, and for graphs trained without a data
- *     set it knows
+ * @param inference what prediction needs (class names, input shape, normalisation, task); null in
+ *     checkpoints written before skipwire recorded it, and for graphs trained without a data set it
+ *     knows
  */
 public record CheckpointInfo(
     String model,

@@ -3,8 +3,8 @@ package org.skipwire.runtime.train;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,10 +31,13 @@ import org.skipwire.runtime.onednn.OneDnnLayers;
 public final class Checkpoints {
   /** The network, its updater state and the record. */
   public static final String MODEL_FILE = "checkpoint.zip";
+
   /** A readable copy of the record. */
   public static final String SIDECAR_FILE = "checkpoint.json";
+
   /** The record's entry inside the zip. */
   static final String INFO_ENTRY = "skipwire/checkpoint.json";
+
   /** How the temporary files of a write start; {@link RunDirectory} removes strays. */
   static final String TEMP_PREFIX = ".checkpoint-";
 
@@ -57,8 +60,8 @@ public final class Checkpoints {
   }
 
   /**
-   * Writes the network (with updater state) and its record to {@code dir}, atomically replacing
-   * any previous checkpoint: everything goes to temporary files in the same directory, which are
+   * Writes the network (with updater state) and its record to {@code dir}, atomically replacing any
+   * previous checkpoint: everything goes to temporary files in the same directory, which are
    * flushed to disk and then renamed over the old ones.
    *
    * @return the checkpoint zip
@@ -69,9 +72,9 @@ public final class Checkpoints {
   }
 
   /**
-   * {@link #write(Path, ComputationGraph, CheckpointInfo)} through {@code opener}. A failure
-   * (disk full, read-only file system) leaves the previous checkpoint as it was and no temporary
-   * file behind.
+   * {@link #write(Path, ComputationGraph, CheckpointInfo)} through {@code opener}. A failure (disk
+   * full, read-only file system) leaves the previous checkpoint as it was and no temporary file
+   * behind.
    */
   static Path write(Path dir, ComputationGraph graph, CheckpointInfo info, Opener opener)
       throws CheckpointException {
@@ -113,9 +116,7 @@ public final class Checkpoints {
       return target;
     } catch (IOException | RuntimeException e) {
       String kept =
-          exists(dir)
-              ? "the previous checkpoint is unchanged"
-              : "no checkpoint was written";
+          exists(dir) ? "the previous checkpoint is unchanged" : "no checkpoint was written";
       throw new CheckpointException(
           target.toString(), "cannot write (" + describe(e) + "); " + kept, e);
     } finally {
@@ -151,9 +152,15 @@ public final class Checkpoints {
     if (graph.getEpochCount() != info.epoch() || graph.getIterationCount() != info.iteration()) {
       throw new CheckpointException(
           file.toString(),
-          "inconsistent: the network is at epoch " + graph.getEpochCount() + ", iteration "
-              + graph.getIterationCount() + " but its record says epoch " + info.epoch()
-              + ", iteration " + info.iteration() + "; not loaded");
+          "inconsistent: the network is at epoch "
+              + graph.getEpochCount()
+              + ", iteration "
+              + graph.getIterationCount()
+              + " but its record says epoch "
+              + info.epoch()
+              + ", iteration "
+              + info.iteration()
+              + "; not loaded");
     }
     return new Checkpoint(file, graph, info);
   }
@@ -183,12 +190,14 @@ public final class Checkpoints {
       throw new CheckpointException(
           file.toString(), "corrupt or truncated (" + describe(e) + "); not loaded", e);
     } catch (IOException e) {
-      throw new CheckpointException(file.toString(), "cannot read (" + describe(e) + "); not loaded", e);
+      throw new CheckpointException(
+          file.toString(), "cannot read (" + describe(e) + "); not loaded", e);
     }
     if (json == null || !hasParams) {
       throw new CheckpointException(
           file.toString(),
-          "not a skipwire checkpoint (no " + (json == null ? INFO_ENTRY : ModelSerializer.COEFFICIENTS_BIN)
+          "not a skipwire checkpoint (no "
+              + (json == null ? INFO_ENTRY : ModelSerializer.COEFFICIENTS_BIN)
               + " entry); not loaded");
     }
     if (!hasUpdater) {
@@ -199,7 +208,9 @@ public final class Checkpoints {
       return CheckpointInfo.fromJson(json);
     } catch (IllegalArgumentException e) {
       throw new CheckpointException(
-          file.toString(), "unreadable record " + INFO_ENTRY + " (" + e.getMessage() + "); not loaded", e);
+          file.toString(),
+          "unreadable record " + INFO_ENTRY + " (" + e.getMessage() + "); not loaded",
+          e);
     }
   }
 

@@ -32,17 +32,22 @@ final class EpochBarRenderer implements ProgressBarRenderer {
    * @param done images done in this epoch
    * @param total images in the epoch
    * @param elapsed time since the epoch started
-   * @param extra the metrics, e.g. {@code loss 0.4123  acc 85.21%}
+   * @param extra the metrics, e.g. {@code loss 0.4123 acc 85.21%}
    * @param width the columns available; 0 or less for no limit
    */
-  static String line(String task, long done, long total, Duration elapsed, String extra, int width) {
+  static String line(
+      String task, long done, long total, Duration elapsed, String extra, int width) {
     double seconds = elapsed.toNanos() / 1e9;
     int pct = total <= 0 ? 0 : (int) Math.min(100, done * 100 / total);
-    String speed = done > 0 && seconds > 0 ? String.format(Locale.ROOT, "%,.0f img/s", done / seconds) : "? img/s";
+    String speed =
+        done > 0 && seconds > 0
+            ? String.format(Locale.ROOT, "%,.0f img/s", done / seconds)
+            : "? img/s";
     String eta = done > 0 && seconds > 0 ? clock((long) (seconds * (total - done) / done)) : "?";
     String counts = String.format(Locale.ROOT, "%,d/%,d", done, total);
     String head = task + String.format(Locale.ROOT, " %3d%% ", pct);
-    String tail = "  " + speed + "  ETA " + eta + (extra == null || extra.isEmpty() ? "" : "  " + extra);
+    String tail =
+        "  " + speed + "  ETA " + eta + (extra == null || extra.isEmpty() ? "" : "  " + extra);
     int limit = width <= 0 ? 200 : width - 1; // one column spare: some terminals wrap at the last
     int barWidth = limit - head.length() - counts.length() - 3 - tail.length();
     if (barWidth < 10) {
@@ -51,7 +56,11 @@ final class EpochBarRenderer implements ProgressBarRenderer {
     }
     String line;
     if (barWidth >= 3) {
-      line = head + bar(done, total, Math.min(barWidth, 40)) + (counts.isEmpty() ? "" : " " + counts) + tail;
+      line =
+          head
+              + bar(done, total, Math.min(barWidth, 40))
+              + (counts.isEmpty() ? "" : " " + counts)
+              + tail;
     } else {
       line = head.stripTrailing() + tail;
     }
@@ -69,6 +78,7 @@ final class EpochBarRenderer implements ProgressBarRenderer {
   }
 
   static String clock(long seconds) {
-    return String.format(Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
+    return String.format(
+        Locale.ROOT, "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60);
   }
 }

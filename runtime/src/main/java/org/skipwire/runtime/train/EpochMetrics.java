@@ -12,11 +12,10 @@ import java.util.Map;
  * @param epoch the epoch number, from 1
  * @param trainLoss mean loss of the training batches, as they were trained on (without the
  *     weight-decay term): cross-entropy, or squared error for a series
- * @param trainAccuracy share of training images classified right in their training step, 0..1;
- *     NaN for a series
+ * @param trainAccuracy share of training images classified right in their training step, 0..1; NaN
+ *     for a series
  * @param testLoss mean loss on the test set after the epoch
- * @param testAccuracy share of test images classified right after the epoch, 0..1; NaN for a
- *     series
+ * @param testAccuracy share of test images classified right after the epoch, 0..1; NaN for a series
  * @param learningRate the rate of the epoch's last update
  * @param seconds wall time of the epoch's training (not the evaluation)
  * @param imagesPerSecond training throughput, in images or windows
@@ -52,8 +51,16 @@ public record EpochMetrics(
       double imagesPerSecond,
       Map<String, Double> gradientNorms) {
     this(
-        epoch, trainLoss, trainAccuracy, testLoss, testAccuracy, learningRate, seconds,
-        imagesPerSecond, gradientNorms, Double.NaN);
+        epoch,
+        trainLoss,
+        trainAccuracy,
+        testLoss,
+        testAccuracy,
+        learningRate,
+        seconds,
+        imagesPerSecond,
+        gradientNorms,
+        Double.NaN);
   }
 
   /** Whether this epoch belongs to a regression run (it has a test MSE). */

@@ -18,9 +18,8 @@ import org.nd4j.linalg.learning.config.NoOp;
  *
  * <p>After every backward pass it takes, per vertex with trainable parameters (in topological
  * order, input side first), the L2 norm of the raw gradient of all its trainable parameters
- * together: before weight decay and momentum, and without batch-norm running statistics (which
- * DL4J updates through a no-op updater). {@link #endEpoch()} returns the mean over the epoch's
- * updates.
+ * together: before weight decay and momentum, and without batch-norm running statistics (which DL4J
+ * updates through a no-op updater). {@link #endEpoch()} returns the mean over the epoch's updates.
  */
 public class GradientFlowListener extends BaseTrainingListener {
   private final Map<String, Double> sums = new LinkedHashMap<>();

@@ -13,8 +13,8 @@ import java.util.Optional;
  * <ul>
  *   <li><b>vanishing</b>: the mean norm of the first layers (the first tenth of the layers with
  *       trainable parameters, at least one) is below {@code vanishingRatio} (default {@value
- *       #VANISHING_RATIO}) times the mean norm of the last tenth: the early layers barely learn,
- *       as in a deep plain network;
+ *       #VANISHING_RATIO}) times the mean norm of the last tenth: the early layers barely learn, as
+ *       in a deep plain network;
  *   <li><b>exploding</b>: some layer's mean norm is above {@code explodingNorm} (default {@value
  *       #EXPLODING_NORM}) or not finite.
  * </ul>
@@ -56,7 +56,10 @@ public final class GradientHealth {
                 Locale.ROOT,
                 "warning: exploding gradients in epoch %d: %s has mean gradient norm %.3g, above"
                     + " %.3g; try a lower learning rate or gradient clipping",
-                epoch, layer, n, explodingNorm));
+                epoch,
+                layer,
+                n,
+                explodingNorm));
       }
     }
     int k = Math.max(1, layers.size() / 10);
@@ -73,7 +76,12 @@ public final class GradientHealth {
               Locale.ROOT,
               "warning: vanishing gradients in epoch %d: the first layers' mean gradient norm %.3g"
                   + " (%s) is %.2g of the last layers' %.3g (%s), below %.3g",
-              epoch, a, String.join(", ", first), a / b, b, String.join(", ", last),
+              epoch,
+              a,
+              String.join(", ", first),
+              a / b,
+              b,
+              String.join(", ", last),
               vanishingRatio));
     }
     return Optional.empty();

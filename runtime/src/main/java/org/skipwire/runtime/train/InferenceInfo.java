@@ -69,10 +69,18 @@ public record InferenceInfo(
       List<String> outputNames,
       ChannelStats stats) {
     return new InferenceInfo(
-        model, Kind.CLASSIFICATION, inputShape, data.imageShape(), layout.name(), outputNames, stats);
+        model,
+        Kind.CLASSIFICATION,
+        inputShape,
+        data.imageShape(),
+        layout.name(),
+        outputNames,
+        stats);
   }
 
-  /** The record of a forecaster whose values were standardised with {@code mean} and {@code std}. */
+  /**
+   * The record of a forecaster whose values were standardised with {@code mean} and {@code std}.
+   */
   public static InferenceInfo forecaster(
       String model, List<Integer> inputShape, double mean, double std) {
     return new InferenceInfo(

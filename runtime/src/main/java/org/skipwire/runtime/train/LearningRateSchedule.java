@@ -34,7 +34,8 @@ public final class LearningRateSchedule implements ISchedule {
       @JsonProperty("warmupIterations") int warmupIterations) {
     this.kind = Objects.requireNonNull(kind, "kind");
     if (!(baseLr > 0) || !Double.isFinite(baseLr)) {
-      throw new IllegalArgumentException("learning rate must be positive and finite, got " + baseLr);
+      throw new IllegalArgumentException(
+          "learning rate must be positive and finite, got " + baseLr);
     }
     if (totalIterations < 1) {
       throw new IllegalArgumentException("totalIterations must be >= 1, got " + totalIterations);
@@ -131,7 +132,12 @@ public final class LearningRateSchedule implements ISchedule {
 
   @Override
   public String toString() {
-    return kind + " from lr " + baseLr + " over " + totalIterations + " iterations"
+    return kind
+        + " from lr "
+        + baseLr
+        + " over "
+        + totalIterations
+        + " iterations"
         + (warmupIterations > 0 ? " (" + warmupIterations + " warm-up)" : "");
   }
 }

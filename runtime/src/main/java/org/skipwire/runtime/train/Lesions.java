@@ -15,17 +15,17 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
- * The lesion experiment of Veit, Wilber and Belongie 2016 ("Residual networks behave like
- * ensembles of relatively shallow networks"): the test metric of a trained network with blocks
- * deleted at test time, each block alone and k random blocks together.
+ * The lesion experiment of Veit, Wilber and Belongie 2016 ("Residual networks behave like ensembles
+ * of relatively shallow networks"): the test metric of a trained network with blocks deleted at
+ * test time, each block alone and k random blocks together.
  *
  * <p>Deleting a residual block cuts its branch: a DL4J {@code ScaleVertex(0)} goes between the
  * branch and the sum, so the block computes {@code act(0 + shortcut(x))}, which for an identity
  * shortcut after a ReLU is x itself, and for a projection or zero-pad shortcut keeps the shape
- * change. Deleting a plain block removes its vertices and lets its consumers read its input,
- * which is possible only where the block keeps the shape; other plain blocks are reported as not
- * deletable. The copy shares nothing with the trained graph: every parameter, batch-norm
- * statistics included, is copied by vertex name.
+ * change. Deleting a plain block removes its vertices and lets its consumers read its input, which
+ * is possible only where the block keeps the shape; other plain blocks are reported as not
+ * deletable. The copy shares nothing with the trained graph: every parameter, batch-norm statistics
+ * included, is copied by vertex name.
  */
 public final class Lesions {
   private Lesions() {}
@@ -123,7 +123,10 @@ public final class Lesions {
         single.add(
             new Row(
                 b.name() + " (changes " + b.inShape() + " to " + b.outShape() + ")",
-                List.of(), Double.NaN, Double.NaN, Double.NaN));
+                List.of(),
+                Double.NaN,
+                Double.NaN,
+                Double.NaN));
       }
     }
     List<Row> random = new ArrayList<>();

@@ -19,21 +19,25 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * PNG charts of training runs (XChart, drawn off-screen). Each file is written to a temporary
- * name and renamed, so a reader never sees half a PNG.
+ * PNG charts of training runs (XChart, drawn off-screen). Each file is written to a temporary name
+ * and renamed, so a reader never sees half a PNG.
  */
 public final class Plots {
   /** Loss per epoch. */
   public static final String LOSS_FILE = "loss.png";
+
   /** Accuracy per epoch. */
   public static final String ACCURACY_FILE = "accuracy.png";
+
   /** Gradient norm per layer, one line per epoch. */
   public static final String GRADIENT_FLOW_FILE = "gradient-flow.png";
+
   /** A series' test mean squared error per epoch, in its units, against the naive forecast. */
   public static final String MSE_FILE = "mse.png";
 
   private static final int WIDTH = 800;
   private static final int HEIGHT = 500;
+
   /** Epoch lines drawn at most in a gradient-flow chart; more would be unreadable. */
   private static final int MAX_EPOCH_LINES = 8;
 
@@ -47,7 +51,8 @@ public final class Plots {
   private Plots() {}
 
   /** Writes {@link #LOSS_FILE}, {@link #ACCURACY_FILE} and {@link #GRADIENT_FLOW_FILE} to dir. */
-  public static void writeAll(Path dir, String model, List<EpochMetrics> history) throws IOException {
+  public static void writeAll(Path dir, String model, List<EpochMetrics> history)
+      throws IOException {
     Map<String, List<EpochMetrics>> run = Map.of(model, history);
     loss(dir.resolve(LOSS_FILE), run);
     accuracy(dir.resolve(ACCURACY_FILE), run);
@@ -86,8 +91,8 @@ public final class Plots {
   public static final String TRAINING_LOSS_FILE = "training-loss.png";
 
   /**
-   * Training loss alone per epoch of several runs, one line each, on a log scale: the picture of
-   * He et al. 2016, Fig. 1 and 6 (a deeper plain network above a shallower one).
+   * Training loss alone per epoch of several runs, one line each, on a log scale: the picture of He
+   * et al. 2016, Fig. 1 and 6 (a deeper plain network above a shallower one).
    */
   public static void trainingLoss(Path png, Map<String, List<EpochMetrics>> runs)
       throws IOException {
@@ -112,13 +117,17 @@ public final class Plots {
     Map<String, List<double[]>> lines = new LinkedHashMap<>();
     for (int e = 0; e < history.size(); e++) {
       int epoch = e + 1;
-      history.get(e).forEach(
-          (k, v) -> lines.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {epoch, v}));
+      history
+          .get(e)
+          .forEach(
+              (k, v) ->
+                  lines.computeIfAbsent(k, x -> new ArrayList<>()).add(new double[] {epoch, v}));
     }
     lines.forEach(
         (name, points) -> {
           double[] xs = points.stream().mapToDouble(p -> p[0]).toArray();
-          double[] ys = points.stream().mapToDouble(p -> Double.isFinite(p[1]) ? p[1] : 0).toArray();
+          double[] ys =
+              points.stream().mapToDouble(p -> Double.isFinite(p[1]) ? p[1] : 0).toArray();
           chart.addSeries(name, xs, ys);
         });
     chart.getStyler().setLegendVisible(lines.size() <= 16);
@@ -262,7 +271,9 @@ public final class Plots {
             .setxAxisTickLabelsFormattingFunction(
                 x -> {
                   long i = Math.round(x);
-                  return Math.abs(x - i) < 1e-9 && i >= 1 && i <= layers.size() ? layers.get((int) i - 1) : "";
+                  return Math.abs(x - i) < 1e-9 && i >= 1 && i <= layers.size()
+                      ? layers.get((int) i - 1)
+                      : "";
                 });
       }
     }
@@ -271,9 +282,8 @@ public final class Plots {
   }
 
   /**
-   * The last epoch's gradient norms of several runs on one chart, against relative depth (0 =
-   * first layer, 1 = last) so networks of different depth line up: the degradation experiment's
-   * picture.
+   * The last epoch's gradient norms of several runs on one chart, against relative depth (0 = first
+   * layer, 1 = last) so networks of different depth line up: the degradation experiment's picture.
    */
   public static void gradientFlowComparison(Path png, Map<String, List<EpochMetrics>> runs)
       throws IOException {
@@ -314,7 +324,8 @@ public final class Plots {
     return out;
   }
 
-  private static void addNorms(XYChart chart, String name, Map<String, Double> norms, boolean relative) {
+  private static void addNorms(
+      XYChart chart, String name, Map<String, Double> norms, boolean relative) {
     List<Double> xs = new ArrayList<>();
     List<Double> ys = new ArrayList<>();
     int i = 0;

@@ -12,14 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A run's checkpoint directory, opened before the first batch and held until the run ends, so
- * that every way the directory can fail a run fails it at the start, in one line:
+ * A run's checkpoint directory, opened before the first batch and held until the run ends, so that
+ * every way the directory can fail a run fails it at the start, in one line:
  *
  * <ul>
- *   <li>a path that is a file, or a directory that cannot be created or written to (a probe file
- *       is created and deleted: permission bits say nothing to root or on a read-only mount);
- *   <li>another run writing to it: a lock ({@link FileChannel#tryLock()} on {@value #LOCK_FILE})
- *       is held for the whole run, so a second {@code train} into the same directory, from this
+ *   <li>a path that is a file, or a directory that cannot be created or written to (a probe file is
+ *       created and deleted: permission bits say nothing to root or on a read-only mount);
+ *   <li>another run writing to it: a lock ({@link FileChannel#tryLock()} on {@value #LOCK_FILE}) is
+ *       held for the whole run, so a second {@code train} into the same directory, from this
  *       process or another, is refused;
  *   <li>{@code resume} with no checkpoint to resume from (a mistyped directory would otherwise
  *       train from scratch and lose the point of resuming);
@@ -103,7 +103,10 @@ public final class RunDirectory implements AutoCloseable {
     if (lock == null) {
       closeQuietly(channel);
       throw new CheckpointException(
-          where, "in use by another training run (it holds " + LOCK_FILE + "); wait for it to end"
+          where,
+          "in use by another training run (it holds "
+              + LOCK_FILE
+              + "); wait for it to end"
               + " or choose another checkpoint directory");
     }
     RunDirectory run = null;
@@ -112,13 +115,19 @@ public final class RunDirectory implements AutoCloseable {
       run = new RunDirectory(dir, channel, lock, removed);
       if (resume && !Checkpoints.exists(dir)) {
         throw new CheckpointException(
-            where, "no checkpoint to resume (" + Checkpoints.MODEL_FILE + " is missing); drop"
+            where,
+            "no checkpoint to resume ("
+                + Checkpoints.MODEL_FILE
+                + " is missing); drop"
                 + " --resume to start a new run");
       }
       if (!resume && Checkpoints.exists(dir)) {
         if (!overwrite) {
           throw new CheckpointException(
-              where, "holds a run's checkpoint (" + Checkpoints.MODEL_FILE + "); continue it with"
+              where,
+              "holds a run's checkpoint ("
+                  + Checkpoints.MODEL_FILE
+                  + "); continue it with"
                   + " --resume, replace it with --overwrite, or choose another directory");
         }
         Files.deleteIfExists(Checkpoints.modelFile(dir));

@@ -35,7 +35,9 @@ public enum Schedule {
       }
     }
     throw new IllegalArgumentException(
-        "unknown schedule '" + text + "'; expected one of "
+        "unknown schedule '"
+            + text
+            + "'; expected one of "
             + Arrays.stream(values()).map(Schedule::cliName).collect(Collectors.joining(", ")));
   }
 

@@ -12,15 +12,14 @@ import org.skipwire.runtime.conf.ScalarParamVertex;
 import org.skipwire.runtime.impl.HighwayGateVertexImpl;
 
 /**
- * How much each skip connection of a network carries, measured on a fixed batch in inference
- * mode:
+ * How much each skip connection of a network carries, measured on a fixed batch in inference mode:
  *
  * <ul>
  *   <li>per residual block, {@code ||F(x)|| / ||x||}: the L2 norm of what the branch adds over the
  *       norm of what the shortcut adds, per example, averaged over the batch. Near 0 the block is
  *       close to the identity (the shortcut carries it); near 1 and above the branch dominates;
- *   <li>per highway layer, the mean transform gate {@code T(x)} over the batch and the features:
- *       0 carries x, 1 passes H(x);
+ *   <li>per highway layer, the mean transform gate {@code T(x)} over the batch and the features: 0
+ *       carries x, 1 passes H(x);
  *   <li>per ReZero or gated skip, the learned scalar alpha.
  * </ul>
  *

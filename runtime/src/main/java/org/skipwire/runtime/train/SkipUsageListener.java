@@ -10,8 +10,8 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Records {@link SkipUsage} after every epoch on one fixed batch (the same examples every time,
- * so epochs compare), beside {@link GradientFlowListener}. The {@link Trainer} calls {@link
+ * Records {@link SkipUsage} after every epoch on one fixed batch (the same examples every time, so
+ * epochs compare), beside {@link GradientFlowListener}. The {@link Trainer} calls {@link
  * #onEpochEnd} after each of its epochs; DL4J's own {@code fit(iterator)} calls it too.
  */
 public class SkipUsageListener extends BaseTrainingListener {

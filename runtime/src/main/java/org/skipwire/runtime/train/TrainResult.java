@@ -6,8 +6,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * The outcome of {@link Trainer#train}. A classification run has a test accuracy and no MSE (NaN);
- * a regression run (a series) has a test MSE and the naive forecast's, in the series' units, and
- * no accuracy (NaN).
+ * a regression run (a series) has a test MSE and the naive forecast's, in the series' units, and no
+ * accuracy (NaN).
  *
  * @param model the network's name
  * @param graph the trained network

@@ -45,8 +45,8 @@ import org.skipwire.runtime.onednn.OneDnnLayers;
  * }</pre>
  *
  * <p>A run is deterministic for a given plan and seed on one machine: the shuffle and the
- * augmentation of epoch e depend only on the seed and e, and the updater state, iteration and
- * epoch counters travel in the checkpoint, so a resumed run continues as if never stopped.
+ * augmentation of epoch e depend only on the seed and e, and the updater state, iteration and epoch
+ * counters travel in the checkpoint, so a resumed run continues as if never stopped.
  *
  * <p>The data decides the task. Images ({@link Dataset}) make a classification run: loss is mean
  * cross-entropy, with training and test accuracy, and the last line is the test accuracy. A series
@@ -136,9 +136,9 @@ public final class Trainer {
   }
 
   /**
-   * Trains a generated network on a data set: shapes the data for the network (refusing one it
-   * does not fit), creates the network with {@link TrainingPlan#training} (Nesterov momentum, the
-   * plan's schedule and weight decay, its seed) or resumes it, and trains.
+   * Trains a generated network on a data set: shapes the data for the network (refusing one it does
+   * not fit), creates the network with {@link TrainingPlan#training} (Nesterov momentum, the plan's
+   * schedule and weight decay, its seed) or resumes it, and trains.
    *
    * @throws DataException if the network's input or output does not fit the data
    * @throws CheckpointException if a checkpoint cannot be written, or read when resuming
@@ -151,14 +151,27 @@ public final class Trainer {
     out.printf(
         Locale.ROOT,
         "training %s on %s: %d images (%d batches of %d) per epoch, %d test images%n",
-        model.name(), data.name(), split.train().size(), perEpoch, plan.batch(), split.test().size());
+        model.name(),
+        data.name(),
+        split.train().size(),
+        perEpoch,
+        plan.batch(),
+        split.test().size());
     InferenceInfo inference =
         InferenceInfo.classifier(
-            model.name(), model.inputShape(), data, split.train().layout(),
-            split.train().getLabels(), split.stats());
+            model.name(),
+            model.inputShape(),
+            data,
+            split.train().layout(),
+            split.train().getLabels(),
+            split.stats());
     return run(
-        model.name(), () -> model.create(plan.training(perEpoch)), split.train(), split.test(),
-        data.name(), inference);
+        model.name(),
+        () -> model.create(plan.training(perEpoch)),
+        split.train(),
+        split.test(),
+        data.name(),
+        inference);
   }
 
   /**
@@ -166,8 +179,8 @@ public final class Trainer {
    * value from the {@code T} before it (see {@link Series#split} for the windows, the chronological
    * split and the standardisation). Otherwise as {@link #train(SkipwireModel, Dataset)}.
    *
-   * @throws DataException if the network does not take a series, or the series is too short for
-   *     its window
+   * @throws DataException if the network does not take a series, or the series is too short for its
+   *     window
    */
   public TrainResult train(SkipwireModel model, Series series)
       throws DataException, CheckpointException, TrainingDivergedException {
@@ -178,8 +191,14 @@ public final class Trainer {
         Locale.ROOT,
         "training %s on %s, column %s: %d windows of %d values (%d batches of %d) per epoch, %d test"
             + " targets%n",
-        model.name(), series.name(), series.column(), split.train().size(), split.train().window(),
-        perEpoch, plan.batch(), split.test().size());
+        model.name(),
+        series.name(),
+        series.column(),
+        split.train().size(),
+        split.train().window(),
+        perEpoch,
+        plan.batch(),
+        split.test().size());
     return run(
         model.name(),
         () -> model.create(plan.training(perEpoch)),
@@ -233,7 +252,16 @@ public final class Trainer {
             run.removedTemporaries().size(), dir);
       }
       return run(
-          name, fresh, train, test, datasetName, inference, task, perEpoch, trainImages, schedule,
+          name,
+          fresh,
+          train,
+          test,
+          datasetName,
+          inference,
+          task,
+          perEpoch,
+          trainImages,
+          schedule,
           dir);
     }
   }
@@ -263,8 +291,12 @@ public final class Trainer {
       history.addAll(ck.info().history());
       checkpointFile = ck.file();
       out.printf(
-          Locale.ROOT, "resuming %s from %s after epoch %d of %d%n",
-          name, ck.file(), ck.info().epoch(), plan.epochs());
+          Locale.ROOT,
+          "resuming %s from %s after epoch %d of %d%n",
+          name,
+          ck.file(),
+          ck.info().epoch(),
+          plan.epochs());
       if (ck.info().plan().epochs() != plan.epochs()) {
         // The schedule is by iteration over the whole run, so a longer run stretches it; one
         // schedule for every layer would silently undo per-layer rates (--trunk-lr-scale).
@@ -272,14 +304,19 @@ public final class Trainer {
           throw new CheckpointException(
               ck.file().toString(),
               "its layers train at different learning rates (a --trunk-lr-scale run), which"
-                  + " stretching the schedule to " + plan.epochs() + " epochs would undo; resume"
-                  + " with --epochs " + ck.info().plan().epochs());
+                  + " stretching the schedule to "
+                  + plan.epochs()
+                  + " epochs would undo; resume"
+                  + " with --epochs "
+                  + ck.info().plan().epochs());
         }
         graph.setLearningRate(schedule);
         out.printf(
             Locale.ROOT,
             "note: the %s schedule now spans %d epochs instead of %d%n",
-            plan.schedule(), plan.epochs(), ck.info().plan().epochs());
+            plan.schedule(),
+            plan.epochs(),
+            ck.info().plan().epochs());
       }
     } else {
       graph = Objects.requireNonNull(fresh.get(), "fresh graph");
@@ -298,7 +335,8 @@ public final class Trainer {
     graph.setListeners(listeners);
     SkipUsageListener usage = skipUsage(name, test);
 
-    boolean bar = plan.progress().showsBar() || (barConsumer != null && plan.progress() == Progress.BAR);
+    boolean bar =
+        plan.progress().showsBar() || (barConsumer != null && plan.progress() == Progress.BAR);
     for (int epoch = start; epoch < plan.epochs(); epoch++) {
       startEpoch(train, epoch);
       batchStats.reset();
@@ -310,7 +348,15 @@ public final class Trainer {
         if (epochFit != null) {
           FitSteps steps =
               new FitSteps(
-                  name, epoch, graph, schedule, checkpointFile, history, task, batchStats, gradients,
+                  name,
+                  epoch,
+                  graph,
+                  schedule,
+                  checkpointFile,
+                  history,
+                  task,
+                  batchStats,
+                  gradients,
                   pb);
           graph = epochFit.fit(graph, train, steps);
           batch = steps.batches;
@@ -323,7 +369,8 @@ public final class Trainer {
           images += ds.numExamples();
           double score = graph.score();
           if (!Double.isFinite(score)) {
-            throw diverged(name, "loss", score, epoch, batch, graph, schedule, checkpointFile, history);
+            throw diverged(
+                name, "loss", score, epoch, batch, graph, schedule, checkpointFile, history);
           }
           if (pb != null) {
             pb.stepBy(ds.numExamples());
@@ -334,14 +381,23 @@ public final class Trainer {
       double seconds = (System.nanoTime() - t0) / 1e9;
       graph.incrementEpochCount();
       if (!finite(graph.params())) {
-        throw diverged(name, "parameters", Double.NaN, epoch, batch, graph, schedule, checkpointFile, history);
+        throw diverged(
+            name, "parameters", Double.NaN, epoch, batch, graph, schedule, checkpointFile, history);
       }
       Evaluation eval = evaluate(forEvaluation(graph), test, task);
       double lr = schedule.valueAt(Math.max(0, graph.getIterationCount() - 1), epoch);
       EpochMetrics m =
           new EpochMetrics(
-              epoch + 1, batchStats.meanLoss(), batchStats.accuracy(), eval.loss(), eval.accuracy(),
-              lr, seconds, images / Math.max(seconds, 1e-9), gradients.endEpoch(), eval.mse());
+              epoch + 1,
+              batchStats.meanLoss(),
+              batchStats.accuracy(),
+              eval.loss(),
+              eval.accuracy(),
+              lr,
+              seconds,
+              images / Math.max(seconds, 1e-9),
+              gradients.endEpoch(),
+              eval.mse());
       history.add(m);
       out.println(task.summary(m));
       health.check(m.epoch(), m.gradientNorms()).ifPresent(out::println);
@@ -351,8 +407,14 @@ public final class Trainer {
       if (dir != null) {
         CheckpointInfo info =
             new CheckpointInfo(
-                name, graph.getEpochCount(), graph.getIterationCount(), datasetName, trainImages, plan,
-                history, inference);
+                name,
+                graph.getEpochCount(),
+                graph.getIterationCount(),
+                datasetName,
+                trainImages,
+                plan,
+                history,
+                inference);
         checkpointFile = Checkpoints.write(dir, graph, info, opener);
         writePlots(dir, name, history, task);
         if (usage != null) {
@@ -371,8 +433,16 @@ public final class Trainer {
     }
     out.println(task.finalLine(last, graph.getEpochCount(), name));
     return new TrainResult(
-        name, graph, history, start, last.accuracy(), last.loss(), last.images(), checkpointFile,
-        last.mse(), task.baselineMse());
+        name,
+        graph,
+        history,
+        start,
+        last.accuracy(),
+        last.loss(),
+        last.images(),
+        checkpointFile,
+        last.mse(),
+        task.baselineMse());
   }
 
   /** The trainer's side of an {@link EpochFit}: counts, figures, the bar and the loss check. */
@@ -391,9 +461,16 @@ public final class Trainer {
     long examples;
 
     FitSteps(
-        String name, int epoch, ComputationGraph graph, LearningRateSchedule schedule,
-        Path checkpointFile, List<EpochMetrics> history, Task task, BatchStatsListener stats,
-        GradientFlowListener gradients, ProgressBar pb) {
+        String name,
+        int epoch,
+        ComputationGraph graph,
+        LearningRateSchedule schedule,
+        Path checkpointFile,
+        List<EpochMetrics> history,
+        Task task,
+        BatchStatsListener stats,
+        GradientFlowListener gradients,
+        ProgressBar pb) {
       this.name = name;
       this.epoch = epoch;
       this.graph = graph;
@@ -424,7 +501,8 @@ public final class Trainer {
       this.examples += examples;
       stats.add(lossSum, correct, measured);
       if (!Double.isFinite(score)) {
-        throw diverged(name, "loss", score, epoch, this.batches, graph, schedule, checkpointFile, history);
+        throw diverged(
+            name, "loss", score, epoch, this.batches, graph, schedule, checkpointFile, history);
       }
       if (pb != null) {
         pb.stepBy(examples);
@@ -439,7 +517,8 @@ public final class Trainer {
     String file = ck.file().toString();
     if (!info.model().equals(name)) {
       throw new CheckpointException(
-          file, "holds model " + info.model() + ", not " + name + "; use another checkpoint directory");
+          file,
+          "holds model " + info.model() + ", not " + name + "; use another checkpoint directory");
     }
     TrainingPlan saved = info.plan();
     List<String> was = new ArrayList<>();
@@ -461,7 +540,10 @@ public final class Trainer {
     if (!was.isEmpty()) {
       throw new CheckpointException(
           file,
-          "was trained with " + String.join(", ", was) + " but this run has " + String.join(", ", now)
+          "was trained with "
+              + String.join(", ", was)
+              + " but this run has "
+              + String.join(", ", now)
               + "; resume with the same settings (only the number of epochs may change)");
     }
   }
@@ -501,15 +583,27 @@ public final class Trainer {
     } else if (checkpointFile == null) {
       kept = "no checkpoint was written (none had been made yet)";
     } else {
-      kept = "the last good checkpoint " + checkpointFile + " (epoch " + history.size() + ") is unchanged";
+      kept =
+          "the last good checkpoint "
+              + checkpointFile
+              + " (epoch "
+              + history.size()
+              + ") is unchanged";
     }
-    String state = what.equals("loss") ? "loss became " + value : "parameters became NaN or infinite";
+    String state =
+        what.equals("loss") ? "loss became " + value : "parameters became NaN or infinite";
     String message =
         String.format(
             Locale.ROOT,
             "%s: %s in epoch %d, batch %d (iteration %d, lr %.4g); training stopped, %s;"
                 + " try a lower learning rate",
-            name, state, epoch + 1, batch, iteration, lr, kept);
+            name,
+            state,
+            epoch + 1,
+            batch,
+            iteration,
+            lr,
+            kept);
     return new TrainingDivergedException(message, epoch + 1, iteration, history);
   }
 
@@ -533,8 +627,7 @@ public final class Trainer {
     }
     INDArray features = test.next().getFeatures();
     long n = Math.min(USAGE_BATCH, features.size(0));
-    return new SkipUsageListener(
-        usage, features.get(NDArrayIndex.interval(0, n)).dup());
+    return new SkipUsageListener(usage, features.get(NDArrayIndex.interval(0, n)).dup());
   }
 
   /** Examples in the fixed batch {@link SkipUsage} is measured on. */

@@ -13,7 +13,8 @@ public class TrainingDivergedException extends Exception {
   private final long iteration;
   private final transient List<EpochMetrics> history;
 
-  public TrainingDivergedException(String message, int epoch, long iteration, List<EpochMetrics> history) {
+  public TrainingDivergedException(
+      String message, int epoch, long iteration, List<EpochMetrics> history) {
     super(message);
     this.epoch = epoch;
     this.iteration = iteration;

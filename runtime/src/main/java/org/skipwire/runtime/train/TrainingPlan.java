@@ -14,8 +14,8 @@ import org.skipwire.runtime.data.DataOptions;
  * ResNet papers: SGD with Nesterov momentum 0.9, lr 0.1, step decay at 50% and 75%, weight decay
  * 1e-4, batch 128. Build with {@link #builder()} or change one with {@link #toBuilder()}.
  *
- * @param epochs passes over the training set in the whole run (a resumed run counts the epochs
- *     done before)
+ * @param epochs passes over the training set in the whole run (a resumed run counts the epochs done
+ *     before)
  * @param batch images per update
  * @param learningRate the peak learning rate
  * @param schedule how the rate changes over the run
@@ -102,7 +102,8 @@ public record TrainingPlan(
 
   /** The learning-rate schedule for a run with this many batches per epoch. */
   public LearningRateSchedule schedule(int iterationsPerEpoch) {
-    return LearningRateSchedule.of(schedule, learningRate, epochs, iterationsPerEpoch, warmupFraction);
+    return LearningRateSchedule.of(
+        schedule, learningRate, epochs, iterationsPerEpoch, warmupFraction);
   }
 
   /**
@@ -256,9 +257,22 @@ public record TrainingPlan(
 
     public TrainingPlan build() {
       return new TrainingPlan(
-          epochs, batch, learningRate, schedule, warmupFraction, optimizer, momentum, weightDecay,
+          epochs,
+          batch,
+          learningRate,
+          schedule,
+          warmupFraction,
+          optimizer,
+          momentum,
+          weightDecay,
           trainLimit,
-          testLimit, normalize, augment, seed, checkpointDir, resume, progress);
+          testLimit,
+          normalize,
+          augment,
+          seed,
+          checkpointDir,
+          resume,
+          progress);
     }
   }
 }

@@ -17,8 +17,8 @@
  * }</pre>
  *
  * <p>The checkpoint directory receives, after every epoch: {@code checkpoint.zip} (DL4J model with
- * updater state and the run record, replaced atomically), {@code checkpoint.json} (a readable
- * copy of the record), {@code loss.png}, {@code accuracy.png} and {@code gradient-flow.png}. For the
+ * updater state and the run record, replaced atomically), {@code checkpoint.json} (a readable copy
+ * of the record), {@code loss.png}, {@code accuracy.png} and {@code gradient-flow.png}. For the
  * degradation experiment, {@link org.skipwire.runtime.train.Plots} also draws several runs on one
  * chart.
  */

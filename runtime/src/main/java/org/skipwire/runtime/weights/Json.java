@@ -245,7 +245,9 @@ final class Json {
   }
 
   private String near() {
-    return pos >= text.length() ? "end" : "'" + abbreviate(text.substring(pos, Math.min(text.length(), pos + 12))) + "'";
+    return pos >= text.length()
+        ? "end"
+        : "'" + abbreviate(text.substring(pos, Math.min(text.length(), pos + 12))) + "'";
   }
 
   private static String abbreviate(String s) {

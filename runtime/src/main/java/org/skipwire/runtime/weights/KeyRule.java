@@ -40,7 +40,14 @@ public final class KeyRule {
     while (slots.find()) {
       if (Integer.parseInt(slots.group(1)) > groups) {
         throw new IllegalArgumentException(
-            "template " + template + " uses group " + slots.group(1) + " but " + regex + " has " + groups);
+            "template "
+                + template
+                + " uses group "
+                + slots.group(1)
+                + " but "
+                + regex
+                + " has "
+                + groups);
       }
     }
     return new KeyRule(p, template);
@@ -61,7 +68,8 @@ public final class KeyRule {
       String value = group == null ? "" : group;
       if (slots.group(2) != null) {
         long shift = Long.parseLong(slots.group(3));
-        value = Long.toString(Long.parseLong(value) + (slots.group(2).equals("+") ? shift : -shift));
+        value =
+            Long.toString(Long.parseLong(value) + (slots.group(2).equals("+") ? shift : -shift));
       }
       replaced.append(value);
       last = slots.end();

@@ -9,9 +9,9 @@ import java.util.Objects;
  * one after another to each vertex name (sed style), and then PyTorch's parameter name appended:
  * {@code weight} and {@code bias} for convolutions and dense layers, {@code weight}, {@code bias},
  * {@code running_mean} and {@code running_var} for batch norm, DL4J's own key for anything else.
- * {@link #SKIPWIRE} has no rules: keys are the vertex names ({@code conv3.b0.conv1.weight}).
- * {@link TorchvisionNames} holds the conventions of torchvision's families; a declaration of your
- * own gets one in a few lines:
+ * {@link #SKIPWIRE} has no rules: keys are the vertex names ({@code conv3.b0.conv1.weight}). {@link
+ * TorchvisionNames} holds the conventions of torchvision's families; a declaration of your own gets
+ * one in a few lines:
  *
  * <pre>{@code
  * NamingConvention mine = NamingConvention.named("my-unet")

@@ -49,7 +49,11 @@ public final class Npy {
         if (more.length < 2) {
           throw new WeightsException(src, "truncated header");
         }
-        headerLen = ((pre[8] & 0xffL) | (pre[9] & 0xffL) << 8 | (more[0] & 0xffL) << 16 | (more[1] & 0xffL) << 24);
+        headerLen =
+            ((pre[8] & 0xffL)
+                | (pre[9] & 0xffL) << 8
+                | (more[0] & 0xffL) << 16
+                | (more[1] & 0xffL) << 24);
       } else {
         throw new WeightsException(src, ".npy version " + major + " is not supported");
       }
@@ -65,13 +69,19 @@ public final class Npy {
       Matcher f = FORTRAN.matcher(header);
       Matcher s = SHAPE.matcher(header);
       if (!d.find() || !f.find() || !s.find()) {
-        throw new WeightsException(src, "header without descr, fortran_order and shape: " + header.strip());
+        throw new WeightsException(
+            src, "header without descr, fortran_order and shape: " + header.strip());
       }
       if (!d.group(1).equals("<f4") && !d.group(1).equals("|f4")) {
-        throw new WeightsException(src, "dtype " + d.group(1) + " is not little-endian float32 (<f4); save with .astype(numpy.float32)");
+        throw new WeightsException(
+            src,
+            "dtype "
+                + d.group(1)
+                + " is not little-endian float32 (<f4); save with .astype(numpy.float32)");
       }
       if (f.group(1).equals("True")) {
-        throw new WeightsException(src, "Fortran order is not supported; save a C-contiguous array");
+        throw new WeightsException(
+            src, "Fortran order is not supported; save a C-contiguous array");
       }
       List<Long> shape = new ArrayList<>();
       long n = 1;
@@ -95,7 +105,9 @@ public final class Npy {
       }
       all = in.readNBytes((int) (4 * n));
       if (all.length < 4 * n) {
-        throw new WeightsException(src, "truncated: shape " + shape + " needs " + 4 * n + " data bytes, found " + all.length);
+        throw new WeightsException(
+            src,
+            "truncated: shape " + shape + " needs " + 4 * n + " data bytes, found " + all.length);
       }
       float[] v = new float[(int) n];
       ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
@@ -117,12 +129,20 @@ public final class Npy {
     for (long d : array.shape()) {
       shape.append(d).append(", ");
     }
-    String dims = array.rank() == 1 ? array.shape()[0] + "," : shape.substring(0, Math.max(0, shape.length() - 2));
+    String dims =
+        array.rank() == 1
+            ? array.shape()[0] + ","
+            : shape.substring(0, Math.max(0, shape.length() - 2));
     String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
     int total = MAGIC.length + 4 + dict.length() + 1;
     int pad = (64 - total % 64) % 64;
     String header = dict + " ".repeat(pad) + "\n";
-    float[] v = array.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').reshape(array.length()).toFloatVector();
+    float[] v =
+        array
+            .castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+            .dup('c')
+            .reshape(array.length())
+            .toFloatVector();
     ByteBuffer data = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
     data.asFloatBuffer().put(v);
     try (OutputStream out = Files.newOutputStream(path)) {

@@ -25,15 +25,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   <li>Convolution kernels (DL4J's {@code ConvolutionLayer} and skipwire's {@code
  *       GroupedConvolutionLayer}) are {@code [out, in / groups, kH, kW]} in both: copied as they
  *       are.
- *   <li>Depthwise kernels (DL4J's {@code DepthwiseConvolution2D}, what {@code groups =
- *       DEPTHWISE} and groups equal to the channels generate) are {@code [kH, kW, in,
- *       multiplier]} in DL4J and {@code [in * multiplier, 1, kH, kW]} in PyTorch, output channel
- *       {@code c * multiplier + m} in both: permuted.
+ *   <li>Depthwise kernels (DL4J's {@code DepthwiseConvolution2D}, what {@code groups = DEPTHWISE}
+ *       and groups equal to the channels generate) are {@code [kH, kW, in, multiplier]} in DL4J and
+ *       {@code [in * multiplier, 1, kH, kW]} in PyTorch, output channel {@code c * multiplier + m}
+ *       in both: permuted.
  *   <li>Dense and output weights are {@code [in, out]} in DL4J and {@code [out, in]} in PyTorch:
  *       transposed.
- *   <li>Batch norm's running variance is {@code running_var} in PyTorch; DL4J keeps {@code var},
- *       or by default {@code log10stdev}, log10 of its square root ({@code var = (10^l)^2}, eps
- *       added when normalising, as PyTorch does).
+ *   <li>Batch norm's running variance is {@code running_var} in PyTorch; DL4J keeps {@code var}, or
+ *       by default {@code log10stdev}, log10 of its square root ({@code var = (10^l)^2}, eps added
+ *       when normalising, as PyTorch does).
  *   <li>Biases and the other vectors are {@code [1, n]} in DL4J and {@code [n]} in PyTorch.
  * </ul>
  *
@@ -70,7 +70,9 @@ public record ParamSlot(
     switch (layout) {
       case SAME -> target.assign(src.reshape('c', target.shape()));
       case TRANSPOSE -> target.assign(src.transpose());
-      case LOG10_STD -> target.assign(Transforms.log(Transforms.sqrt(src, true), 10.0, false).reshape('c', target.shape()));
+      case LOG10_STD ->
+          target.assign(
+              Transforms.log(Transforms.sqrt(src, true), 10.0, false).reshape('c', target.shape()));
       case DEPTHWISE -> {
         long[] t = target.shape();
         target.assign(src.reshape('c', t[2], t[3], t[0], t[1]).permute(2, 3, 0, 1));
@@ -85,7 +87,9 @@ public record ParamSlot(
           case SAME -> target.dup('c');
           case TRANSPOSE -> target.transpose().dup('c');
           case LOG10_STD -> {
-            INDArray std = Transforms.pow(Nd4j.valueArrayOf(target.shape(), 10.0, target.dataType()), target, false);
+            INDArray std =
+                Transforms.pow(
+                    Nd4j.valueArrayOf(target.shape(), 10.0, target.dataType()), target, false);
             yield std.muli(std).dup('c');
           }
           case DEPTHWISE -> target.permute(2, 3, 0, 1).dup('c');
@@ -133,7 +137,11 @@ public record ParamSlot(
   }
 
   private static ParamSlot slot(
-      String module, String vertex, org.deeplearning4j.nn.conf.layers.Layer conf, String param, INDArray a) {
+      String module,
+      String vertex,
+      org.deeplearning4j.nn.conf.layers.Layer conf,
+      String param,
+      INDArray a) {
     if (conf instanceof BatchNormalization) {
       String torch =
           switch (param) {
@@ -141,11 +149,14 @@ public record ParamSlot(
             case BatchNormalizationParamInitializer.BETA -> "bias";
             case BatchNormalizationParamInitializer.GLOBAL_MEAN -> "running_mean";
             case BatchNormalizationParamInitializer.GLOBAL_VAR,
-                BatchNormalizationParamInitializer.GLOBAL_LOG_STD -> "running_var";
+                BatchNormalizationParamInitializer.GLOBAL_LOG_STD ->
+                "running_var";
             default -> param;
           };
       Layout layout =
-          param.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD) ? Layout.LOG10_STD : Layout.SAME;
+          param.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)
+              ? Layout.LOG10_STD
+              : Layout.SAME;
       return new ParamSlot(module + "." + torch, vertex, param, List.of(a.length()), layout, a);
     }
     if (param.equals("W") && conf instanceof DepthwiseConvolution2D && a.rank() == 4) {
@@ -153,7 +164,8 @@ public record ParamSlot(
       return new ParamSlot(module + ".weight", vertex, param, torch, Layout.DEPTHWISE, a);
     }
     if (param.equals("W") && conf instanceof FeedForwardLayer && a.rank() == 2) {
-      return new ParamSlot(module + ".weight", vertex, param, List.of(a.size(1), a.size(0)), Layout.TRANSPOSE, a);
+      return new ParamSlot(
+          module + ".weight", vertex, param, List.of(a.size(1), a.size(0)), Layout.TRANSPOSE, a);
     }
     if (param.equals("W")) {
       return new ParamSlot(module + ".weight", vertex, param, shape(a), Layout.SAME, a);

@@ -5,10 +5,10 @@ import java.util.Locale;
 import org.skipwire.runtime.data.ChannelStats;
 
 /**
- * The input normalisation a set of weights was trained with, recorded beside a run that starts
- * from them. torchvision's ImageNet weights expect {@code (x / 255 - mean) / std} per RGB channel
- * with the constants below; weights of skipwire's own (or of a network with another number of
- * channels) expect the normalisation their own training used, the data's channel statistics.
+ * The input normalisation a set of weights was trained with, recorded beside a run that starts from
+ * them. torchvision's ImageNet weights expect {@code (x / 255 - mean) / std} per RGB channel with
+ * the constants below; weights of skipwire's own (or of a network with another number of channels)
+ * expect the normalisation their own training used, the data's channel statistics.
  *
  * <p>The command line standardises a run's images with these statistics ({@code
  * Dataset#withNormalization}) when it starts from torchvision weights, so the checkpoint records
@@ -25,9 +25,9 @@ public record Preprocessing(List<Double> mean, List<Double> std, String source) 
           ChannelStats.imagenet().mean(), ChannelStats.imagenet().std(), "torchvision ImageNet");
 
   /**
-   * The normalisation weights loaded under {@code names} into a network with {@code channels}
-   * input channels expect: ImageNet's for torchvision names on RGB input, otherwise null (the
-   * data's own statistics, as the trainer computes them).
+   * The normalisation weights loaded under {@code names} into a network with {@code channels} input
+   * channels expect: ImageNet's for torchvision names on RGB input, otherwise null (the data's own
+   * statistics, as the trainer computes them).
    */
   public static Preprocessing expectedBy(NamingConvention names, int channels) {
     boolean torchvision =

@@ -20,14 +20,14 @@ import java.util.Map;
 /**
  * A safetensors file (Hugging Face's format, timm's checkpoints): an 8-byte little-endian header
  * length, a JSON header mapping each name to {@code dtype}, {@code shape} and {@code data_offsets}
- * relative to the end of the header, then the raw little-endian data. Each tensor is read through
- * a read-only memory mapping of its own byte range, so a 100 MB file is never copied whole into
- * the heap; one tensor's floats are the only copy.
+ * relative to the end of the header, then the raw little-endian data. Each tensor is read through a
+ * read-only memory mapping of its own byte range, so a 100 MB file is never copied whole into the
+ * heap; one tensor's floats are the only copy.
  *
- * <p>Opening checks the header against the file before anything is read: its length within the
- * file and at most {@value #MAX_HEADER} bytes, valid UTF-8 JSON without duplicate keys, known
- * types, shapes of at most {@value #MAX_RANK} non-negative dimensions whose product fits, offsets
- * inside the data area whose span is exactly the shape's bytes, and no two tensors sharing bytes.
+ * <p>Opening checks the header against the file before anything is read: its length within the file
+ * and at most {@value #MAX_HEADER} bytes, valid UTF-8 JSON without duplicate keys, known types,
+ * shapes of at most {@value #MAX_RANK} non-negative dimensions whose product fits, offsets inside
+ * the data area whose span is exactly the shape's bytes, and no two tensors sharing bytes.
  */
 final class SafetensorsFile implements WeightsFile {
   static final long MAX_HEADER = 100L << 20;
@@ -75,7 +75,8 @@ final class SafetensorsFile implements WeightsFile {
     try {
       long size = channel.size();
       if (size < 8) {
-        throw new WeightsException(source, "truncated: " + size + " bytes, not even the 8-byte header length");
+        throw new WeightsException(
+            source, "truncated: " + size + " bytes, not even the 8-byte header length");
       }
       ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(channel, len, 0);
@@ -83,12 +84,16 @@ final class SafetensorsFile implements WeightsFile {
       if (headerLength < 2 || headerLength > size - 8) {
         throw new WeightsException(
             source,
-            "header length " + Long.toUnsignedString(headerLength) + " does not fit the file's "
-                + size + " bytes; the file is truncated or not safetensors");
+            "header length "
+                + Long.toUnsignedString(headerLength)
+                + " does not fit the file's "
+                + size
+                + " bytes; the file is truncated or not safetensors");
       }
       if (headerLength > MAX_HEADER) {
         throw new WeightsException(
-            source, "header of " + headerLength + " bytes, more than the " + MAX_HEADER + " allowed");
+            source,
+            "header of " + headerLength + " bytes, more than the " + MAX_HEADER + " allowed");
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerLength);
       readFully(channel, header, 8);
@@ -168,13 +173,15 @@ final class SafetensorsFile implements WeightsFile {
       throw new WeightsException(where, "no shape");
     }
     if (dims.size() > MAX_RANK) {
-      throw new WeightsException(where, "shape has " + dims.size() + " dimensions, more than " + MAX_RANK);
+      throw new WeightsException(
+          where, "shape has " + dims.size() + " dimensions, more than " + MAX_RANK);
     }
     List<Long> shape = new ArrayList<>();
     long elements = 1;
     for (Object d : dims) {
       if (!(d instanceof Long n) || n < 0) {
-        throw new WeightsException(where, "shape " + dims + " has a dimension that is not a non-negative integer");
+        throw new WeightsException(
+            where, "shape " + dims + " has a dimension that is not a non-negative integer");
       }
       shape.add(n);
       try {
@@ -184,7 +191,8 @@ final class SafetensorsFile implements WeightsFile {
       }
     }
     if (elements > MAX_ELEMENTS) {
-      throw new WeightsException(where, "shape " + dims + " has " + elements + " elements, more than " + MAX_ELEMENTS);
+      throw new WeightsException(
+          where, "shape " + dims + " has " + elements + " elements, more than " + MAX_ELEMENTS);
     }
     if (!(t.get("data_offsets") instanceof List<?> off)
         || off.size() != 2
@@ -195,15 +203,30 @@ final class SafetensorsFile implements WeightsFile {
     if (begin < 0 || end < begin || end > dataLength) {
       throw new WeightsException(
           where,
-          "data_offsets [" + begin + ", " + end + "] lie outside the " + dataLength
+          "data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] lie outside the "
+              + dataLength
               + " data bytes; the file is truncated or its header lies");
     }
     long bytes = elements * dtype.bytes();
     if (end - begin != bytes) {
       throw new WeightsException(
           where,
-          "data_offsets [" + begin + ", " + end + "] span " + (end - begin) + " bytes, but " + dtype
-              + " " + shape + " needs " + bytes);
+          "data_offsets ["
+              + begin
+              + ", "
+              + end
+              + "] span "
+              + (end - begin)
+              + " bytes, but "
+              + dtype
+              + " "
+              + shape
+              + " needs "
+              + bytes);
     }
     tensors.put(name, new TensorInfo(name, dtype, shape));
     offsets.put(name, new long[] {begin, end});
@@ -220,8 +243,17 @@ final class SafetensorsFile implements WeightsFile {
       if (cur[0] < prev[1]) {
         throw new WeightsException(
             source,
-            printable(byStart.get(i - 1).getKey()) + " [" + prev[0] + ", " + prev[1] + "] and "
-                + printable(byStart.get(i).getKey()) + " [" + cur[0] + ", " + cur[1]
+            printable(byStart.get(i - 1).getKey())
+                + " ["
+                + prev[0]
+                + ", "
+                + prev[1]
+                + "] and "
+                + printable(byStart.get(i).getKey())
+                + " ["
+                + cur[0]
+                + ", "
+                + cur[1]
                 + "] overlap; the header lies about its offsets");
       }
     }
@@ -250,7 +282,11 @@ final class SafetensorsFile implements WeightsFile {
     }
     if (!t.dtype().floating()) {
       throw new WeightsException(
-          source, printable(name) + ": dtype " + t.dtype() + " is not floating point; a network takes F32, F16, BF16 or F64");
+          source,
+          printable(name)
+              + ": dtype "
+              + t.dtype()
+              + " is not floating point; a network takes F32, F16, BF16 or F64");
     }
     long[] off = offsets.get(name);
     int n = (int) t.elements();
@@ -265,7 +301,8 @@ final class SafetensorsFile implements WeightsFile {
       Convert.toFloats(map, t.dtype(), out);
       return out;
     } catch (IOException | RuntimeException e) {
-      throw new WeightsException(source, printable(name) + ": cannot read its bytes: " + e.getMessage());
+      throw new WeightsException(
+          source, printable(name) + ": cannot read its bytes: " + e.getMessage());
     }
   }
 

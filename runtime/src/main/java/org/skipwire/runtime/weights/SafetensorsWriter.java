@@ -25,12 +25,15 @@ public final class SafetensorsWriter {
   private SafetensorsWriter() {}
 
   /** Writes {@code graph} to {@code path}; returns the number of tensors written. */
-  public static int write(ComputationGraph graph, NamingConvention names, Path path) throws IOException {
+  public static int write(ComputationGraph graph, NamingConvention names, Path path)
+      throws IOException {
     List<ParamSlot> slots = ParamSlot.of(graph, names);
     Set<String> counters = new LinkedHashSet<>();
     for (ParamSlot s : slots) {
       if (s.key().endsWith(".running_mean")) {
-        counters.add(s.key().substring(0, s.key().length() - ".running_mean".length()) + ".num_batches_tracked");
+        counters.add(
+            s.key().substring(0, s.key().length() - ".running_mean".length())
+                + ".num_batches_tracked");
       }
     }
     StringBuilder header = new StringBuilder("{");
@@ -38,9 +41,11 @@ public final class SafetensorsWriter {
     Set<String> seen = new java.util.HashSet<>();
     for (ParamSlot s : slots) {
       if (!seen.add(s.key())) {
-        throw new IOException(path + ": two parameters map to " + s.key() + " under the " + names + " names");
+        throw new IOException(
+            path + ": two parameters map to " + s.key() + " under the " + names + " names");
       }
-      long bytes = 4L * s.shape().stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact);
+      long bytes =
+          4L * s.shape().stream().mapToLong(Long::longValue).reduce(1, Math::multiplyExact);
       entry(header, s.key(), "F32", s.shape(), offset, offset + bytes);
       offset += bytes;
     }
@@ -57,7 +62,11 @@ public final class SafetensorsWriter {
     int padded = (json.length + 7) / 8 * 8; // keeps the data 8-byte aligned, as the format advises
     Path tmp = path.resolveSibling(path.getFileName() + ".tmp");
     try (FileChannel ch =
-        FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
       head.putLong(padded).put(json);
       while (head.hasRemaining()) {
@@ -80,10 +89,19 @@ public final class SafetensorsWriter {
     return slots.size() + counters.size();
   }
 
-  private static void entry(StringBuilder h, String key, String dtype, List<Long> shape, long begin, long end) {
-    h.append('"').append(escape(key)).append("\":{\"dtype\":\"").append(dtype).append("\",\"shape\":")
-        .append(shape.toString().replace(" ", "")).append(",\"data_offsets\":[").append(begin).append(',')
-        .append(end).append("]},");
+  private static void entry(
+      StringBuilder h, String key, String dtype, List<Long> shape, long begin, long end) {
+    h.append('"')
+        .append(escape(key))
+        .append("\":{\"dtype\":\"")
+        .append(dtype)
+        .append("\",\"shape\":")
+        .append(shape.toString().replace(" ", ""))
+        .append(",\"data_offsets\":[")
+        .append(begin)
+        .append(',')
+        .append(end)
+        .append("]},");
   }
 
   private static String escape(String s) {

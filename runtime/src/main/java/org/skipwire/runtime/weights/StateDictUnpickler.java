@@ -44,12 +44,13 @@ final class StateDictUnpickler {
   record Tensor(Storage storage, long offset, long[] size, long[] stride) {}
 
   /** Python's None. */
-  static final Object NONE = new Object() {
-    @Override
-    public String toString() {
-      return "None";
-    }
-  };
+  static final Object NONE =
+      new Object() {
+        @Override
+        public String toString() {
+          return "None";
+        }
+      };
 
   private static final Object MARK = new Object();
 
@@ -201,7 +202,8 @@ final class StateDictUnpickler {
           Object state = pop(at);
           Object target = peek(at);
           if (!(target instanceof Map) || !(state instanceof Map || state instanceof Tuple)) {
-            throw error(at, "BUILD on " + describe(target) + "; a state_dict builds only its OrderedDict");
+            throw error(
+                at, "BUILD on " + describe(target) + "; a state_dict builds only its OrderedDict");
           }
         }
         case '0' -> pop(at); // POP
@@ -225,7 +227,8 @@ final class StateDictUnpickler {
     }
     throw error(
         at,
-        "global " + SafetensorsFile.printable(full)
+        "global "
+            + SafetensorsFile.printable(full)
             + " is not one a state_dict uses; refused, nothing was executed");
   }
 
@@ -242,7 +245,9 @@ final class StateDictUnpickler {
         return new LinkedHashMap<Object, Object>();
       case "torch._utils._rebuild_tensor_v2":
         // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
-        if (a.size() < 4 || a.size() > 7 || !(a.get(0) instanceof Storage s)
+        if (a.size() < 4
+            || a.size() > 7
+            || !(a.get(0) instanceof Storage s)
             || !(a.get(1) instanceof Long offset)) {
           throw error(at, "_rebuild_tensor_v2 called with " + a.size() + " unexpected arguments");
         }
@@ -353,7 +358,14 @@ final class StateDictUnpickler {
 
   private ByteBuffer need(long n) throws PickleException {
     if (n > in.remaining()) {
-      throw new PickleException("truncated at byte " + in.position() + ": " + n + " bytes needed, " + in.remaining() + " left");
+      throw new PickleException(
+          "truncated at byte "
+              + in.position()
+              + ": "
+              + n
+              + " bytes needed, "
+              + in.remaining()
+              + " left");
     }
     return in;
   }

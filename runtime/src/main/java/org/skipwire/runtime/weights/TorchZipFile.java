@@ -40,7 +40,11 @@ final class TorchZipFile implements WeightsFile {
   private final Map<String, Tensor> views;
 
   private TorchZipFile(
-      String source, ZipFile zip, String prefix, Map<String, TensorInfo> tensors, Map<String, Tensor> views) {
+      String source,
+      ZipFile zip,
+      String prefix,
+      Map<String, TensorInfo> tensors,
+      Map<String, Tensor> views) {
     this.source = source;
     this.zip = zip;
     this.prefix = prefix;
@@ -78,18 +82,21 @@ final class TorchZipFile implements WeightsFile {
       String n = e.getName();
       if (n.endsWith("/data.pkl") && n.indexOf('/') == n.length() - "/data.pkl".length()) {
         if (pkl != null) {
-          throw new WeightsException(source, "two data.pkl entries (" + pkl.getName() + ", " + n + ")");
+          throw new WeightsException(
+              source, "two data.pkl entries (" + pkl.getName() + ", " + n + ")");
         }
         pkl = e;
       }
     }
     if (pkl == null) {
-      throw new WeightsException(source, "a zip without <archive>/data.pkl, so not a torch.save file");
+      throw new WeightsException(
+          source, "a zip without <archive>/data.pkl, so not a torch.save file");
     }
     String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
     String where = source + ": " + pkl.getName();
     if (pkl.getSize() > MAX_PICKLE) {
-      throw new WeightsException(where, pkl.getSize() + " bytes, more than the " + MAX_PICKLE + " a state_dict needs");
+      throw new WeightsException(
+          where, pkl.getSize() + " bytes, more than the " + MAX_PICKLE + " a state_dict needs");
     }
     byte[] pickle;
     try (InputStream in = zip.getInputStream(pkl)) {
@@ -98,7 +105,8 @@ final class TorchZipFile implements WeightsFile {
       throw new WeightsException(where, "cannot read: " + e.getMessage());
     }
     if (pickle.length > MAX_PICKLE) {
-      throw new WeightsException(where, "more than the " + MAX_PICKLE + " bytes a state_dict needs");
+      throw new WeightsException(
+          where, "more than the " + MAX_PICKLE + " bytes a state_dict needs");
     }
     Object value;
     try {
@@ -146,7 +154,8 @@ final class TorchZipFile implements WeightsFile {
       throw new WeightsException(where, "size and stride differ in length");
     }
     if (t.size().length > SafetensorsFile.MAX_RANK) {
-      throw new WeightsException(where, t.size().length + " dimensions, more than " + SafetensorsFile.MAX_RANK);
+      throw new WeightsException(
+          where, t.size().length + " dimensions, more than " + SafetensorsFile.MAX_RANK);
     }
     List<Long> shape = new ArrayList<>();
     long elements = 1;
@@ -155,7 +164,8 @@ final class TorchZipFile implements WeightsFile {
       for (int i = 0; i < t.size().length; i++) {
         long d = t.size()[i];
         if (d < 0 || t.stride()[i] < 0) {
-          throw new WeightsException(where, "negative size or stride in " + java.util.Arrays.toString(t.size()));
+          throw new WeightsException(
+              where, "negative size or stride in " + java.util.Arrays.toString(t.size()));
         }
         shape.add(d);
         elements = Math.multiplyExact(elements, d);
@@ -164,7 +174,8 @@ final class TorchZipFile implements WeightsFile {
         }
       }
     } catch (ArithmeticException e) {
-      throw new WeightsException(where, "shape " + java.util.Arrays.toString(t.size()) + " overflows a long");
+      throw new WeightsException(
+          where, "shape " + java.util.Arrays.toString(t.size()) + " overflows a long");
     }
     if (elements > MAX_ELEMENTS) {
       throw new WeightsException(where, elements + " elements, more than " + MAX_ELEMENTS);
@@ -172,12 +183,18 @@ final class TorchZipFile implements WeightsFile {
     if (t.offset() < 0 || (elements > 0 && last >= s.elements())) {
       throw new WeightsException(
           where,
-          "reaches element " + last + " of storage " + s.key() + ", which holds " + s.elements()
+          "reaches element "
+              + last
+              + " of storage "
+              + s.key()
+              + ", which holds "
+              + s.elements()
               + "; the pickle lies about its storage");
     }
     ZipEntry entry = zip.getEntry(prefix + "data/" + s.key());
     if (entry == null) {
-      throw new WeightsException(where, "its storage " + prefix + "data/" + s.key() + " is not in the zip");
+      throw new WeightsException(
+          where, "its storage " + prefix + "data/" + s.key() + " is not in the zip");
     }
     long bytes;
     try {
@@ -188,8 +205,17 @@ final class TorchZipFile implements WeightsFile {
     if (entry.getSize() != bytes) {
       throw new WeightsException(
           where,
-          "storage " + s.key() + " should hold " + bytes + " bytes (" + s.elements() + " x " + s.dtype()
-              + ") but its zip entry has " + entry.getSize() + "; the file is truncated or damaged");
+          "storage "
+              + s.key()
+              + " should hold "
+              + bytes
+              + " bytes ("
+              + s.elements()
+              + " x "
+              + s.dtype()
+              + ") but its zip entry has "
+              + entry.getSize()
+              + "; the file is truncated or damaged");
     }
     return new TensorInfo(name, s.dtype(), shape);
   }
@@ -218,7 +244,9 @@ final class TorchZipFile implements WeightsFile {
     if (!info.dtype().floating()) {
       throw new WeightsException(
           source,
-          SafetensorsFile.printable(name) + ": dtype " + info.dtype()
+          SafetensorsFile.printable(name)
+              + ": dtype "
+              + info.dtype()
               + " is not floating point; a network takes float, half, bfloat16 or double");
     }
     Tensor t = views.get(name);
@@ -232,13 +260,15 @@ final class TorchZipFile implements WeightsFile {
     try (InputStream in = zip.getInputStream(entry)) {
       if (contiguous(t)) {
         in.skipNBytes(t.offset() * width);
-        ByteBuffer b = ByteBuffer.wrap(readExactly(in, (long) n * width)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b =
+            ByteBuffer.wrap(readExactly(in, (long) n * width)).order(ByteOrder.LITTLE_ENDIAN);
         Convert.toFloats(b, info.dtype(), out);
       } else {
         // A strided view (rare in a state_dict): convert the storage, then gather.
         byte[] all = readExactly(in, t.storage().elements() * width);
         float[] storage = new float[(int) t.storage().elements()];
-        Convert.toFloats(ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN), info.dtype(), storage);
+        Convert.toFloats(
+            ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN), info.dtype(), storage);
         gather(storage, t, out);
       }
       return out;

@@ -39,9 +39,14 @@ public final class TorchvisionNames {
       NamingConvention.named("torchvision-densenet")
           .rename("^stem\\.bn$", "features.norm0")
           .rename("^stem$", "features.conv0")
-          .rename("^block(\\d+)\\.b(\\d+)\\.bottleneck\\.bn$", "features.denseblock{1}.denselayer{2+1}.norm1")
-          .rename("^block(\\d+)\\.b(\\d+)\\.bottleneck$", "features.denseblock{1}.denselayer{2+1}.conv1")
-          .rename("^block(\\d+)\\.b(\\d+)\\.conv\\.bn$", "features.denseblock{1}.denselayer{2+1}.norm2")
+          .rename(
+              "^block(\\d+)\\.b(\\d+)\\.bottleneck\\.bn$",
+              "features.denseblock{1}.denselayer{2+1}.norm1")
+          .rename(
+              "^block(\\d+)\\.b(\\d+)\\.bottleneck$",
+              "features.denseblock{1}.denselayer{2+1}.conv1")
+          .rename(
+              "^block(\\d+)\\.b(\\d+)\\.conv\\.bn$", "features.denseblock{1}.denselayer{2+1}.norm2")
           .rename("^block(\\d+)\\.b(\\d+)\\.conv$", "features.denseblock{1}.denselayer{2+1}.conv2")
           .rename("^transition(\\d+)\\.bn$", "features.transition{1}.norm")
           .rename("^transition(\\d+)$", "features.transition{1}.conv")
@@ -56,8 +61,8 @@ public final class TorchvisionNames {
    * projection that ends it ({@code conv2} of an inverted residual, {@code conv1} of {@code
    * features1}'s depthwise-separable block), a bare convolution {@code conv.M} followed by its
    * batch norm {@code conv.(M+1)}; {@code features0} and {@code features18} are {@code
-   * features.0.0} / {@code .1} and {@code features.18.0} / {@code .1}; {@code classifier} is
-   * {@code classifier.1} (after torchvision's dropout, {@code classifier.0}).
+   * features.0.0} / {@code .1} and {@code features.18.0} / {@code .1}; {@code classifier} is {@code
+   * classifier.1} (after torchvision's dropout, {@code classifier.0}).
    */
   public static final NamingConvention MOBILENET_V2 =
       NamingConvention.named("torchvision-mobilenet-v2")

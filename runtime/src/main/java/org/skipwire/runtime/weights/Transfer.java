@@ -10,10 +10,10 @@ import java.util.Objects;
 import java.util.Set;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
-import org.nd4j.linalg.learning.config.IUpdater;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.VertexInfo;
 import org.skipwire.runtime.train.GraphStart;
@@ -30,9 +30,9 @@ import org.skipwire.runtime.train.LearningRateSchedule;
  * }</pre>
  *
  * <p>Freezing wraps each frozen layer in DL4J's {@code FrozenLayer} (through {@code
- * TransferLearning.GraphBuilder#setFeatureExtractor}): no gradient, no update, no weight decay,
- * and a frozen batch norm normalises with its running statistics in training too, without
- * updating them. "The trunk" is every field of the declaration before the output layer; {@code
+ * TransferLearning.GraphBuilder#setFeatureExtractor}): no gradient, no update, no weight decay, and
+ * a frozen batch norm normalises with its running statistics in training too, without updating
+ * them. "The trunk" is every field of the declaration before the output layer; {@code
  * freeze("conv3")} freezes that field and every field before it, in declaration order.
  */
 public final class Transfer implements GraphStart {
@@ -182,7 +182,11 @@ public final class Transfer implements GraphStart {
     int i = trunk.indexOf(what);
     if (i < 0) {
       throw new Failure(
-          "--freeze: " + model.name() + " has no trunk field '" + what + "'; use trunk or one of "
+          "--freeze: "
+              + model.name()
+              + " has no trunk field '"
+              + what
+              + "'; use trunk or one of "
               + String.join(", ", trunk));
     }
     return trunk.subList(0, i + 1);
@@ -199,7 +203,11 @@ public final class Transfer implements GraphStart {
         throw new Failure(e.getMessage());
       }
       out.printf(
-          Locale.ROOT, "weights: %d tensors from %s (%s names)%n", loaded.loaded(), weights, loaded.convention());
+          Locale.ROOT,
+          "weights: %d tensors from %s (%s names)%n",
+          loaded.loaded(),
+          weights,
+          loaded.convention());
       for (String r : loaded.reinitialised()) {
         out.println("new head: re-initialised " + r);
       }
@@ -212,7 +220,9 @@ public final class Transfer implements GraphStart {
         if (!v.isInputVertex() && fields.contains(field(v.getVertexName()))) {
           if (!v.hasLayer() && v.numParams() > 0) {
             throw new Failure(
-                "--freeze: vertex " + v.getVertexName() + " has parameters outside a layer, which DL4J cannot freeze");
+                "--freeze: vertex "
+                    + v.getVertexName()
+                    + " has parameters outside a layer, which DL4J cannot freeze");
           }
           frozenSet.add(v.getVertexName());
         }
@@ -230,19 +240,27 @@ public final class Transfer implements GraphStart {
           Locale.ROOT,
           "frozen: %s (%d vertices, %,d parameters incl. running statistics); their batch norms use"
               + " running statistics%n",
-          fieldList.size() == 1 ? fieldList.get(0) : fieldList.get(0) + " ... " + fieldList.get(fieldList.size() - 1),
-          frozenSet.size(), params);
+          fieldList.size() == 1
+              ? fieldList.get(0)
+              : fieldList.get(0) + " ... " + fieldList.get(fieldList.size() - 1),
+          frozenSet.size(),
+          params);
     }
     frozen = List.copyOf(frozenSet);
     if (trunkLrScale != 1) {
       LearningRateSchedule scaled =
           new LearningRateSchedule(
-              schedule.getKind(), schedule.getBaseLr() * trunkLrScale, schedule.getTotalIterations(),
+              schedule.getKind(),
+              schedule.getBaseLr() * trunkLrScale,
+              schedule.getTotalIterations(),
               schedule.getWarmupIterations());
       int n = 0;
       for (GraphVertex v : graph.getVertices()) {
         String name = v.getVertexName();
-        if (v.hasLayer() && v.numParams() > 0 && !head.contains(name) && !frozenSet.contains(name)
+        if (v.hasLayer()
+            && v.numParams() > 0
+            && !head.contains(name)
+            && !frozenSet.contains(name)
             && v.getLayer().conf().getLayer() instanceof BaseLayer layer) {
           // ComputationGraph.setLearningRate(layer, schedule) fails in M2.1 (an NPE rebuilding the
           // updater's state); on a graph that has not trained yet, set the layer's own updater
@@ -254,7 +272,12 @@ public final class Transfer implements GraphStart {
         }
       }
       graph.setUpdater(new ComputationGraphUpdater(graph));
-      out.printf(Locale.ROOT, "trunk learning rate: %s x %s (%d layers)%n", trunkLrScale, schedule.getBaseLr(), n);
+      out.printf(
+          Locale.ROOT,
+          "trunk learning rate: %s x %s (%d layers)%n",
+          trunkLrScale,
+          schedule.getBaseLr(),
+          n);
     }
     return graph;
   }

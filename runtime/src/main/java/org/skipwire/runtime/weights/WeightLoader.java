@@ -78,17 +78,37 @@ public final class WeightLoader {
         if (newHead && isHead) {
           reinit.putIfAbsent(s.vertex(), s.vertex() + " (not in the file)");
         } else {
-          problems.add(s.key() + ": missing from the file; " + model + " declares " + s.shapeText() + hint(tensors));
+          problems.add(
+              s.key()
+                  + ": missing from the file; "
+                  + model
+                  + " declares "
+                  + s.shapeText()
+                  + hint(tensors));
         }
         continue;
       }
       if (!t.shape().equals(s.shape())) {
         if (newHead && isHead) {
           reinit.putIfAbsent(
-              s.vertex(), s.vertex() + " (file has " + t.shapeText() + ", " + model + " declares " + s.shapeText() + ")");
+              s.vertex(),
+              s.vertex()
+                  + " (file has "
+                  + t.shapeText()
+                  + ", "
+                  + model
+                  + " declares "
+                  + s.shapeText()
+                  + ")");
         } else {
           problems.add(
-              s.key() + ": file has " + t.shapeText() + ", " + model + " declares " + s.shapeText()
+              s.key()
+                  + ": file has "
+                  + t.shapeText()
+                  + ", "
+                  + model
+                  + " declares "
+                  + s.shapeText()
                   + (isHead ? "; to train a new output layer, use --new-head" : ""));
         }
         continue;
@@ -102,8 +122,16 @@ public final class WeightLoader {
     for (TensorInfo t : tensors.values()) {
       if (!declared.contains(t.name()) && !ignored(t.name())) {
         problems.add(
-            SafetensorsFile.printable(t.name()) + ": in the file (" + t.dtype() + " " + t.shapeText()
-                + ") but " + model + " has no such parameter under the " + names + " names");
+            SafetensorsFile.printable(t.name())
+                + ": in the file ("
+                + t.dtype()
+                + " "
+                + t.shapeText()
+                + ") but "
+                + model
+                + " has no such parameter under the "
+                + names
+                + " names");
       }
     }
     if (!problems.isEmpty()) {
@@ -138,7 +166,8 @@ public final class WeightLoader {
   private static String hint(Map<String, TensorInfo> tensors) {
     return tensors.isEmpty()
         ? "; the file holds no tensors"
-        : "; the file's keys look like " + SafetensorsFile.printable(tensors.keySet().iterator().next());
+        : "; the file's keys look like "
+            + SafetensorsFile.printable(tensors.keySet().iterator().next());
   }
 
   /**
@@ -149,7 +178,8 @@ public final class WeightLoader {
     NamingConvention best = NamingConvention.SKIPWIRE;
     long bestHits = -1;
     for (NamingConvention c : TorchvisionNames.KNOWN) {
-      long hits = ParamSlot.of(graph, c).stream().filter(s -> file.tensors().containsKey(s.key())).count();
+      long hits =
+          ParamSlot.of(graph, c).stream().filter(s -> file.tensors().containsKey(s.key())).count();
       if (hits > bestHits) {
         best = c;
         bestHits = hits;

@@ -20,8 +20,8 @@ import org.skipwire.runtime.conf.GroupedConvolutionLayer;
  * difference of their outputs on the same weights, then the median forward+backward time of each,
  * in milliseconds, after warm-up, the two taking turns. Why the generator writes the first.
  *
- * <p>Arguments (all optional): channels, size, batch, repetitions; defaults 96 56 8 10. A main,
- * not a test; from the repository root:
+ * <p>Arguments (all optional): channels, size, batch, repetitions; defaults 96 56 8 10. A main, not
+ * a test; from the repository root:
  *
  * <pre>
  * mvn -B -q -pl runtime -am test-compile dependency:build-classpath \
@@ -68,8 +68,7 @@ public final class DepthwiseConvolutionBenchmark {
     INDArray x = Nd4j.rand(DataType.FLOAT, batch, c, size, size);
     INDArray eps = Nd4j.rand(DataType.FLOAT, batch, c, size, size);
     System.out.println(
-        "max |depthwise - grouped| = "
-            + depthwise.output(x).sub(grouped.output(x)).amaxNumber());
+        "max |depthwise - grouped| = " + depthwise.output(x).sub(grouped.output(x)).amaxNumber());
     double[][] ms = new double[2][reps];
     MultiLayerNetwork[] nets = {depthwise, grouped};
     for (int r = -2; r < reps; r++) {
@@ -87,8 +86,7 @@ public final class DepthwiseConvolutionBenchmark {
       Arrays.sort(ms[n]);
       System.out.printf(
           "%-22s forward+backward median %.1f ms%n",
-          n == 0 ? "DepthwiseConvolution2D" : "GroupedConvolutionLayer",
-          ms[n][reps / 2]);
+          n == 0 ? "DepthwiseConvolution2D" : "GroupedConvolutionLayer", ms[n][reps / 2]);
     }
   }
 

@@ -112,7 +112,8 @@ class DatasetsTest {
 
     assertMessage(e, ds.name(), "[1, 4, 4]", "[3, 32, 32]");
     assertEquals(
-        ds.name() + ": images are [1, 4, 4] (or 16 flat, or [4, 4] as a sequence of 4 rows) but the"
+        ds.name()
+            + ": images are [1, 4, 4] (or 16 flat, or [4, 4] as a sequence of 4 rows) but the"
             + " network expects input [3, 32, 32]; choose a network declared for [1, 4, 4]",
         e.getMessage());
   }
@@ -149,7 +150,8 @@ class DatasetsTest {
     for (int i = 0; i < 2; i++) {
       for (int x = 0; x < 3; x++) {
         for (int t = 0; t < 5; t++) {
-          assertEquals(ds.test().pixel(i, 0, t, x) / 255f, test.getFeatures().getFloat(i, x, t), 1e-7);
+          assertEquals(
+              ds.test().pixel(i, 0, t, x) / 255f, test.getFeatures().getFloat(i, x, t), 1e-7);
         }
       }
     }

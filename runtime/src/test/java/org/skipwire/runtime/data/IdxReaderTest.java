@@ -24,7 +24,8 @@ class IdxReaderTest {
   @ParameterizedTest(name = "gzip={0}")
   @ValueSource(booleans = {false, true})
   void readsImagesAndLabels(boolean gz) throws IOException {
-    Path im = write(dir.resolve("train-images-idx3-ubyte" + (gz ? ".gz" : "")), images(3, 2, 5), gz);
+    Path im =
+        write(dir.resolve("train-images-idx3-ubyte" + (gz ? ".gz" : "")), images(3, 2, 5), gz);
     Path lb = write(dir.resolve("train-labels-idx1-ubyte" + (gz ? ".gz" : "")), labels(3, 10), gz);
 
     ImageData data = IdxReader.read(im, lb, 10);
@@ -58,8 +59,7 @@ class IdxReaderTest {
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readLabels(f));
 
-    assertEquals(
-        f + ": expected magic 2049 (IDX labels), found 2051 (IDX images)", e.getMessage());
+    assertEquals(f + ": expected magic 2049 (IDX labels), found 2051 (IDX images)", e.getMessage());
   }
 
   @Test
@@ -74,7 +74,8 @@ class IdxReaderTest {
   @Test
   void truncatedRawImages() throws IOException {
     byte[] full = images(10, 4, 4);
-    Path f = write(dir.resolve("train-images-idx3-ubyte"), Arrays.copyOf(full, 16 + 16 * 7 + 5), false);
+    Path f =
+        write(dir.resolve("train-images-idx3-ubyte"), Arrays.copyOf(full, 16 + 16 * 7 + 5), false);
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 
@@ -84,7 +85,8 @@ class IdxReaderTest {
   @Test
   void truncatedDataInsideGzip() throws IOException {
     byte[] full = images(10, 4, 4);
-    Path f = write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(full, 16 + 16 * 3), true);
+    Path f =
+        write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(full, 16 + 16 * 3), true);
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 
@@ -94,7 +96,8 @@ class IdxReaderTest {
   @Test
   void truncatedGzipStream() throws IOException {
     byte[] gz = gzip(images(200, 8, 8));
-    Path f = Files.write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(gz, gz.length / 2));
+    Path f =
+        Files.write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(gz, gz.length / 2));
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 
@@ -126,7 +129,8 @@ class IdxReaderTest {
   @Test
   void extraBytesAfterTheData() throws IOException {
     byte[] full = images(2, 4, 4);
-    Path f = write(dir.resolve("train-images-idx3-ubyte"), Arrays.copyOf(full, full.length + 3), false);
+    Path f =
+        write(dir.resolve("train-images-idx3-ubyte"), Arrays.copyOf(full, full.length + 3), false);
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 
@@ -136,7 +140,9 @@ class IdxReaderTest {
   @Test
   void extraBytesAfterTheDataInsideGzip() throws IOException {
     byte[] full = images(2, 4, 4);
-    Path f = write(dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(full, full.length + 3), true);
+    Path f =
+        write(
+            dir.resolve("train-images-idx3-ubyte.gz"), Arrays.copyOf(full, full.length + 3), true);
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 
@@ -145,8 +151,11 @@ class IdxReaderTest {
 
   @Test
   void zeroSizedImagesAreWrongDimensions() throws IOException {
-    Path f = write(dir.resolve("train-images-idx3-ubyte"),
-        TestFiles.idx(IdxReader.IMAGES_MAGIC, new int[] {3, 0, 28}, new byte[0]), false);
+    Path f =
+        write(
+            dir.resolve("train-images-idx3-ubyte"),
+            TestFiles.idx(IdxReader.IMAGES_MAGIC, new int[] {3, 0, 28}, new byte[0]),
+            false);
 
     DataException e = assertThrows(DataException.class, () -> IdxReader.readImages(f));
 

@@ -64,7 +64,8 @@ class ImageDataSetIteratorTest {
 
   @Test
   void channelStatsOfKnownPixels() {
-    ImageData data = new ImageData("t", 2, 1, 2, new byte[] {0, (byte) 255, 51, 51}, new byte[] {0}, 1);
+    ImageData data =
+        new ImageData("t", 2, 1, 2, new byte[] {0, (byte) 255, 51, 51}, new byte[] {0}, 1);
 
     ChannelStats stats = data.channelStats();
 
@@ -76,8 +77,10 @@ class ImageDataSetIteratorTest {
 
   @Test
   void shuffleIsAPermutationFixedBySeedAndEpoch() {
-    ImageDataSetIterator a = ImageDataSetIterator.builder(constantImages(50)).batch(7).shuffle(3).build();
-    ImageDataSetIterator b = ImageDataSetIterator.builder(constantImages(50)).batch(7).shuffle(3).build();
+    ImageDataSetIterator a =
+        ImageDataSetIterator.builder(constantImages(50)).batch(7).shuffle(3).build();
+    ImageDataSetIterator b =
+        ImageDataSetIterator.builder(constantImages(50)).batch(7).shuffle(3).build();
 
     List<Integer> epoch0 = order(a);
     a.reset();
@@ -172,7 +175,8 @@ class ImageDataSetIteratorTest {
     for (int i = 0; i < 2; i++) {
       for (int x = 0; x < 4; x++) {
         for (int t = 0; t < 3; t++) {
-          assertEquals((50 * i + 10 * t + x) / 255f, f.getFloat(i, x, t), 1e-7, i + "," + x + "," + t);
+          assertEquals(
+              (50 * i + 10 * t + x) / 255f, f.getFloat(i, x, t), 1e-7, i + "," + x + "," + t);
         }
       }
     }
@@ -186,7 +190,12 @@ class ImageDataSetIteratorTest {
     ChannelStats stats = new ChannelStats(List.of(0.3), List.of(0.2));
     for (boolean augment : new boolean[] {false, true}) {
       ImageDataSetIterator image =
-          ImageDataSetIterator.builder(data).batch(5).shuffle(9).augment(augment).normalize(stats).build();
+          ImageDataSetIterator.builder(data)
+              .batch(5)
+              .shuffle(9)
+              .augment(augment)
+              .normalize(stats)
+              .build();
       ImageDataSetIterator sequence =
           ImageDataSetIterator.builder(data)
               .batch(5)
@@ -207,7 +216,8 @@ class ImageDataSetIteratorTest {
         INDArray unaugmented = plain.next().getFeatures();
         assertArrayEquals(new long[] {5, 6, 8}, seq.shape());
         // [N, 1, h, w] -> [N, w, h]: the same values, the same augmentation draws.
-        assertEquals(img.reshape(5, 8, 6).permute(0, 2, 1), seq, "epoch " + e + " augment " + augment);
+        assertEquals(
+            img.reshape(5, 8, 6).permute(0, 2, 1), seq, "epoch " + e + " augment " + augment);
         changed |= !img.equals(unaugmented);
       }
       assertEquals(augment, changed, "augmentation " + (augment ? "on" : "off"));
@@ -221,7 +231,10 @@ class ImageDataSetIteratorTest {
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
-            () -> ImageDataSetIterator.builder(rgb).layout(ImageDataSetIterator.Layout.SEQUENCE).build());
+            () ->
+                ImageDataSetIterator.builder(rgb)
+                    .layout(ImageDataSetIterator.Layout.SEQUENCE)
+                    .build());
 
     assertTrue(e.getMessage().contains("one-channel"), e.getMessage());
   }

@@ -32,8 +32,16 @@ class ImageFoldersTest {
   private static final List<Integer> GREY = List.of(1, 28, 28);
   private static final List<String> SORTED_FASHION =
       List.of(
-          "Ankle boot", "Bag", "Coat", "Dress", "Pullover", "Sandal", "Shirt", "Sneaker",
-          "T-shirt-top", "Trouser");
+          "Ankle boot",
+          "Bag",
+          "Coat",
+          "Dress",
+          "Pullover",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "T-shirt-top",
+          "Trouser");
 
   private static Dataset embedded;
 
@@ -98,7 +106,8 @@ class ImageFoldersTest {
     int readBoot = firstOf(data.train(), 0);
     for (int y = 0; y < 28; y++) {
       for (int x = 0; x < 28; x++) {
-        assertEquals(embedded.train().pixel(firstBoot, 0, y, x), data.train().pixel(readBoot, 0, y, x));
+        assertEquals(
+            embedded.train().pixel(firstBoot, 0, y, x), data.train().pixel(readBoot, 0, y, x));
       }
     }
   }
@@ -157,7 +166,8 @@ class ImageFoldersTest {
     Dataset data = ImageFolders.open(dir, GREY, 0.1, 42);
     int[] first = data.train().first(60).classCounts();
     for (int k = 0; k < 10; k++) {
-      assertTrue(first[k] > 0, "class " + k + " missing from the first 60: " + Arrays.toString(first));
+      assertTrue(
+          first[k] > 0, "class " + k + " missing from the first 60: " + Arrays.toString(first));
     }
   }
 
@@ -201,7 +211,8 @@ class ImageFoldersTest {
   void fixedNormalisationReplacesTheTrainingImagesStatistics() throws Exception {
     Dataset data = ImageFolders.open(twoClasses(), List.of(3, 8, 8), 0.3, 1);
     DataSplit split =
-        data.withNormalization(ChannelStats.imagenet()).iterators(List.of(3, 8, 8), List.of(2), DataOptions.defaults());
+        data.withNormalization(ChannelStats.imagenet())
+            .iterators(List.of(3, 8, 8), List.of(2), DataOptions.defaults());
     assertEquals(ChannelStats.imagenet(), split.stats());
     assertEquals(
         data.train().channelStats(),
@@ -220,7 +231,8 @@ class ImageFoldersTest {
       bytes[i] = (byte) (bytes[i] ^ 0x5A);
     }
     Files.write(bad, bytes);
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, bad, "corrupt");
   }
 
@@ -231,7 +243,8 @@ class ImageFoldersTest {
     writeGrey(png, 64, 64, 3, "png");
     byte[] bytes = Files.readAllBytes(png);
     Files.write(png, Arrays.copyOf(bytes, bytes.length / 2));
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, png, "corrupt or truncated");
 
     writeGrey(png, 8, 8, 0, "png");
@@ -247,7 +260,8 @@ class ImageFoldersTest {
   void fileWithAnImageNameButOtherContent() throws Exception {
     Path root = twoClasses();
     Path text = Files.writeString(root.resolve("cat").resolve("notes.png"), "not a picture");
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, text, "not a PNG or JPEG image");
 
     Files.delete(text);
@@ -266,7 +280,8 @@ class ImageFoldersTest {
   void nonImageFile() throws Exception {
     Path root = twoClasses();
     Path csv = Files.writeString(root.resolve("dog").resolve("labels.csv"), "a,b\n");
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, csv, "not an image file");
     // Hidden files are left out, as ls leaves them out.
     Files.delete(csv);
@@ -278,7 +293,8 @@ class ImageFoldersTest {
   void emptyClassFolder() throws Exception {
     Path root = twoClasses();
     Path empty = Files.createDirectories(root.resolve("emu"));
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, empty, "empty class folder");
   }
 
@@ -300,7 +316,8 @@ class ImageFoldersTest {
     Path root = twoClasses();
     Path stray = root.resolve("stray.png");
     writeGrey(stray, 8, 8, 0, "png");
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, stray, "a file beside the class folders");
   }
 
@@ -313,8 +330,10 @@ class ImageFoldersTest {
         writeGrey(root.resolve(part).resolve(c).resolve("0.png"), 8, 8, 0, "png");
       }
     }
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
-    assertOneLine(e, root.resolve("val").resolve("cow"), "a class the training folder does not have");
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    assertOneLine(
+        e, root.resolve("val").resolve("cow"), "a class the training folder does not have");
   }
 
   @Test
@@ -324,7 +343,8 @@ class ImageFoldersTest {
       Files.createDirectories(root.resolve(c));
       writeGrey(root.resolve(c).resolve("0.png"), 8, 8, 0, "png");
     }
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, root, "too few images to hold out a validation set");
   }
 
@@ -355,7 +375,8 @@ class ImageFoldersTest {
     return out.toByteArray();
   }
 
-  private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+  private static void chunk(ByteArrayOutputStream out, String type, byte[] data)
+      throws IOException {
     DataOutputStream d = new DataOutputStream(out);
     d.writeInt(data.length);
     byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -372,7 +393,8 @@ class ImageFoldersTest {
     Path root = twoClasses();
     Path bomb = Files.write(root.resolve("cat").resolve("bomb.png"), pngClaiming(100_000, 100_000));
     long t0 = System.nanoTime();
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertTrue((System.nanoTime() - t0) / 1e9 < 5, "took too long");
     assertOneLine(e, bomb, "its header claims 100,000 x 100,000 pixels");
     assertTrue(e.getMessage().contains("not decoded"), e.getMessage());
@@ -383,7 +405,8 @@ class ImageFoldersTest {
     Path root = twoClasses();
     // Within the pixel bound but one side beyond MAX_SIDE: a 30,000 x 1 strip.
     Path strip = Files.write(root.resolve("dog").resolve("strip.png"), pngClaiming(30_000, 1));
-    DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
     assertOneLine(e, strip, "its header claims 30,000 x 1 pixels");
     // A header that gives no size at all.
     Files.write(strip, pngClaiming(0, 5));
@@ -397,7 +420,8 @@ class ImageFoldersTest {
     Path first = Files.writeString(root.resolve("cat").resolve("0.png"), "garbage");
     Files.writeString(root.resolve("dog").resolve("2.png"), "garbage too");
     for (int run = 0; run < 3; run++) {
-      DataException e = assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
+      DataException e =
+          assertThrows(DataException.class, () -> ImageFolders.open(root, GREY, 0.3, 1));
       assertEquals(first.toString(), e.source());
     }
   }
@@ -408,7 +432,9 @@ class ImageFoldersTest {
         assertThrows(
             DataException.class,
             () -> ImageFolders.checkMemory("pets", 1_000_000, new int[] {3, 224, 224}));
-    assertTrue(e.getMessage().startsWith("pets: 1,000,000 images of [3, 224, 224] take 143,554 MB"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("pets: 1,000,000 images of [3, 224, 224] take 143,554 MB"),
+        e.getMessage());
     assertDoesNotThrowData(() -> ImageFolders.checkMemory("pets", 1_000, new int[] {3, 224, 224}));
   }
 

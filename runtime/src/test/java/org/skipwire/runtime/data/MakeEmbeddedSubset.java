@@ -24,8 +24,8 @@ import java.util.zip.GZIPOutputStream;
  *     runtime/src/main/resources/org/skipwire/runtime/data/fashion-mnist 8000 1000
  * </pre>
  *
- * <p>Java writes gzip headers without a time stamp, so the output depends only on the input and
- * the JDK's zlib.
+ * <p>Java writes gzip headers without a time stamp, so the output depends only on the input and the
+ * JDK's zlib.
  */
 public final class MakeEmbeddedSubset {
   private MakeEmbeddedSubset() {}
@@ -54,7 +54,8 @@ public final class MakeEmbeddedSubset {
     }
     byte[] subset;
     try (InputStream raw = Files.newInputStream(src);
-        DataInputStream in = new DataInputStream(src.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw)) {
+        DataInputStream in =
+            new DataInputStream(src.toString().endsWith(".gz") ? new GZIPInputStream(raw) : raw)) {
       int magic = in.readInt();
       int dims = magic & 0xFF;
       int[] shape = new int[dims];

@@ -27,8 +27,15 @@ class CheckpointsTest {
     graph = Tiny.graph(Training.defaults());
     info =
         new CheckpointInfo(
-            "tiny", 0, 0, "test data", 100, TrainingPlan.defaults(),
-            List.of(new EpochMetrics(1, 2.0, 0.3, Double.NaN, 0.25, 0.1, 1.5, 66.7, Map.of("conv", 0.5))));
+            "tiny",
+            0,
+            0,
+            "test data",
+            100,
+            TrainingPlan.defaults(),
+            List.of(
+                new EpochMetrics(
+                    1, 2.0, 0.3, Double.NaN, 0.25, 0.1, 1.5, 66.7, Map.of("conv", 0.5))));
   }
 
   private static void assertOneLine(CheckpointException e, Path file, String words) {

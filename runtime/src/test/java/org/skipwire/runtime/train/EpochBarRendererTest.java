@@ -15,8 +15,13 @@ class EpochBarRendererTest {
         EpochBarRenderer.line("epoch 3/10", 27_000, 60_000, Duration.ofSeconds(20), METRICS, 0);
 
     assertEquals(
-        "epoch 3/10  45% [" + "=".repeat(18) + ">" + " ".repeat(21) + "] 27,000/60,000"
-            + "  1,350 img/s  ETA 0:00:24  " + METRICS, // 45% of a 40-column bar
+        "epoch 3/10  45% ["
+            + "=".repeat(18)
+            + ">"
+            + " ".repeat(21)
+            + "] 27,000/60,000"
+            + "  1,350 img/s  ETA 0:00:24  "
+            + METRICS, // 45% of a 40-column bar
         line);
   }
 

@@ -47,8 +47,7 @@ class GradientHealthTest {
             "warning: exploding gradients in epoch 1: l1 has mean gradient norm 2.00e+03, above"
                 + " 1.00e+03; try a lower learning rate or gradient clipping"),
         new GradientHealth().check(1, norms(0.5, 2000, 0.5)));
-    assertTrue(
-        new GradientHealth().check(1, norms(0.5, Double.NaN)).orElseThrow().contains("NaN"));
+    assertTrue(new GradientHealth().check(1, norms(0.5, Double.NaN)).orElseThrow().contains("NaN"));
   }
 
   @Test
@@ -62,7 +61,12 @@ class GradientHealthTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
     TrainingPlan plan =
-        TrainingPlan.builder().epochs(1).batch(50).learningRate(0.05).progress(Progress.QUIET).build();
+        TrainingPlan.builder()
+            .epochs(1)
+            .batch(50)
+            .learningRate(0.05)
+            .progress(Progress.QUIET)
+            .build();
     DataSplit data = Tiny.data(plan, 100, 50);
     // a threshold no network meets: the first layer is always "below 1e9 x the last"
     new Trainer(plan, out)
@@ -70,9 +74,13 @@ class GradientHealthTest {
         .train("tiny", () -> Tiny.graph(plan, 2), data.train(), data.test());
     String text = printed.toString(StandardCharsets.UTF_8);
     var lines = text.lines().toList();
-    int epoch = lines.indexOf(lines.stream().filter(l -> l.startsWith("epoch   1")).findFirst().orElseThrow());
+    int epoch =
+        lines.indexOf(
+            lines.stream().filter(l -> l.startsWith("epoch   1")).findFirst().orElseThrow());
     assertTrue(
-        lines.get(epoch + 1).startsWith("warning: vanishing gradients in epoch 1: the first layers'")
+        lines
+                .get(epoch + 1)
+                .startsWith("warning: vanishing gradients in epoch 1: the first layers'")
             && lines.get(epoch + 1).contains("(conv)")
             && lines.get(epoch + 1).contains("(out)"),
         text);

@@ -116,7 +116,12 @@ class ImageFolderTrainingTest {
 
   private static CheckpointInfo record(InferenceInfo inference) {
     return new CheckpointInfo(
-        "tiny", 0, 0, "test data", 100, TrainingPlan.defaults(),
+        "tiny",
+        0,
+        0,
+        "test data",
+        100,
+        TrainingPlan.defaults(),
         List.of(new EpochMetrics(1, 2.0, 0.3, 1.0, 0.25, 0.1, 1.5, 66.7, Map.of("conv", 0.5))),
         inference);
   }
@@ -125,8 +130,13 @@ class ImageFolderTrainingTest {
   void inferenceRecordRoundTripsAndOlderRecordsStillRead() throws Exception {
     InferenceInfo info =
         new InferenceInfo(
-            "tiny", InferenceInfo.Kind.CLASSIFICATION, List.of(784), List.of(1, 28, 28), "FLAT",
-            List.of("a", "b"), new ChannelStats(List.of(0.5), List.of(0.25)));
+            "tiny",
+            InferenceInfo.Kind.CLASSIFICATION,
+            List.of(784),
+            List.of(1, 28, 28),
+            "FLAT",
+            List.of("a", "b"),
+            new ChannelStats(List.of(0.5), List.of(0.25)));
     CheckpointInfo withInfo = record(info);
     assertEquals(withInfo, CheckpointInfo.fromJson(withInfo.toJson()));
 

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,7 +16,15 @@ class LearningRateScheduleTest {
   private static final double EPS = 1e-12;
 
   @ParameterizedTest(name = "step, iteration {0}: {1}")
-  @CsvSource({"0, 0.1", "499, 0.1", "500, 0.01", "749, 0.01", "750, 0.001", "999, 0.001", "5000, 0.001"})
+  @CsvSource({
+    "0, 0.1",
+    "499, 0.1",
+    "500, 0.01",
+    "749, 0.01",
+    "750, 0.001",
+    "999, 0.001",
+    "5000, 0.001"
+  })
   void stepDecaysTenfoldAtHalfAndThreeQuarters(int iteration, double lr) {
     LearningRateSchedule s = LearningRateSchedule.of(Schedule.STEP, 0.1, 10, 100, 0.05);
 

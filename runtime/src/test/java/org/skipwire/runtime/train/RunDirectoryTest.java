@@ -60,12 +60,14 @@ class RunDirectoryTest {
     CheckpointException e =
         assertThrows(CheckpointException.class, () -> RunDirectory.open(missing, true, false));
     assertEquals(
-        missing + ": no such directory, so no checkpoint to resume; drop --resume to start a new run",
+        missing
+            + ": no such directory, so no checkpoint to resume; drop --resume to start a new run",
         e.getMessage());
     assertFalse(Files.exists(missing), "nothing created");
     e = assertThrows(CheckpointException.class, () -> RunDirectory.open(dir, true, false));
     assertEquals(
-        dir + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new run",
+        dir
+            + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new run",
         e.getMessage());
     // and the directory is not left locked
     RunDirectory.open(dir, false, false).close();
@@ -78,7 +80,8 @@ class RunDirectoryTest {
     CheckpointException e =
         assertThrows(CheckpointException.class, () -> RunDirectory.open(dir, false, false));
     assertEquals(
-        dir + ": holds a run's checkpoint (checkpoint.zip); continue it with --resume, replace it"
+        dir
+            + ": holds a run's checkpoint (checkpoint.zip); continue it with --resume, replace it"
             + " with --overwrite, or choose another directory",
         e.getMessage());
     assertEquals("old run", Files.readString(dir.resolve(Checkpoints.MODEL_FILE)));
@@ -94,7 +97,8 @@ class RunDirectoryTest {
       CheckpointException e =
           assertThrows(CheckpointException.class, () -> RunDirectory.open(dir, false, false));
       assertEquals(
-          dir + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
+          dir
+              + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
               + " choose another checkpoint directory",
           e.getMessage());
     }

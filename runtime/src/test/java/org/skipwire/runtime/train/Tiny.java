@@ -1,5 +1,6 @@
 package org.skipwire.runtime.train;
 
+import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -11,7 +12,6 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
-import java.util.List;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.Training;
 import org.skipwire.runtime.VertexInfo;
@@ -36,26 +36,35 @@ final class Tiny {
 
   static ComputationGraphConfiguration configuration(Training training) {
     return training
-            .builder()
-            .graphBuilder()
-            .addInputs("in")
-            .setInputTypes(InputType.convolutional(28, 28, 1))
-            .addLayer(
-                "conv",
-                new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(8).activation(Activation.IDENTITY).build(),
-                "in")
-            .addLayer("bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "conv")
-            .addLayer(
-                "pool",
-                new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(),
-                "bn")
-            .addLayer("fc", new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build(), "pool")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunction.MCXENT).nOut(10).activation(Activation.SOFTMAX).build(),
-                "fc")
-            .setOutputs("out")
-            .build();
+        .builder()
+        .graphBuilder()
+        .addInputs("in")
+        .setInputTypes(InputType.convolutional(28, 28, 1))
+        .addLayer(
+            "conv",
+            new ConvolutionLayer.Builder(3, 3)
+                .stride(2, 2)
+                .nOut(8)
+                .activation(Activation.IDENTITY)
+                .build(),
+            "in")
+        .addLayer(
+            "bn", new BatchNormalization.Builder().activation(Activation.RELU).build(), "conv")
+        .addLayer(
+            "pool",
+            new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(),
+            "bn")
+        .addLayer(
+            "fc", new DenseLayer.Builder().nOut(32).activation(Activation.RELU).build(), "pool")
+        .addLayer(
+            "out",
+            new OutputLayer.Builder(LossFunction.MCXENT)
+                .nOut(10)
+                .activation(Activation.SOFTMAX)
+                .build(),
+            "fc")
+        .setOutputs("out")
+        .build();
   }
 
   /** The tiny network behind the contract generated networks implement. */

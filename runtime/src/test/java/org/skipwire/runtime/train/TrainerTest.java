@@ -46,7 +46,8 @@ class TrainerTest {
   private TrainResult train(TrainingPlan plan, int train, int test) throws Exception {
     DataSplit data = Tiny.data(plan, train, test);
     int perEpoch = data.train().batchesPerEpoch();
-    return new Trainer(plan, out).train("tiny", () -> Tiny.graph(plan, perEpoch), data.train(), data.test());
+    return new Trainer(plan, out)
+        .train("tiny", () -> Tiny.graph(plan, perEpoch), data.train(), data.test());
   }
 
   private String printed() {
@@ -93,14 +94,16 @@ class TrainerTest {
 
     assertEquals(1, r.epochs());
     assertEquals(50, r.testImages());
-    var conv = (org.deeplearning4j.nn.conf.layers.BaseLayer) r.graph().getLayer("conv").conf().getLayer();
+    var conv =
+        (org.deeplearning4j.nn.conf.layers.BaseLayer) r.graph().getLayer("conv").conf().getLayer();
     var updater = (org.nd4j.linalg.learning.config.Nesterovs) conv.getIUpdater();
     assertEquals(0.9, updater.getMomentum(), 0);
     assertEquals(plan.schedule(2), updater.getLearningRateSchedule());
     assertTrue(
-        printed().startsWith(
-            "training tiny on fashion-mnist (embedded subset): 100 images (2 batches of 50) per epoch,"
-                + " 50 test images"),
+        printed()
+            .startsWith(
+                "training tiny on fashion-mnist (embedded subset): 100 images (2 batches of 50) per epoch,"
+                    + " 50 test images"),
         printed());
   }
 
@@ -116,7 +119,8 @@ class TrainerTest {
 
     DataException e =
         assertThrows(
-            DataException.class, () -> new Trainer(small().build(), out).train(cifarShaped, Tiny.embedded()));
+            DataException.class,
+            () -> new Trainer(small().build(), out).train(cifarShaped, Tiny.embedded()));
 
     assertEquals(
         "fashion-mnist (embedded subset): images are [1, 28, 28] (or 784 flat, or [28, 28] as a"
@@ -256,7 +260,9 @@ class TrainerTest {
     assertTrue(lines.get(0).startsWith("epoch   1  loss "), lines.get(0));
     assertTrue(lines.get(1).startsWith("epoch   2  loss "), lines.get(1));
     assertTrue(lines.get(1).contains("test acc") && lines.get(1).contains("img/s"), lines.get(1));
-    assertTrue(lines.get(2).matches("test accuracy \\d+\\.\\d\\d% on 50 images after 2 epochs \\(tiny\\)"), lines.get(2));
+    assertTrue(
+        lines.get(2).matches("test accuracy \\d+\\.\\d\\d% on 50 images after 2 epochs \\(tiny\\)"),
+        lines.get(2));
   }
 
   @Test
@@ -286,7 +292,8 @@ class TrainerTest {
 
     String last = frames.get(frames.size() - 1);
     assertTrue(last.contains("epoch 1/1 100% [") && last.contains("100/100"), last);
-    assertTrue(last.contains(" img/s  ETA ") && last.contains("loss ") && last.contains("acc "), last);
+    assertTrue(
+        last.contains(" img/s  ETA ") && last.contains("loss ") && last.contains("acc "), last);
   }
 
   @Test
@@ -302,10 +309,12 @@ class TrainerTest {
     assertEquals(r.history(), info.history());
     for (String png : List.of("loss.png", "accuracy.png", "gradient-flow.png")) {
       byte[] bytes = Files.readAllBytes(dir.resolve(png));
-      assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(bytes, 4), png);
+      assertArrayEquals(
+          new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(bytes, 4), png);
     }
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(List.of(), files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
+      assertEquals(
+          List.of(), files.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList());
     }
   }
 
@@ -367,19 +376,29 @@ class TrainerTest {
     DataSplit again = Tiny.data(resume, 150, 50);
     TrainResult resumed =
         new Trainer(resume, out)
-            .train("tiny", () -> { throw new AssertionError("must resume"); }, again.train(), again.test());
+            .train(
+                "tiny",
+                () -> {
+                  throw new AssertionError("must resume");
+                },
+                again.train(),
+                again.test());
 
     assertEquals(2, resumed.resumedFrom());
     assertEquals(3, resumed.history().size());
     assertEquals(straight.graph().getIterationCount(), resumed.graph().getIterationCount());
     assertEquals(3, resumed.graph().getEpochCount());
-    assertArrayEquals(straight.graph().params().toFloatVector(), resumed.graph().params().toFloatVector(), 1e-6f);
+    assertArrayEquals(
+        straight.graph().params().toFloatVector(), resumed.graph().params().toFloatVector(), 1e-6f);
     assertArrayEquals(
         straight.graph().getUpdater().getStateViewArray().toFloatVector(),
         resumed.graph().getUpdater().getStateViewArray().toFloatVector(),
         1e-6f);
     assertEquals(straight.testAccuracy(), resumed.testAccuracy(), 1e-9);
-    assertTrue(printed().contains("resuming tiny from " + dir.resolve("b/checkpoint.zip") + " after epoch 2 of 3"));
+    assertTrue(
+        printed()
+            .contains(
+                "resuming tiny from " + dir.resolve("b/checkpoint.zip") + " after epoch 2 of 3"));
   }
 
   @Test
@@ -399,10 +418,12 @@ class TrainerTest {
     CheckpointException e =
         assertThrows(
             CheckpointException.class,
-            () -> train(small().batch(25).seed(7).checkpointDir(dir).resume(true).build(), 100, 50));
+            () ->
+                train(small().batch(25).seed(7).checkpointDir(dir).resume(true).build(), 100, 50));
 
     assertEquals(
-        dir.resolve("checkpoint.zip") + ": was trained with batch 50, seed 42 but this run has batch 25,"
+        dir.resolve("checkpoint.zip")
+            + ": was trained with batch 50, seed 42 but this run has batch 25,"
             + " seed 7; resume with the same settings (only the number of epochs may change)",
         e.getMessage());
   }
@@ -417,9 +438,12 @@ class TrainerTest {
     CheckpointException e =
         assertThrows(
             CheckpointException.class,
-            () -> new Trainer(resume, out).train("other", () -> Tiny.graph(resume, 2), data.train(), data.test()));
+            () ->
+                new Trainer(resume, out)
+                    .train("other", () -> Tiny.graph(resume, 2), data.train(), data.test()));
 
-    assertTrue(e.getMessage().startsWith(dir.resolve("checkpoint.zip") + ": holds model tiny, not other"));
+    assertTrue(
+        e.getMessage().startsWith(dir.resolve("checkpoint.zip") + ": holds model tiny, not other"));
   }
 
   @Test
@@ -430,7 +454,8 @@ class TrainerTest {
             () -> train(small().epochs(1).checkpointDir(dir).resume(true).build(), 100, 50));
 
     assertEquals(
-        dir + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new"
+        dir
+            + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new"
             + " run",
         e.getMessage());
     assertFalse(printed().contains("epoch 1"), printed());
@@ -460,7 +485,9 @@ class TrainerTest {
     TrainingDivergedException e =
         assertThrows(
             TrainingDivergedException.class,
-            () -> new Trainer(plan, out).train("tiny", () -> Tiny.graph(plan, 2), data.train(), data.test()));
+            () ->
+                new Trainer(plan, out)
+                    .train("tiny", () -> Tiny.graph(plan, 2), data.train(), data.test()));
 
     assertNotNull(before[0]);
     assertArrayEquals(before[0], Files.readAllBytes(dir.resolve("checkpoint.zip")));
@@ -469,16 +496,22 @@ class TrainerTest {
     assertEquals(1, e.history().size());
     assertFalse(e.getMessage().contains("\n"));
     assertTrue(
-        e.getMessage().startsWith("tiny: loss became NaN in epoch 2, batch 1 (iteration 3, lr "), e.getMessage());
+        e.getMessage().startsWith("tiny: loss became NaN in epoch 2, batch 1 (iteration 3, lr "),
+        e.getMessage());
     assertTrue(
-        e.getMessage().contains("the last good checkpoint " + dir.resolve("checkpoint.zip") + " (epoch 1) is unchanged"),
+        e.getMessage()
+            .contains(
+                "the last good checkpoint "
+                    + dir.resolve("checkpoint.zip")
+                    + " (epoch 1) is unchanged"),
         e.getMessage());
     assertEquals(1, Checkpoints.load(dir).info().epoch());
   }
 
   @Test
   void hugeLearningRateDivergesBeforeAnyCheckpoint() throws Exception {
-    TrainingPlan plan = small().epochs(1).learningRate(1e12).schedule(Schedule.CONSTANT).checkpointDir(dir).build();
+    TrainingPlan plan =
+        small().epochs(1).learningRate(1e12).schedule(Schedule.CONSTANT).checkpointDir(dir).build();
 
     TrainingDivergedException e =
         assertThrows(TrainingDivergedException.class, () -> train(plan, 200, 50));

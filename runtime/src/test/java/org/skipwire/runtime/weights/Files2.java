@@ -32,7 +32,8 @@ final class Files2 {
   }
 
   /** A torch.save-style zip: archive/data.pkl plus storages archive/data/KEY. */
-  static Path zip(Path dir, String name, byte[] pickle, Map<String, byte[]> storages) throws IOException {
+  static Path zip(Path dir, String name, byte[] pickle, Map<String, byte[]> storages)
+      throws IOException {
     Path p = dir.resolve(name);
     try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
       z.putNextEntry(new ZipEntry("archive/data.pkl"));
@@ -69,7 +70,8 @@ final class Files2 {
     Pickle str(String s) {
       byte[] b = s.getBytes(StandardCharsets.UTF_8);
       op('X');
-      out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
+      out.writeBytes(
+          ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length).array());
       out.writeBytes(b);
       return this;
     }
@@ -92,7 +94,14 @@ final class Files2 {
     Pickle tensor(String storageType, String key, int numel, int offset, int[] size, int[] stride) {
       global("torch._utils", "_rebuild_tensor_v2");
       op('(');
-      op('(').str("storage").global("torch", storageType).str(key).str("cpu").integer(numel).op('t').op('Q');
+      op('(')
+          .str("storage")
+          .global("torch", storageType)
+          .str(key)
+          .str("cpu")
+          .integer(numel)
+          .op('t')
+          .op('Q');
       integer(offset);
       op('(');
       for (int s : size) {

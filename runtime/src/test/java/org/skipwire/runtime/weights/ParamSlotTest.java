@@ -17,10 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * DL4J's depthwise kernels are {@code [kH, kW, in, multiplier]}, PyTorch's {@code [in *
- * multiplier, 1, kH, kW]}: a kernel loaded in PyTorch's layout must give PyTorch's
- * cross-correlation, computed here by hand, with a multiplier above one (the fixtures and
- * MobileNetV2 have one) and a kernel that is not square, so no two axes can be confused.
+ * DL4J's depthwise kernels are {@code [kH, kW, in, multiplier]}, PyTorch's {@code [in * multiplier,
+ * 1, kH, kW]}: a kernel loaded in PyTorch's layout must give PyTorch's cross-correlation, computed
+ * here by hand, with a multiplier above one (the fixtures and MobileNetV2 have one) and a kernel
+ * that is not square, so no two axes can be confused.
  */
 class ParamSlotTest {
   private static final int C = 2;
@@ -51,8 +51,10 @@ class ParamSlotTest {
                 .build());
     g.init();
     List<ParamSlot> slots = ParamSlot.of(g, NamingConvention.SKIPWIRE);
-    ParamSlot kernel = slots.stream().filter(s -> s.key().equals("dw.weight")).findFirst().orElseThrow();
-    ParamSlot bias = slots.stream().filter(s -> s.key().equals("dw.bias")).findFirst().orElseThrow();
+    ParamSlot kernel =
+        slots.stream().filter(s -> s.key().equals("dw.weight")).findFirst().orElseThrow();
+    ParamSlot bias =
+        slots.stream().filter(s -> s.key().equals("dw.bias")).findFirst().orElseThrow();
     assertEquals(List.of((long) C * M, 1L, (long) KH, (long) KW), kernel.shape());
     assertEquals(ParamSlot.Layout.DEPTHWISE, kernel.layout());
 
@@ -87,7 +89,8 @@ class ParamSlotTest {
               sum += x[(c * H + y + i) * W + xx + j] * w[(o * KH + i) * KW + j];
             }
           }
-          assertEquals(sum, out.getDouble(0, o, y, xx), 1e-5, "channel " + o + " at " + y + "," + xx);
+          assertEquals(
+              sum, out.getDouble(0, o, y, xx), 1e-5, "channel " + o + " at " + y + "," + xx);
         }
       }
     }

@@ -38,7 +38,8 @@ record Thrown(Throwable thrown) {
   }
 
   private Thrown oneLine() {
-    assertTrue(!thrown.getMessage().contains("\n"), () -> "more than one line: " + thrown.getMessage());
+    assertTrue(
+        !thrown.getMessage().contains("\n"), () -> "more than one line: " + thrown.getMessage());
     return this;
   }
 }

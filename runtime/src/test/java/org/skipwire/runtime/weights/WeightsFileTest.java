@@ -46,14 +46,17 @@ class WeightsFileTest {
     Path p = Files2.safetensors(dir, "all.safetensors", header, d.array());
     try (WeightsFile f = WeightsFile.open(p)) {
       assertEquals("safetensors", f.format());
-      assertEquals(List.of("f32", "f16", "bf16", "f64", "count"), List.copyOf(f.tensors().keySet()));
+      assertEquals(
+          List.of("f32", "f16", "bf16", "f64", "count"), List.copyOf(f.tensors().keySet()));
       assertEquals(List.of(2L, 2L), f.tensors().get("f32").shape());
       assertArrayEquals(new float[] {1, -2, 3.5f, 0}, f.readFloats("f32"));
       assertArrayEquals(new float[] {1, -2}, f.readFloats("f16"));
       assertArrayEquals(new float[] {1.5f, 3.140625f}, f.readFloats("bf16"));
       assertArrayEquals(new float[] {0.25f, -8}, f.readFloats("f64"));
       assertThatThrownBy(() -> f.readFloats("count"))
-          .hasMessage(p + ": count: dtype I64 is not floating point; a network takes F32, F16, BF16 or F64");
+          .hasMessage(
+              p
+                  + ": count: dtype I64 is not floating point; a network takes F32, F16, BF16 or F64");
     }
   }
 
@@ -68,24 +71,36 @@ class WeightsFileTest {
 
   @Test
   void headerLengthLargerThanTheFile() throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).put("{}  ".getBytes());
+    ByteBuffer b =
+        ByteBuffer.allocate(12)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putLong(1L << 40)
+            .put("{}  ".getBytes());
     Path p = dir.resolve("long.safetensors");
     Files.write(p, b.array());
     assertThatThrownBy(() -> WeightsFile.open(p))
         .isInstanceOf(WeightsException.class)
-        .hasMessage(p + ": header length 1099511627776 does not fit the file's 12 bytes; the file is truncated or not safetensors");
+        .hasMessage(
+            p
+                + ": header length 1099511627776 does not fit the file's 12 bytes; the file is truncated or not safetensors");
   }
 
   @Test
   void offsetsPastTheEnd() throws IOException {
-    Path p = Files2.safetensors(dir, "past.safetensors", ONE.replace("[0,16]", "[0,16]"), Files2.floats(1, 2));
+    Path p =
+        Files2.safetensors(
+            dir, "past.safetensors", ONE.replace("[0,16]", "[0,16]"), Files2.floats(1, 2));
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": a: data_offsets [0, 16] lie outside the 8 data bytes; the file is truncated or its header lies");
+        .hasMessage(
+            p
+                + ": a: data_offsets [0, 16] lie outside the 8 data bytes; the file is truncated or its header lies");
   }
 
   @Test
   void offsetsThatDisagreeWithTheShape() throws IOException {
-    Path p = Files2.safetensors(dir, "span.safetensors", ONE.replace("[0,16]", "[0,12]"), Files2.floats(1, 2, 3, 4));
+    Path p =
+        Files2.safetensors(
+            dir, "span.safetensors", ONE.replace("[0,16]", "[0,12]"), Files2.floats(1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(p))
         .hasMessage(p + ": a: data_offsets [0, 12] span 12 bytes, but F32 [2, 2] needs 16");
   }
@@ -102,21 +117,39 @@ class WeightsFileTest {
 
   @Test
   void negativeAndHugeShapes() throws IOException {
-    Path neg = Files2.safetensors(dir, "neg.safetensors", ONE.replace("[2,2]", "[-2,-2]"), Files2.floats(1, 2, 3, 4));
+    Path neg =
+        Files2.safetensors(
+            dir, "neg.safetensors", ONE.replace("[2,2]", "[-2,-2]"), Files2.floats(1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(neg))
         .hasMessage(neg + ": a: shape [-2, -2] has a dimension that is not a non-negative integer");
     Path huge =
         Files2.safetensors(
-            dir, "huge.safetensors", ONE.replace("[2,2]", "[4294967296,4294967296,4294967296]"), Files2.floats(1, 2, 3, 4));
+            dir,
+            "huge.safetensors",
+            ONE.replace("[2,2]", "[4294967296,4294967296,4294967296]"),
+            Files2.floats(1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(huge))
-        .hasMessage(huge + ": a: shape [4294967296, 4294967296, 4294967296] has more elements than a long holds");
-    Path big = Files2.safetensors(dir, "big.safetensors", ONE.replace("[2,2]", "[65536,65536]"), Files2.floats(1, 2, 3, 4));
+        .hasMessage(
+            huge
+                + ": a: shape [4294967296, 4294967296, 4294967296] has more elements than a long holds");
+    Path big =
+        Files2.safetensors(
+            dir,
+            "big.safetensors",
+            ONE.replace("[2,2]", "[65536,65536]"),
+            Files2.floats(1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(big))
-        .hasMessage(big + ": a: shape [65536, 65536] has 4294967296 elements, more than 2147483639");
+        .hasMessage(
+            big + ": a: shape [65536, 65536] has 4294967296 elements, more than 2147483639");
     Path beyondLong =
-        Files2.safetensors(dir, "int.safetensors", ONE.replace("[2,2]", "[99999999999999999999]"), Files2.floats(1));
+        Files2.safetensors(
+            dir,
+            "int.safetensors",
+            ONE.replace("[2,2]", "[99999999999999999999]"),
+            Files2.floats(1));
     assertThatThrownBy(() -> WeightsFile.open(beyondLong))
-        .hasMessageStartingWith(beyondLong + ": header is not valid JSON: integer 99999999999999999999 out of range");
+        .hasMessageStartingWith(
+            beyondLong + ": header is not valid JSON: integer 99999999999999999999 out of range");
   }
 
   @Test
@@ -131,11 +164,15 @@ class WeightsFileTest {
 
   @Test
   void unknownDtypeAndBadJson() throws IOException {
-    Path dt = Files2.safetensors(dir, "dt.safetensors", ONE.replace("F32", "C64"), Files2.floats(1, 2, 3, 4));
+    Path dt =
+        Files2.safetensors(
+            dir, "dt.safetensors", ONE.replace("F32", "C64"), Files2.floats(1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(dt)).hasMessage(dt + ": a: unknown dtype C64");
     Path js = Files2.safetensors(dir, "js.safetensors", "{\"a\":[1,2,", new byte[0]);
-    assertThatThrownBy(() -> WeightsFile.open(js)).hasMessage(js + ": header is not valid JSON: unexpected end at character 10");
-    Path deep = Files2.safetensors(dir, "deep.safetensors", "{\"a\":" + "[".repeat(10_000), new byte[0]);
+    assertThatThrownBy(() -> WeightsFile.open(js))
+        .hasMessage(js + ": header is not valid JSON: unexpected end at character 10");
+    Path deep =
+        Files2.safetensors(dir, "deep.safetensors", "{\"a\":" + "[".repeat(10_000), new byte[0]);
     assertThatThrownBy(() -> WeightsFile.open(deep))
         .hasMessageStartingWith(deep + ": header is not valid JSON: nested more than 64 deep");
   }
@@ -146,11 +183,15 @@ class WeightsFileTest {
     byte[] all = Files.readAllBytes(p);
     Files.write(p, java.util.Arrays.copyOf(all, all.length - 3));
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": a: data_offsets [0, 16] lie outside the 13 data bytes; the file is truncated or its header lies");
+        .hasMessage(
+            p
+                + ": a: data_offsets [0, 16] lie outside the 13 data bytes; the file is truncated or its header lies");
     Path tiny = dir.resolve("tiny.safetensors");
     Files.write(tiny, new byte[] {5, 0, 0});
     assertThatThrownBy(() -> WeightsFile.open(tiny))
-        .hasMessage(tiny + ": neither a safetensors file nor a torch.save zip (starts with bytes 05 00 00)");
+        .hasMessage(
+            tiny
+                + ": neither a safetensors file nor a torch.save zip (starts with bytes 05 00 00)");
   }
 
   @Test
@@ -158,15 +199,20 @@ class WeightsFileTest {
     Path text = dir.resolve("notes.pth");
     Files.writeString(text, "these are not weights at all");
     assertThatThrownBy(() -> WeightsFile.open(text))
-        .hasMessage(text + ": neither a safetensors file nor a torch.save zip (starts with bytes 74 68 65 73 65 20 61 72)");
+        .hasMessage(
+            text
+                + ": neither a safetensors file nor a torch.save zip (starts with bytes 74 68 65 73 65 20 61 72)");
     Path empty = dir.resolve("empty.safetensors");
     Files.write(empty, new byte[0]);
     assertThatThrownBy(() -> WeightsFile.open(empty))
-        .hasMessage(empty + ": neither a safetensors file nor a torch.save zip (the file is empty)");
-    assertThatThrownBy(() -> WeightsFile.open(dir.resolve("absent.pth"))).hasMessage(dir.resolve("absent.pth") + ": no such file");
+        .hasMessage(
+            empty + ": neither a safetensors file nor a torch.save zip (the file is empty)");
+    assertThatThrownBy(() -> WeightsFile.open(dir.resolve("absent.pth")))
+        .hasMessage(dir.resolve("absent.pth") + ": no such file");
     Path legacy = dir.resolve("legacy.pth");
     Files.write(legacy, new byte[] {(byte) 0x80, 2, (byte) 0x8a, 0x0a});
-    assertThatThrownBy(() -> WeightsFile.open(legacy)).hasMessageStartingWith(legacy + ": a legacy torch.save file");
+    assertThatThrownBy(() -> WeightsFile.open(legacy))
+        .hasMessageStartingWith(legacy + ": a legacy torch.save file");
     Path zip = Files2.zip(dir, "other.zip", new byte[0], Map.of()).resolveSibling("other.zip");
     java.nio.file.Files.delete(zip);
     try (var z = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
@@ -183,7 +229,8 @@ class WeightsFileTest {
     return m;
   }
 
-  private static byte[] stateDict(String name, String type, int numel, int offset, int[] size, int[] stride) {
+  private static byte[] stateDict(
+      String name, String type, int numel, int offset, int[] size, int[] stride) {
     return new Files2.Pickle()
         .orderedDict()
         .op('(')
@@ -196,7 +243,11 @@ class WeightsFileTest {
   @Test
   void readsAStateDictPickle() throws IOException {
     Path p =
-        Files2.zip(dir, "ok.pth", stateDict("w", "FloatStorage", 6, 0, new int[] {2, 3}, new int[] {3, 1}), storage("0", 1, 2, 3, 4, 5, 6));
+        Files2.zip(
+            dir,
+            "ok.pth",
+            stateDict("w", "FloatStorage", 6, 0, new int[] {2, 3}, new int[] {3, 1}),
+            storage("0", 1, 2, 3, 4, 5, 6));
     try (WeightsFile f = WeightsFile.open(p)) {
       assertEquals("torch.save zip", f.format());
       assertEquals(List.of(2L, 3L), f.tensors().get("w").shape());
@@ -204,7 +255,11 @@ class WeightsFileTest {
     }
     // A transposed view of the same storage, with an offset.
     Path t =
-        Files2.zip(dir, "view.pth", stateDict("w", "FloatStorage", 6, 1, new int[] {2, 2}, new int[] {1, 2}), storage("0", 1, 2, 3, 4, 5, 6));
+        Files2.zip(
+            dir,
+            "view.pth",
+            stateDict("w", "FloatStorage", 6, 1, new int[] {2, 2}, new int[] {1, 2}),
+            storage("0", 1, 2, 3, 4, 5, 6));
     try (WeightsFile f = WeightsFile.open(t)) {
       assertArrayEquals(new float[] {2, 4, 3, 5}, f.readFloats("w"));
     }
@@ -213,22 +268,43 @@ class WeightsFileTest {
   @Test
   void aTensorViewBeyondItsStorage() throws IOException {
     Path p =
-        Files2.zip(dir, "beyond.pth", stateDict("w", "FloatStorage", 4, 2, new int[] {2, 2}, new int[] {2, 1}), storage("0", 1, 2, 3, 4));
+        Files2.zip(
+            dir,
+            "beyond.pth",
+            stateDict("w", "FloatStorage", 4, 2, new int[] {2, 2}, new int[] {2, 1}),
+            storage("0", 1, 2, 3, 4));
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": w: reaches element 5 of storage 0, which holds 4; the pickle lies about its storage");
+        .hasMessage(
+            p
+                + ": w: reaches element 5 of storage 0, which holds 4; the pickle lies about its storage");
     Path neg =
-        Files2.zip(dir, "neg.pth", stateDict("w", "FloatStorage", 4, 0, new int[] {-2, 2}, new int[] {2, 1}), storage("0", 1, 2, 3, 4));
-    assertThatThrownBy(() -> WeightsFile.open(neg)).hasMessage(neg + ": w: negative size or stride in [-2, 2]");
+        Files2.zip(
+            dir,
+            "neg.pth",
+            stateDict("w", "FloatStorage", 4, 0, new int[] {-2, 2}, new int[] {2, 1}),
+            storage("0", 1, 2, 3, 4));
+    assertThatThrownBy(() -> WeightsFile.open(neg))
+        .hasMessage(neg + ": w: negative size or stride in [-2, 2]");
   }
 
   @Test
   void aStorageShorterThanItsPickleSays() throws IOException {
     Path p =
-        Files2.zip(dir, "short.pth", stateDict("w", "FloatStorage", 6, 0, new int[] {6}, new int[] {1}), storage("0", 1, 2, 3));
+        Files2.zip(
+            dir,
+            "short.pth",
+            stateDict("w", "FloatStorage", 6, 0, new int[] {6}, new int[] {1}),
+            storage("0", 1, 2, 3));
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": w: storage 0 should hold 24 bytes (6 x F32) but its zip entry has 12; the file is truncated or damaged");
+        .hasMessage(
+            p
+                + ": w: storage 0 should hold 24 bytes (6 x F32) but its zip entry has 12; the file is truncated or damaged");
     Path missing =
-        Files2.zip(dir, "nostorage.pth", stateDict("w", "FloatStorage", 3, 0, new int[] {3}, new int[] {1}), Map.of());
+        Files2.zip(
+            dir,
+            "nostorage.pth",
+            stateDict("w", "FloatStorage", 3, 0, new int[] {3}, new int[] {1}),
+            Map.of());
     assertThatThrownBy(() -> WeightsFile.open(missing))
         .hasMessage(missing + ": w: its storage archive/data/0 is not in the zip");
   }
@@ -236,7 +312,11 @@ class WeightsFileTest {
   @Test
   void aTruncatedZip() throws IOException {
     Path p =
-        Files2.zip(dir, "cut.pth", stateDict("w", "FloatStorage", 3, 0, new int[] {3}, new int[] {1}), storage("0", 1, 2, 3));
+        Files2.zip(
+            dir,
+            "cut.pth",
+            stateDict("w", "FloatStorage", 3, 0, new int[] {3}, new int[] {1}),
+            storage("0", 1, 2, 3));
     byte[] all = Files.readAllBytes(p);
     Files.write(p, java.util.Arrays.copyOf(all, all.length / 2));
     assertThatThrownBy(() -> WeightsFile.open(p))
@@ -248,10 +328,15 @@ class WeightsFileTest {
   @Test
   void aNonFloatTensorIsListedButNotRead() throws IOException {
     Path p =
-        Files2.zip(dir, "long.pth", stateDict("n", "LongStorage", 1, 0, new int[] {}, new int[] {}), Map.of("0", new byte[8]));
+        Files2.zip(
+            dir,
+            "long.pth",
+            stateDict("n", "LongStorage", 1, 0, new int[] {}, new int[] {}),
+            Map.of("0", new byte[8]));
     try (WeightsFile f = WeightsFile.open(p)) {
       assertEquals(DType.I64, f.tensors().get("n").dtype());
-      assertThatThrownBy(() -> f.readFloats("n")).hasMessageContaining("n: dtype I64 is not floating point");
+      assertThatThrownBy(() -> f.readFloats("n"))
+          .hasMessageContaining("n: dtype I64 is not floating point");
     }
   }
 
@@ -268,11 +353,14 @@ class WeightsFileTest {
             .stop();
     Path p = Files2.zip(dir, "evil.pth", evil, Map.of());
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": archive/data.pkl: global posix.system is not one a state_dict uses; refused, nothing was executed (byte 2)");
+        .hasMessage(
+            p
+                + ": archive/data.pkl: global posix.system is not one a state_dict uses; refused, nothing was executed (byte 2)");
     assertFalse(Files.exists(marker));
     byte[] builtin = new Files2.Pickle().global("builtins", "eval").stop();
     assertThatThrownBy(() -> WeightsFile.open(Files2.zip(dir, "eval.pth", builtin, Map.of())))
-        .hasMessageEndingWith("global builtins.eval is not one a state_dict uses; refused, nothing was executed (byte 2)");
+        .hasMessageEndingWith(
+            "global builtins.eval is not one a state_dict uses; refused, nothing was executed (byte 2)");
   }
 
   @Test
@@ -281,11 +369,14 @@ class WeightsFileTest {
     byte[] inst = new Files2.Pickle().op('(').op('i').stop();
     Path p = Files2.zip(dir, "inst.pth", inst, Map.of());
     assertThatThrownBy(() -> WeightsFile.open(p))
-        .hasMessage(p + ": archive/data.pkl: opcode 0x69 ('i') is not one a state_dict uses; refused, nothing was executed (byte 3)");
+        .hasMessage(
+            p
+                + ": archive/data.pkl: opcode 0x69 ('i') is not one a state_dict uses; refused, nothing was executed (byte 3)");
     // An allowed global called where a state_dict never calls it.
     byte[] storageCall = new Files2.Pickle().global("torch", "FloatStorage").op(')').op('R').stop();
     assertThatThrownBy(() -> WeightsFile.open(Files2.zip(dir, "call.pth", storageCall, Map.of())))
-        .hasMessageEndingWith("REDUCE calls torch.FloatStorage, which a state_dict never calls (byte 23)");
+        .hasMessageEndingWith(
+            "REDUCE calls torch.FloatStorage, which a state_dict never calls (byte 23)");
   }
 
   @Test
@@ -294,7 +385,9 @@ class WeightsFileTest {
         List.of(
             new byte[] {(byte) 0x80, 2}, // no STOP
             new byte[] {(byte) 0x80, 2, '.'}, // STOP on an empty stack
-            new byte[] {(byte) 0x80, 2, 'X', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f}, // a 2 GB string
+            new byte[] {
+              (byte) 0x80, 2, 'X', (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f
+            }, // a 2 GB string
             new byte[] {(byte) 0x80, 2, 'h', 9, '.'}, // memo never stored
             new byte[] {(byte) 0x80, 2, 'u', '.'}, // SETITEMS without MARK
             new byte[] {(byte) 0x80, 9}); // protocol 9
@@ -316,7 +409,8 @@ class WeightsFileTest {
     b[b.length - 1] = '.';
     long t0 = System.nanoTime();
     Path p = Files2.zip(dir, "many.pth", b, Map.of());
-    assertThatThrownBy(() -> WeightsFile.open(p)).hasMessage(p + ": archive/data.pkl: holds no tensors");
+    assertThatThrownBy(() -> WeightsFile.open(p))
+        .hasMessage(p + ": archive/data.pkl: holds no tensors");
     assertTrue((System.nanoTime() - t0) / 1e9 < 5);
   }
 }

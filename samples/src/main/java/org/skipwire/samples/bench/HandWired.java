@@ -61,9 +61,19 @@ public final class HandWired {
         .setInputTypes(InputType.convolutional(height, width, channels));
   }
 
-  private static void conv(GraphBuilder g, String name, String in, int nIn, int nOut, int k, int s) {
-    g.addLayer(name, new ConvolutionLayer.Builder(k, k).stride(s, s).padding(k / 2, k / 2)
-        .nIn(nIn).nOut(nOut).hasBias(false).activation(Activation.IDENTITY).build(), in);
+  private static void conv(
+      GraphBuilder g, String name, String in, int nIn, int nOut, int k, int s) {
+    g.addLayer(
+        name,
+        new ConvolutionLayer.Builder(k, k)
+            .stride(s, s)
+            .padding(k / 2, k / 2)
+            .nIn(nIn)
+            .nOut(nOut)
+            .hasBias(false)
+            .activation(Activation.IDENTITY)
+            .build(),
+        in);
   }
 
   private static void bn(GraphBuilder g, String name, String in, int n) {
@@ -86,10 +96,17 @@ public final class HandWired {
     return name + "_relu";
   }
 
-  private static ComputationGraphConfiguration finish(GraphBuilder g, String in, int nIn, int classes) {
+  private static ComputationGraphConfiguration finish(
+      GraphBuilder g, String in, int nIn, int classes) {
     g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
-    g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(nIn)
-        .nOut(classes).activation(Activation.SOFTMAX).build(), "gap");
+    g.addLayer(
+        "out",
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nIn(nIn)
+            .nOut(classes)
+            .activation(Activation.SOFTMAX)
+            .build(),
+        "gap");
     return g.setOutputs("out").build();
   }
 
@@ -143,8 +160,10 @@ public final class HandWired {
         bn(g, p + "bn", x, c);
         relu(g, p + "relu", p + "bn");
         conv(g, p + "c", p + "relu", c, c / 2, 1, 1);
-        g.addLayer(p + "pool", new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2)
-            .stride(2, 2).build(), p + "c");
+        g.addLayer(
+            p + "pool",
+            new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build(),
+            p + "c");
         x = p + "pool";
         c /= 2;
       }
@@ -158,8 +177,14 @@ public final class HandWired {
   static ComputationGraphConfiguration resNet50() {
     GraphBuilder g = start(3, 224, 224);
     String x = convBn(g, "stem", "in", 3, 64, 7, 2, true);
-    g.addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3)
-        .stride(2, 2).padding(1, 1).build(), x);
+    g.addLayer(
+        "pool",
+        new SubsamplingLayer.Builder(PoolingType.MAX)
+            .kernelSize(3, 3)
+            .stride(2, 2)
+            .padding(1, 1)
+            .build(),
+        x);
     x = "pool";
     int in = 64;
     int[] blocks = {3, 4, 6, 3};

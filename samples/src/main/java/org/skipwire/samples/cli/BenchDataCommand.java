@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The image loader alone, without a network: how fast an image folder decodes to a network's
- * input, and how fast batches come out of the decoded cache (plain and augmented), in images per
- * second, to set beside the trainer's images/s for the same network.
+ * The image loader alone, without a network: how fast an image folder decodes to a network's input,
+ * and how fast batches come out of the decoded cache (plain and augmented), in images per second,
+ * to set beside the trainer's images/s for the same network.
  */
 @Command(
     name = "bench-data",
@@ -29,16 +29,26 @@ import picocli.CommandLine.Spec;
 final class BenchDataCommand implements Runnable {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "whose input shape to decode to")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME",
+      description = "whose input shape to decode to")
   String model;
 
   @Option(names = "--data", required = true, paramLabel = "DIR", description = "an image folder")
   Path data;
 
-  @Option(names = "--batch", paramLabel = "N", description = "images per batch (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      description = "images per batch (default: ${DEFAULT-VALUE})")
   int batch = 128;
 
-  @Option(names = "--epochs", paramLabel = "N", description = "passes over the cache per variant (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--epochs",
+      paramLabel = "N",
+      description = "passes over the cache per variant (default: ${DEFAULT-VALUE})")
   int epochs = 2;
 
   @Override
@@ -48,7 +58,8 @@ final class BenchDataCommand implements Runnable {
     long t0 = System.nanoTime();
     Dataset dataset;
     try {
-      dataset = ImageFolders.open(data, network.inputShape(), ImageFolders.DEFAULT_VAL_FRACTION, 42);
+      dataset =
+          ImageFolders.open(data, network.inputShape(), ImageFolders.DEFAULT_VAL_FRACTION, 42);
     } catch (DataException e) {
       throw new Main.UserError(e.getMessage());
     }
@@ -57,7 +68,10 @@ final class BenchDataCommand implements Runnable {
     out.printf(
         Locale.ROOT,
         "decode: %d images to %s in %.2f s, %,.0f images/s on %d threads%n",
-        images, network.inputShape(), decode, images / decode,
+        images,
+        network.inputShape(),
+        decode,
+        images / decode,
         Runtime.getRuntime().availableProcessors());
     for (boolean augment : List.of(false, true)) {
       DataOptions o = DataOptions.defaults().withBatch(batch).withAugment(augment);
@@ -80,8 +94,12 @@ final class BenchDataCommand implements Runnable {
       out.printf(
           Locale.ROOT,
           "batches from the cache%s: %,d images in %.2f s, %,.0f images/s (one thread)%n",
-          augment ? ", augmented (" + dataset.augmentation().name().toLowerCase(Locale.ROOT) + ")" : "",
-          n, s, n / s);
+          augment
+              ? ", augmented (" + dataset.augmentation().name().toLowerCase(Locale.ROOT) + ")"
+              : "",
+          n,
+          s,
+          n / s);
     }
     out.flush();
   }

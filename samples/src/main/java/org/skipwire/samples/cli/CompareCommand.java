@@ -74,7 +74,9 @@ final class CompareCommand implements java.util.concurrent.Callable<Integer> {
       List<String> members = PRESETS.get(preset);
       if (members == null) {
         throw new Main.UserError(
-            "--preset: unknown preset '" + preset + "'; expected one of "
+            "--preset: unknown preset '"
+                + preset
+                + "'; expected one of "
                 + String.join(", ", new TreeMap<>(PRESETS).keySet()));
       }
       names.addAll(members);

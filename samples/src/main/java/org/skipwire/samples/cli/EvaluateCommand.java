@@ -45,7 +45,8 @@ final class EvaluateCommand implements Runnable {
   @Option(
       names = "--plot",
       paramLabel = "FILE",
-      description = "where the confusion matrix goes (default: confusion.png in the checkpoint's directory)")
+      description =
+          "where the confusion matrix goes (default: confusion.png in the checkpoint's directory)")
   Path plot;
 
   @Option(names = "--json", description = "print one JSON object instead of a table")
@@ -74,11 +75,14 @@ final class EvaluateCommand implements Runnable {
       throw new Main.UserError(e.getMessage());
     }
     Path png =
-        plot != null ? plot : predictor.file().toAbsolutePath().getParent().resolve("confusion.png");
+        plot != null
+            ? plot
+            : predictor.file().toAbsolutePath().getParent().resolve("confusion.png");
     try {
       report.writeConfusionPng(png, predictor.info().model() + " on " + dir);
     } catch (IOException | RuntimeException e) {
-      throw new Main.UserError(png + ": cannot write the confusion matrix (" + e.getMessage() + ")");
+      throw new Main.UserError(
+          png + ": cannot write the confusion matrix (" + e.getMessage() + ")");
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

@@ -29,19 +29,37 @@ import picocli.CommandLine.Spec;
 final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "a name from 'skipwire models'")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME",
+      description = "a name from 'skipwire models'")
   String model;
 
-  @Option(names = "--checkpoint-dir", paramLabel = "DIR", description = "a training run's directory (checkpoint.zip)")
+  @Option(
+      names = "--checkpoint-dir",
+      paramLabel = "DIR",
+      description = "a training run's directory (checkpoint.zip)")
   Path checkpointDir;
 
-  @Option(names = "--weights", paramLabel = "FILE", description = "a weights file to convert instead")
+  @Option(
+      names = "--weights",
+      paramLabel = "FILE",
+      description = "a weights file to convert instead")
   Path weights;
 
-  @Option(names = "--seed", paramLabel = "N", description = "without a checkpoint or weights: initialise with this seed (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description =
+          "without a checkpoint or weights: initialise with this seed (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
-  @Option(names = "--output", required = true, paramLabel = "OUT.safetensors", description = "the file to write")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "OUT.safetensors",
+      description = "the file to write")
   Path output;
 
   @Mixin WeightsOptions keys;
@@ -76,7 +94,8 @@ final class ExportCommand implements Callable<Integer> {
       throw new Main.UserError(output + ": cannot write: " + e.getMessage());
     }
     PrintWriter w = spec.commandLine().getOut();
-    w.printf(Locale.ROOT, "%s: wrote %d tensors to %s (%s names)%n", network.name(), n, output, names);
+    w.printf(
+        Locale.ROOT, "%s: wrote %d tensors to %s (%s names)%n", network.name(), n, output, names);
     w.flush();
     return 0;
   }

@@ -26,7 +26,11 @@ import picocli.CommandLine.Spec;
 final class ExportImagesCommand implements Runnable {
   @Spec CommandSpec spec;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "a new or empty directory")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "a new or empty directory")
   Path out;
 
   @Option(

@@ -32,10 +32,18 @@ import picocli.CommandLine.Spec;
 final class InferCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "NAME", description = "a name from 'skipwire models'")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "NAME",
+      description = "a name from 'skipwire models'")
   String model;
 
-  @Option(names = "--weights", required = true, paramLabel = "FILE", description = ".safetensors or .pth/.pt (torch.save)")
+  @Option(
+      names = "--weights",
+      required = true,
+      paramLabel = "FILE",
+      description = ".safetensors or .pth/.pt (torch.save)")
   Path weights;
 
   @Option(
@@ -45,7 +53,11 @@ final class InferCommand implements Callable<Integer> {
       description = "float32 [N, C, H, W] (or [N, C] for a flat input), already normalised")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "OUT.npy", description = "where the float32 outputs go")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "OUT.npy",
+      description = "where the float32 outputs go")
   Path output;
 
   @Mixin WeightsOptions keys;
@@ -68,7 +80,12 @@ final class InferCommand implements Callable<Integer> {
     }
     if (!got.equals(expected)) {
       throw new Main.UserError(
-          input + ": shape " + got + ", but " + network.name() + " takes [N, "
+          input
+              + ": shape "
+              + got
+              + ", but "
+              + network.name()
+              + " takes [N, "
               + network.inputShape().toString().substring(1));
     }
     ComputationGraph graph = network.create();
@@ -83,7 +100,11 @@ final class InferCommand implements Callable<Integer> {
     w.printf(
         Locale.ROOT,
         "%s: %d tensors from %s (%s names); wrote %s %s%n",
-        network.name(), r.loaded(), weights, r.convention(), output,
+        network.name(),
+        r.loaded(),
+        weights,
+        r.convention(),
+        output,
         java.util.Arrays.toString(out.shape()));
     w.flush();
     return 0;

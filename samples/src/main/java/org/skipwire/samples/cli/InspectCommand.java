@@ -70,10 +70,12 @@ final class InspectCommand implements java.util.concurrent.Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "%s (%s), after epoch %d: skip usage on the first %d test examples%n",
-        net.name(), net.file, net.checkpoint.info().epoch(), n);
+        net.name(),
+        net.file,
+        net.checkpoint.info().epoch(),
+        n);
     int width = measures.keySet().stream().mapToInt(String::length).max().orElse(0);
-    measures.forEach(
-        (k, v) -> out.printf(Locale.ROOT, "  %-" + width + "s  %8.4f%n", k, v));
+    measures.forEach((k, v) -> out.printf(Locale.ROOT, "  %-" + width + "s  %8.4f%n", k, v));
     List<EpochMetrics> history = net.checkpoint.info().history();
     if (!history.isEmpty()) {
       EpochMetrics last = history.get(history.size() - 1);

@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Veit et al.'s lesion experiment on a trained residual network: the test metric with each
- * residual block deleted in turn and with k random blocks deleted, and the same for a plain twin
- * where a block can be deleted (see {@link Lesions}); a table and {@code lesion.png}.
+ * Veit et al.'s lesion experiment on a trained residual network: the test metric with each residual
+ * block deleted in turn and with k random blocks deleted, and the same for a plain twin where a
+ * block can be deleted (see {@link Lesions}); a table and {@code lesion.png}.
  */
 @Command(
     name = "lesion",
@@ -82,7 +82,8 @@ final class LesionCommand implements java.util.concurrent.Callable<Integer> {
     List<Blocks.Block> blocks = Blocks.residual(main.model.vertices());
     if (blocks.isEmpty()) {
       throw new Main.UserError(
-          main.name() + " has no residual blocks (no sum of a branch and a shortcut), so there is"
+          main.name()
+              + " has no residual blocks (no sum of a branch and a shortcut), so there is"
               + " nothing to delete; give a plain network as --twin of a residual one");
     }
     PrintStream out = Main.stdout(spec);

@@ -7,8 +7,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The skipwire command line: {@code models}, {@code summary}, {@code bench}. A mistake on the command line or in
- * its inputs prints one line on stderr and exits with status 2; nothing prints a stack trace.
+ * The skipwire command line: {@code models}, {@code summary}, {@code bench}. A mistake on the
+ * command line or in its inputs prints one line on stderr and exits with status 2; nothing prints a
+ * stack trace.
  */
 @Command(
     name = "skipwire",

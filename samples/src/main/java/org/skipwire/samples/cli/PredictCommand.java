@@ -67,7 +67,10 @@ final class PredictCommand implements Runnable {
         o.put("file", file.toString());
         ArrayNode a = o.putArray("top");
         for (Prediction p : ranked) {
-          a.addObject().put("class", p.label()).put("index", p.index()).put("probability", p.probability());
+          a.addObject()
+              .put("class", p.label())
+              .put("index", p.index())
+              .put("probability", p.probability());
         }
         out.println(o.toString());
       } else {

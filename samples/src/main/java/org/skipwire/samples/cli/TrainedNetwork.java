@@ -15,8 +15,8 @@ import org.skipwire.runtime.train.Checkpoints;
 
 /**
  * A checkpoint opened for {@code lesion} and {@code inspect}: the trained graph, the generated
- * network it was trained as (by the name in its record), and its test set, shaped and normalised
- * as in training (the record's data options). Every failure is a one-line usage error.
+ * network it was trained as (by the name in its record), and its test set, shaped and normalised as
+ * in training (the record's data options). Every failure is a one-line usage error.
  */
 final class TrainedNetwork {
   final Path file;
@@ -44,7 +44,10 @@ final class TrainedNetwork {
             .orElseThrow(
                 () ->
                     new Main.UserError(
-                        file + ": holds model " + name + ", which is no generated network on the"
+                        file
+                            + ": holds model "
+                            + name
+                            + ", which is no generated network on the"
                             + " class path ('skipwire models' lists them)"));
     return new TrainedNetwork(file, ck, model);
   }

@@ -7,9 +7,9 @@ import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.ChannelStats;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.DataFormat;
-import org.skipwire.runtime.data.ImageFolders;
 import org.skipwire.runtime.data.Dataset;
 import org.skipwire.runtime.data.Datasets;
+import org.skipwire.runtime.data.ImageFolders;
 import org.skipwire.runtime.data.Series;
 import org.skipwire.runtime.data.SeriesReader;
 import org.skipwire.runtime.train.CheckpointException;
@@ -102,8 +102,8 @@ final class TrainingData {
   }
 
   /**
-   * The images for a network with this input. An image folder is decoded to the input's size, so
-   * it is read once per shape ({@code compare} of two networks with one input reads it once).
+   * The images for a network with this input. An image folder is decoded to the input's size, so it
+   * is read once per shape ({@code compare} of two networks with one input reads it once).
    */
   private Dataset images(List<Integer> inputShape) throws DataException {
     boolean folder = path != null && Datasets.detect(path) == DataFormat.IMAGE_FOLDER;

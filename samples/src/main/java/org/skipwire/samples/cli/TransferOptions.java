@@ -20,14 +20,16 @@ final class TransferOptions {
   @Option(
       names = "--weights",
       paramLabel = "FILE",
-      description = "start from these weights (.safetensors or torch.save .pth) instead of random ones")
+      description =
+          "start from these weights (.safetensors or torch.save .pth) instead of random ones")
   Path weights;
 
   @Mixin WeightsOptions keys;
 
   @Option(
       names = "--new-head",
-      description = "re-initialise the output layer where the file's has another shape (other classes)")
+      description =
+          "re-initialise the output layer where the file's has another shape (other classes)")
   boolean newHead;
 
   @Option(
@@ -57,28 +59,36 @@ final class TransferOptions {
     }
     this.model = model;
     try {
-      return transfer = Transfer.of(model)
-          .weights(weights)
-          .keys(keys.named())
-          .newHead(newHead)
-          .freeze(freeze)
-          .trunkLrScale(trunkLrScale)
-          .out(out);
+      return transfer =
+          Transfer.of(model)
+              .weights(weights)
+              .keys(keys.named())
+              .newHead(newHead)
+              .freeze(freeze)
+              .trunkLrScale(trunkLrScale)
+              .out(out);
     } catch (Transfer.Failure e) {
       throw new Main.UserError(e.getMessage());
     }
   }
 
   /**
-   * The statistics the data is standardised with when the weights expect their own
-   * (torchvision's ImageNet mean and std), said on {@code out}; null for the data's own.
+   * The statistics the data is standardised with when the weights expect their own (torchvision's
+   * ImageNet mean and std), said on {@code out}; null for the data's own.
    */
   ChannelStats normalization(PrintStream out) {
     Preprocessing p = transfer == null ? null : transfer.preprocessing();
     if (p == null) {
       return null;
     }
-    out.println("normalisation: " + p.source() + " mean " + p.mean() + ", std " + p.std() + ", as the weights expect");
+    out.println(
+        "normalisation: "
+            + p.source()
+            + " mean "
+            + p.mean()
+            + ", std "
+            + p.std()
+            + ", as the weights expect");
     return new ChannelStats(p.mean(), p.std());
   }
 
@@ -94,19 +104,32 @@ final class TransferOptions {
     WeightLoader.Result r = transfer.loaded();
     Preprocessing p = transfer.preprocessing();
     String json =
-        "{\"weights\": \"" + weights.toAbsolutePath().toString().replace("\\", "/").replace("\"", "'")
-            + "\", \"keys\": \"" + r.convention() + "\", \"tensors\": " + r.loaded()
-            + ", \"reinitialised\": " + quoted(r.reinitialised()) + ", \"frozen\": " + quoted(transfer.frozen())
-            + ", \"trunkLrScale\": " + trunkLrScale + ", \"normalisation\": "
-            + (p == null ? "\"the data's own channel statistics\"" : p.json()) + "}\n";
+        "{\"weights\": \""
+            + weights.toAbsolutePath().toString().replace("\\", "/").replace("\"", "'")
+            + "\", \"keys\": \""
+            + r.convention()
+            + "\", \"tensors\": "
+            + r.loaded()
+            + ", \"reinitialised\": "
+            + quoted(r.reinitialised())
+            + ", \"frozen\": "
+            + quoted(transfer.frozen())
+            + ", \"trunkLrScale\": "
+            + trunkLrScale
+            + ", \"normalisation\": "
+            + (p == null ? "\"the data's own channel statistics\"" : p.json())
+            + "}\n";
     try {
       Files.writeString(dir.resolve("pretrained.json"), json);
     } catch (IOException e) {
-      out.println("note: " + dir.resolve("pretrained.json") + " not written (" + e.getMessage() + ")");
+      out.println(
+          "note: " + dir.resolve("pretrained.json") + " not written (" + e.getMessage() + ")");
     }
   }
 
   private static String quoted(List<String> items) {
-    return items.stream().map(s -> "\"" + s.replace("\"", "'") + "\"").collect(Collectors.joining(", ", "[", "]"));
+    return items.stream()
+        .map(s -> "\"" + s.replace("\"", "'") + "\"")
+        .collect(Collectors.joining(", ", "[", "]"));
   }
 }

@@ -29,8 +29,12 @@ final class WeightsOptions {
     NamingConvention c = TorchvisionNames.byName(keys);
     if (c == null) {
       throw new Main.UserError(
-          "--keys: unknown names '" + keys + "'; use one of "
-              + TorchvisionNames.KNOWN.stream().map(NamingConvention::name).collect(Collectors.joining(", ")));
+          "--keys: unknown names '"
+              + keys
+              + "'; use one of "
+              + TorchvisionNames.KNOWN.stream()
+                  .map(NamingConvention::name)
+                  .collect(Collectors.joining(", ")));
     }
     return c;
   }

@@ -11,7 +11,8 @@ final class ZooNames {
     if (model.startsWith("densenet") && !model.startsWith("densenet-bc")) {
       return TorchvisionNames.DENSENET;
     }
-    if (model.matches("resnet\\d+|wide-resnet50-2|resnext50-32x4d|cifar-resnet\\d+-b|fashion-resnet")) {
+    if (model.matches(
+        "resnet\\d+|wide-resnet50-2|resnext50-32x4d|cifar-resnet\\d+-b|fashion-resnet")) {
       return TorchvisionNames.RESNET;
     }
     if (model.equals("mobilenet-v2")) {

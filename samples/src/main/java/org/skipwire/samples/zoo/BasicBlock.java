@@ -12,6 +12,12 @@ import org.skipwire.ResidualBlock;
 /** Two 3x3 convolutions (He et al. 2015, ResNet-18/34 and the CIFAR ResNets). */
 @ResidualBlock
 public class BasicBlock {
-  @Conv(kernel = 3, stride = STAGE) @BatchNorm @Activation(RELU) Layer conv1;
-  @Conv(kernel = 3) @BatchNorm Layer conv2;
+  @Conv(kernel = 3, stride = STAGE)
+  @BatchNorm
+  @Activation(RELU)
+  Layer conv1;
+
+  @Conv(kernel = 3)
+  @BatchNorm
+  Layer conv2;
 }

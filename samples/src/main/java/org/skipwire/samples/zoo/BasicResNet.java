@@ -21,15 +21,38 @@ import org.skipwire.Variant;
  * layers)}: resnet18 has 11,689,512 parameters, resnet34 21,797,672.
  */
 @Network(input = @Input(channels = 3, height = 224, width = 224))
-@Variant(name = "resnet18", className = "ResNet18", blocks = {2, 2, 2, 2})
-@Variant(name = "resnet34", className = "ResNet34", blocks = {3, 4, 6, 3})
+@Variant(
+    name = "resnet18",
+    className = "ResNet18",
+    blocks = {2, 2, 2, 2})
+@Variant(
+    name = "resnet34",
+    className = "ResNet34",
+    blocks = {3, 4, 6, 3})
 public class BasicResNet {
-  @Conv(kernel = 7, stride = 2, filters = 64) @BatchNorm @Activation(RELU) Layer stem;
-  @MaxPool(kernel = 3, stride = 2) Layer pool;
-  @Stage(blocks = VARIANT, width = 64) BasicBlock conv2;
-  @Stage(blocks = VARIANT, width = 128, stride = 2) BasicBlock conv3;
-  @Stage(blocks = VARIANT, width = 256, stride = 2) BasicBlock conv4;
-  @Stage(blocks = VARIANT, width = 512, stride = 2) BasicBlock conv5;
+  @Conv(kernel = 7, stride = 2, filters = 64)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @MaxPool(kernel = 3, stride = 2)
+  Layer pool;
+
+  @Stage(blocks = VARIANT, width = 64)
+  BasicBlock conv2;
+
+  @Stage(blocks = VARIANT, width = 128, stride = 2)
+  BasicBlock conv3;
+
+  @Stage(blocks = VARIANT, width = 256, stride = 2)
+  BasicBlock conv4;
+
+  @Stage(blocks = VARIANT, width = 512, stride = 2)
+  BasicBlock conv5;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 1000) @Output Layer fc;
+
+  @Dense(units = 1000)
+  @Output
+  Layer fc;
 }

@@ -22,16 +22,42 @@ import org.skipwire.Variant;
  * 60,192,808.
  */
 @Network(input = @Input(channels = 3, height = 224, width = 224))
-@Variant(name = "resnet50", className = "ResNet50", blocks = {3, 4, 6, 3})
-@Variant(name = "resnet101", className = "ResNet101", blocks = {3, 4, 23, 3})
-@Variant(name = "resnet152", className = "ResNet152", blocks = {3, 8, 36, 3})
+@Variant(
+    name = "resnet50",
+    className = "ResNet50",
+    blocks = {3, 4, 6, 3})
+@Variant(
+    name = "resnet101",
+    className = "ResNet101",
+    blocks = {3, 4, 23, 3})
+@Variant(
+    name = "resnet152",
+    className = "ResNet152",
+    blocks = {3, 8, 36, 3})
 public class BottleneckResNet {
-  @Conv(kernel = 7, stride = 2, filters = 64) @BatchNorm @Activation(RELU) Layer stem;
-  @MaxPool(kernel = 3, stride = 2) Layer pool;
-  @Stage(blocks = VARIANT, width = 64) Bottleneck conv2;
-  @Stage(blocks = VARIANT, width = 128, stride = 2) Bottleneck conv3;
-  @Stage(blocks = VARIANT, width = 256, stride = 2) Bottleneck conv4;
-  @Stage(blocks = VARIANT, width = 512, stride = 2) Bottleneck conv5;
+  @Conv(kernel = 7, stride = 2, filters = 64)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @MaxPool(kernel = 3, stride = 2)
+  Layer pool;
+
+  @Stage(blocks = VARIANT, width = 64)
+  Bottleneck conv2;
+
+  @Stage(blocks = VARIANT, width = 128, stride = 2)
+  Bottleneck conv3;
+
+  @Stage(blocks = VARIANT, width = 256, stride = 2)
+  Bottleneck conv4;
+
+  @Stage(blocks = VARIANT, width = 512, stride = 2)
+  Bottleneck conv5;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 1000) @Output Layer fc;
+
+  @Dense(units = 1000)
+  @Output
+  Layer fc;
 }

@@ -13,6 +13,9 @@ import org.skipwire.Stage;
  */
 @ResidualBlock(activation = IDENTITY)
 public class ChangeForecast {
-  @Stage(blocks = 5, dilationGrowth = 2) TemporalBlock tcn;   // takes the stage's width, 32
-  @Conv(kernel = 1, filters = 1) Layer change;
+  @Stage(blocks = 5, dilationGrowth = 2)
+  TemporalBlock tcn; // takes the stage's width, 32
+
+  @Conv(kernel = 1, filters = 1)
+  Layer change;
 }

@@ -21,14 +21,30 @@ import org.skipwire.Variant;
  * The ResNets for CIFAR-10 (He et al. 2015, section 4.2): 6n+2 layers, three stages of n basic
  * blocks at 16, 32 and 64 channels. Option A (the plain names) carries the input over a shape
  * change with zero-padded identity shortcuts, no extra parameters; option B ({@code -b}) with 1x1
- * projections where the shape changes. ResNet-1202 (n = 200, 19,421,274 parameters) is the
- * paper's deepest, the one that overfits.
+ * projections where the shape changes. ResNet-1202 (n = 200, 19,421,274 parameters) is the paper's
+ * deepest, the one that overfits.
  */
 @Network(input = @Input(channels = 3, height = 32, width = 32))
-@Variant(name = "cifar-resnet20", className = "CifarResNet20", blocks = {3, 3, 3}, shortcut = ZERO_PAD)
-@Variant(name = "cifar-resnet32", className = "CifarResNet32", blocks = {5, 5, 5}, shortcut = ZERO_PAD)
-@Variant(name = "cifar-resnet44", className = "CifarResNet44", blocks = {7, 7, 7}, shortcut = ZERO_PAD)
-@Variant(name = "cifar-resnet56", className = "CifarResNet56", blocks = {9, 9, 9}, shortcut = ZERO_PAD)
+@Variant(
+    name = "cifar-resnet20",
+    className = "CifarResNet20",
+    blocks = {3, 3, 3},
+    shortcut = ZERO_PAD)
+@Variant(
+    name = "cifar-resnet32",
+    className = "CifarResNet32",
+    blocks = {5, 5, 5},
+    shortcut = ZERO_PAD)
+@Variant(
+    name = "cifar-resnet44",
+    className = "CifarResNet44",
+    blocks = {7, 7, 7},
+    shortcut = ZERO_PAD)
+@Variant(
+    name = "cifar-resnet56",
+    className = "CifarResNet56",
+    blocks = {9, 9, 9},
+    shortcut = ZERO_PAD)
 @Variant(
     name = "cifar-resnet110",
     className = "CifarResNet110",
@@ -65,10 +81,23 @@ import org.skipwire.Variant;
     blocks = {18, 18, 18},
     shortcut = PROJECTION)
 public class CifarResNet {
-  @Conv(kernel = 3, filters = 16) @BatchNorm @Activation(RELU) Layer stem;
-  @Stage(blocks = VARIANT, width = 16) BasicBlock stage1;
-  @Stage(blocks = VARIANT, width = 32, stride = 2) BasicBlock stage2;
-  @Stage(blocks = VARIANT, width = 64, stride = 2) BasicBlock stage3;
+  @Conv(kernel = 3, filters = 16)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @Stage(blocks = VARIANT, width = 16)
+  BasicBlock stage1;
+
+  @Stage(blocks = VARIANT, width = 32, stride = 2)
+  BasicBlock stage2;
+
+  @Stage(blocks = VARIANT, width = 64, stride = 2)
+  BasicBlock stage3;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 10) @Output Layer fc;
+
+  @Dense(units = 10)
+  @Output
+  Layer fc;
 }

@@ -8,8 +8,13 @@ import org.skipwire.Conv;
 import org.skipwire.HighwayGate;
 import org.skipwire.Layer;
 
-/** A convolutional highway layer: H is a 3x3 conv-BN-ReLU; the gate is a 3x3 conv of the same shape. */
+/**
+ * A convolutional highway layer: H is a 3x3 conv-BN-ReLU; the gate is a 3x3 conv of the same shape.
+ */
 @HighwayGate(gateBias = -2.0, gateKernel = 3)
 public class ConvHighwayLayer {
-  @Conv(kernel = 3) @BatchNorm @Activation(RELU) Layer transform;
+  @Conv(kernel = 3)
+  @BatchNorm
+  @Activation(RELU)
+  Layer transform;
 }

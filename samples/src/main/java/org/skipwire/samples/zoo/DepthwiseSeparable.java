@@ -26,5 +26,7 @@ public class DepthwiseSeparable {
   @Activation(RELU6)
   Layer conv0;
 
-  @Conv(kernel = 1) @BatchNorm Layer conv1;
+  @Conv(kernel = 1)
+  @BatchNorm
+  Layer conv1;
 }

@@ -6,6 +6,9 @@ import org.skipwire.Stage;
 /** One transformer layer: x + Attn(LN(x)), then x + FFN(LN(x)). */
 @Sequential
 public class EncoderLayer {
-  @Stage(blocks = 1) AttentionSublayer attention;
-  @Stage(blocks = 1) FeedForwardSublayer feedForward;
+  @Stage(blocks = 1)
+  AttentionSublayer attention;
+
+  @Stage(blocks = 1)
+  FeedForwardSublayer feedForward;
 }

@@ -16,7 +16,14 @@ import org.skipwire.Stage;
  */
 @Network(name = "highway-mlp", input = @Input(channels = 784))
 public class HighwayMlp {
-  @Dense(units = 50) @Activation(RELU) Layer embed;
-  @Stage(blocks = 10) HighwayLayer highway;
-  @Dense(units = 10) @Output Layer out;
+  @Dense(units = 50)
+  @Activation(RELU)
+  Layer embed;
+
+  @Stage(blocks = 10)
+  HighwayLayer highway;
+
+  @Dense(units = 10)
+  @Output
+  Layer out;
 }

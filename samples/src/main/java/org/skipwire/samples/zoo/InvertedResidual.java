@@ -23,12 +23,17 @@ import org.skipwire.Shortcut;
 @ResidualBlock(activation = IDENTITY)
 @Shortcut(IDENTITY_OR_NONE)
 public class InvertedResidual {
-  @Conv(kernel = 1, expansion = 6) @BatchNorm @Activation(RELU6) Layer conv0;
+  @Conv(kernel = 1, expansion = 6)
+  @BatchNorm
+  @Activation(RELU6)
+  Layer conv0;
 
   @Conv(kernel = 3, stride = STAGE, groups = DEPTHWISE)
   @BatchNorm
   @Activation(RELU6)
   Layer conv1;
 
-  @Conv(kernel = 1) @BatchNorm Layer conv2;
+  @Conv(kernel = 1)
+  @BatchNorm
+  Layer conv2;
 }

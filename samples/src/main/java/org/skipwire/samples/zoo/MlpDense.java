@@ -16,7 +16,14 @@ import org.skipwire.Stage;
  */
 @Network(name = "mlp-dense", input = @Input(channels = 784))
 public class MlpDense {
-  @Dense(units = 64) @Activation(RELU) Layer embed;
-  @Stage(blocks = 8) MlpDenseUnit hidden;
-  @Dense(units = 10) @Output Layer out;
+  @Dense(units = 64)
+  @Activation(RELU)
+  Layer embed;
+
+  @Stage(blocks = 8)
+  MlpDenseUnit hidden;
+
+  @Dense(units = 10)
+  @Output
+  Layer out;
 }

@@ -13,5 +13,7 @@ import org.skipwire.Layer;
  */
 @DenseConnect(growthRate = 32)
 public class MlpDenseUnit {
-  @Activation(RELU) @Dense(width = 1) Layer fc;
+  @Activation(RELU)
+  @Dense(width = 1)
+  Layer fc;
 }

@@ -18,7 +18,15 @@ import org.skipwire.Stage;
  */
 @Network(name = "mlp-plain", input = @Input(channels = 784))
 public class MlpPlain {
-  @Dense(units = 64) @Activation(RELU) Layer embed;
-  @Stage(blocks = 8, width = 64) @Shortcut(NONE) MlpUnit hidden;
-  @Dense(units = 10) @Output Layer out;
+  @Dense(units = 64)
+  @Activation(RELU)
+  Layer embed;
+
+  @Stage(blocks = 8, width = 64)
+  @Shortcut(NONE)
+  MlpUnit hidden;
+
+  @Dense(units = 10)
+  @Output
+  Layer out;
 }

@@ -16,7 +16,14 @@ import org.skipwire.Stage;
  */
 @Network(name = "mlp-residual", input = @Input(channels = 784))
 public class MlpResidual {
-  @Dense(units = 64) @Activation(RELU) Layer embed;
-  @Stage(blocks = 8, width = 64) MlpUnit hidden;
-  @Dense(units = 10) @Output Layer out;
+  @Dense(units = 64)
+  @Activation(RELU)
+  Layer embed;
+
+  @Stage(blocks = 8, width = 64)
+  MlpUnit hidden;
+
+  @Dense(units = 10)
+  @Output
+  Layer out;
 }

@@ -10,5 +10,6 @@ import org.skipwire.ResidualBlock;
  */
 @ResidualBlock
 public class MlpUnit {
-  @Dense(width = 1) Layer fc;
+  @Dense(width = 1)
+  Layer fc;
 }

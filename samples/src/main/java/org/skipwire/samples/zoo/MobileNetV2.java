@@ -23,15 +23,42 @@ import org.skipwire.Stage;
  */
 @Network(name = "mobilenet-v2", input = @Input(channels = 3, height = 224, width = 224))
 public class MobileNetV2 {
-  @Conv(kernel = 3, stride = 2, filters = 32) @BatchNorm @Activation(RELU6) Layer features0;
-  @Stage(blocks = 1, width = 16) DepthwiseSeparable features1;
-  @Stage(blocks = 2, width = 24, stride = 2) InvertedResidual features2;
-  @Stage(blocks = 3, width = 32, stride = 2) InvertedResidual features4;
-  @Stage(blocks = 4, width = 64, stride = 2) InvertedResidual features7;
-  @Stage(blocks = 3, width = 96) InvertedResidual features11;
-  @Stage(blocks = 3, width = 160, stride = 2) InvertedResidual features14;
-  @Stage(blocks = 1, width = 320) InvertedResidual features17;
-  @Conv(kernel = 1, filters = 1280) @BatchNorm @Activation(RELU6) Layer features18;
-  @GlobalAvgPool @Dropout(0.2) Layer avgpool;
-  @Dense(units = 1000) @Output Layer classifier;
+  @Conv(kernel = 3, stride = 2, filters = 32)
+  @BatchNorm
+  @Activation(RELU6)
+  Layer features0;
+
+  @Stage(blocks = 1, width = 16)
+  DepthwiseSeparable features1;
+
+  @Stage(blocks = 2, width = 24, stride = 2)
+  InvertedResidual features2;
+
+  @Stage(blocks = 3, width = 32, stride = 2)
+  InvertedResidual features4;
+
+  @Stage(blocks = 4, width = 64, stride = 2)
+  InvertedResidual features7;
+
+  @Stage(blocks = 3, width = 96)
+  InvertedResidual features11;
+
+  @Stage(blocks = 3, width = 160, stride = 2)
+  InvertedResidual features14;
+
+  @Stage(blocks = 1, width = 320)
+  InvertedResidual features17;
+
+  @Conv(kernel = 1, filters = 1280)
+  @BatchNorm
+  @Activation(RELU6)
+  Layer features18;
+
+  @GlobalAvgPool
+  @Dropout(0.2)
+  Layer avgpool;
+
+  @Dense(units = 1000)
+  @Output
+  Layer classifier;
 }

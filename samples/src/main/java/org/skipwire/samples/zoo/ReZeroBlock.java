@@ -10,10 +10,19 @@ import org.skipwire.Layer;
 import org.skipwire.ReZero;
 import org.skipwire.ResidualBlock;
 
-/** The basic block with ReZero (Bachlechner et al. 2020): {@code relu(x + alpha F(x))}, alpha from 0. */
+/**
+ * The basic block with ReZero (Bachlechner et al. 2020): {@code relu(x + alpha F(x))}, alpha from
+ * 0.
+ */
 @ResidualBlock
 @ReZero
 public class ReZeroBlock {
-  @Conv(kernel = 3, stride = STAGE) @BatchNorm @Activation(RELU) Layer conv1;
-  @Conv(kernel = 3) @BatchNorm Layer conv2;
+  @Conv(kernel = 3, stride = STAGE)
+  @BatchNorm
+  @Activation(RELU)
+  Layer conv1;
+
+  @Conv(kernel = 3)
+  @BatchNorm
+  Layer conv2;
 }

@@ -21,10 +21,26 @@ import org.skipwire.Stage;
  */
 @Network(name = "rezero-resnet20", input = @Input(channels = 3, height = 32, width = 32))
 public class ReZeroResNet20 {
-  @Conv(kernel = 3, filters = 16) @BatchNorm @Activation(RELU) Layer stem;
-  @Stage(blocks = 3, width = 16) @Shortcut(ZERO_PAD) ReZeroBlock stage1;
-  @Stage(blocks = 3, width = 32, stride = 2) @Shortcut(ZERO_PAD) ReZeroBlock stage2;
-  @Stage(blocks = 3, width = 64, stride = 2) @Shortcut(ZERO_PAD) ReZeroBlock stage3;
+  @Conv(kernel = 3, filters = 16)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @Stage(blocks = 3, width = 16)
+  @Shortcut(ZERO_PAD)
+  ReZeroBlock stage1;
+
+  @Stage(blocks = 3, width = 32, stride = 2)
+  @Shortcut(ZERO_PAD)
+  ReZeroBlock stage2;
+
+  @Stage(blocks = 3, width = 64, stride = 2)
+  @Shortcut(ZERO_PAD)
+  ReZeroBlock stage3;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 10) @Output Layer fc;
+
+  @Dense(units = 10)
+  @Output
+  Layer fc;
 }

@@ -17,12 +17,29 @@ import org.skipwire.Stage;
 /** ResNeXt-50 32x4d for ImageNet; the reference has 25,028,904 trainable parameters. */
 @Network(name = "resnext50-32x4d", input = @Input(channels = 3, height = 224, width = 224))
 public class ResNeXt50 {
-  @Conv(kernel = 7, stride = 2, filters = 64) @BatchNorm @Activation(RELU) Layer stem;
-  @MaxPool(kernel = 3, stride = 2) Layer pool;
-  @Stage(blocks = 3, width = 64) ResNeXtBottleneck conv2;
-  @Stage(blocks = 4, width = 128, stride = 2) ResNeXtBottleneck conv3;
-  @Stage(blocks = 6, width = 256, stride = 2) ResNeXtBottleneck conv4;
-  @Stage(blocks = 3, width = 512, stride = 2) ResNeXtBottleneck conv5;
+  @Conv(kernel = 7, stride = 2, filters = 64)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @MaxPool(kernel = 3, stride = 2)
+  Layer pool;
+
+  @Stage(blocks = 3, width = 64)
+  ResNeXtBottleneck conv2;
+
+  @Stage(blocks = 4, width = 128, stride = 2)
+  ResNeXtBottleneck conv3;
+
+  @Stage(blocks = 6, width = 256, stride = 2)
+  ResNeXtBottleneck conv4;
+
+  @Stage(blocks = 3, width = 512, stride = 2)
+  ResNeXtBottleneck conv5;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 1000) @Output Layer fc;
+
+  @Dense(units = 1000)
+  @Output
+  Layer fc;
 }

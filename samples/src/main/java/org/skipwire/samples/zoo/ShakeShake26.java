@@ -21,11 +21,25 @@ import org.skipwire.Stage;
  */
 @Network(name = "shake-shake-26-2x32d", input = @Input(channels = 3, height = 32, width = 32))
 public class ShakeShake26 {
-  @Conv(kernel = 3, filters = 16) @BatchNorm Layer stem;
-  @Stage(blocks = 4, width = 32) ShakeShakeBlock stage1;
-  @Stage(blocks = 4, width = 64, stride = 2) ShakeShakeBlock stage2;
-  @Stage(blocks = 4, width = 128, stride = 2) ShakeShakeBlock stage3;
-  @Activation(RELU) Layer post;
+  @Conv(kernel = 3, filters = 16)
+  @BatchNorm
+  Layer stem;
+
+  @Stage(blocks = 4, width = 32)
+  ShakeShakeBlock stage1;
+
+  @Stage(blocks = 4, width = 64, stride = 2)
+  ShakeShakeBlock stage2;
+
+  @Stage(blocks = 4, width = 128, stride = 2)
+  ShakeShakeBlock stage3;
+
+  @Activation(RELU)
+  Layer post;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 10) @Output Layer fc;
+
+  @Dense(units = 10)
+  @Output
+  Layer fc;
 }

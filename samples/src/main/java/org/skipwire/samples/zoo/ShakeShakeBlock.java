@@ -12,6 +12,13 @@ import org.skipwire.ShakeShake;
 /** The Shake-Shake block (Gastaldi 2017): two ReLU-conv-BN-ReLU-conv-BN branches, shaken. */
 @ShakeShake
 public class ShakeShakeBlock {
-  @Activation(RELU) @Conv(kernel = 3, stride = STAGE) @BatchNorm Layer conv1;
-  @Activation(RELU) @Conv(kernel = 3) @BatchNorm Layer conv2;
+  @Activation(RELU)
+  @Conv(kernel = 3, stride = STAGE)
+  @BatchNorm
+  Layer conv1;
+
+  @Activation(RELU)
+  @Conv(kernel = 3)
+  @BatchNorm
+  Layer conv2;
 }

@@ -23,10 +23,26 @@ import org.skipwire.StochasticDepth;
 @StochasticDepth(finalSurvival = 0.5)
 @Network(name = "stochastic-depth-resnet110", input = @Input(channels = 3, height = 32, width = 32))
 public class StochasticDepthResNet110 {
-  @Conv(kernel = 3, filters = 16) @BatchNorm @Activation(RELU) Layer stem;
-  @Stage(blocks = 18, width = 16) @Shortcut(ZERO_PAD) BasicBlock stage1;
-  @Stage(blocks = 18, width = 32, stride = 2) @Shortcut(ZERO_PAD) BasicBlock stage2;
-  @Stage(blocks = 18, width = 64, stride = 2) @Shortcut(ZERO_PAD) BasicBlock stage3;
+  @Conv(kernel = 3, filters = 16)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @Stage(blocks = 18, width = 16)
+  @Shortcut(ZERO_PAD)
+  BasicBlock stage1;
+
+  @Stage(blocks = 18, width = 32, stride = 2)
+  @Shortcut(ZERO_PAD)
+  BasicBlock stage2;
+
+  @Stage(blocks = 18, width = 64, stride = 2)
+  @Shortcut(ZERO_PAD)
+  BasicBlock stage3;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 10) @Output Layer fc;
+
+  @Dense(units = 10)
+  @Output
+  Layer fc;
 }

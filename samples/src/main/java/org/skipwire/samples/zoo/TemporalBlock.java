@@ -6,8 +6,8 @@ import static org.skipwire.Nonlinearity.RELU;
 import org.skipwire.Activation;
 import org.skipwire.Conv;
 import org.skipwire.Dropout;
-import org.skipwire.LayerNorm;
 import org.skipwire.Layer;
+import org.skipwire.LayerNorm;
 import org.skipwire.ResidualBlock;
 
 /**
@@ -17,6 +17,15 @@ import org.skipwire.ResidualBlock;
  */
 @ResidualBlock
 public class TemporalBlock {
-  @Conv(kernel = 3, dilation = STAGE, causal = true) @LayerNorm @Activation(RELU) @Dropout(0.1) Layer conv1;
-  @Conv(kernel = 3, dilation = STAGE, causal = true) @LayerNorm @Activation(RELU) @Dropout(0.1) Layer conv2;
+  @Conv(kernel = 3, dilation = STAGE, causal = true)
+  @LayerNorm
+  @Activation(RELU)
+  @Dropout(0.1)
+  Layer conv1;
+
+  @Conv(kernel = 3, dilation = STAGE, causal = true)
+  @LayerNorm
+  @Activation(RELU)
+  @Dropout(0.1)
+  Layer conv2;
 }

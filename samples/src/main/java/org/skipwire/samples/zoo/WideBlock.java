@@ -16,6 +16,14 @@ import org.skipwire.ResidualBlock;
  */
 @ResidualBlock(preActivation = true)
 public class WideBlock {
-  @BatchNorm @Activation(RELU) @Conv(kernel = 3, stride = STAGE) @Dropout(0.3) Layer conv1;
-  @BatchNorm @Activation(RELU) @Conv(kernel = 3) Layer conv2;
+  @BatchNorm
+  @Activation(RELU)
+  @Conv(kernel = 3, stride = STAGE)
+  @Dropout(0.3)
+  Layer conv1;
+
+  @BatchNorm
+  @Activation(RELU)
+  @Conv(kernel = 3)
+  Layer conv2;
 }

@@ -31,11 +31,25 @@ import org.skipwire.Variant;
     blocks = {4, 4, 4},
     widths = {160, 320, 640})
 public class WideResNet {
-  @Conv(kernel = 3, filters = 16) Layer stem;
-  @Stage(blocks = VARIANT, width = VARIANT) WideBlock group1;
-  @Stage(blocks = VARIANT, width = VARIANT, stride = 2) WideBlock group2;
-  @Stage(blocks = VARIANT, width = VARIANT, stride = 2) WideBlock group3;
-  @BatchNorm @Activation(RELU) Layer post;
+  @Conv(kernel = 3, filters = 16)
+  Layer stem;
+
+  @Stage(blocks = VARIANT, width = VARIANT)
+  WideBlock group1;
+
+  @Stage(blocks = VARIANT, width = VARIANT, stride = 2)
+  WideBlock group2;
+
+  @Stage(blocks = VARIANT, width = VARIANT, stride = 2)
+  WideBlock group3;
+
+  @BatchNorm
+  @Activation(RELU)
+  Layer post;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 10) @Output Layer fc;
+
+  @Dense(units = 10)
+  @Output
+  Layer fc;
 }

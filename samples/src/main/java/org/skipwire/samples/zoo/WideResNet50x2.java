@@ -17,12 +17,29 @@ import org.skipwire.Stage;
 /** Wide ResNet-50-2 for ImageNet; the reference has 68,883,240 trainable parameters. */
 @Network(name = "wide-resnet50-2", input = @Input(channels = 3, height = 224, width = 224))
 public class WideResNet50x2 {
-  @Conv(kernel = 7, stride = 2, filters = 64) @BatchNorm @Activation(RELU) Layer stem;
-  @MaxPool(kernel = 3, stride = 2) Layer pool;
-  @Stage(blocks = 3, width = 64) WideBottleneck conv2;
-  @Stage(blocks = 4, width = 128, stride = 2) WideBottleneck conv3;
-  @Stage(blocks = 6, width = 256, stride = 2) WideBottleneck conv4;
-  @Stage(blocks = 3, width = 512, stride = 2) WideBottleneck conv5;
+  @Conv(kernel = 7, stride = 2, filters = 64)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @MaxPool(kernel = 3, stride = 2)
+  Layer pool;
+
+  @Stage(blocks = 3, width = 64)
+  WideBottleneck conv2;
+
+  @Stage(blocks = 4, width = 128, stride = 2)
+  WideBottleneck conv3;
+
+  @Stage(blocks = 6, width = 256, stride = 2)
+  WideBottleneck conv4;
+
+  @Stage(blocks = 3, width = 512, stride = 2)
+  WideBottleneck conv5;
+
   @GlobalAvgPool Layer avgpool;
-  @Dense(units = 1000) @Output Layer fc;
+
+  @Dense(units = 1000)
+  @Output
+  Layer fc;
 }

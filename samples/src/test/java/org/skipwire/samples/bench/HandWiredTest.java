@@ -30,13 +30,22 @@ class HandWiredTest {
     assertEquals(generated.getVertices().size(), hand.getVertices().size(), "vertex count");
     assertEquals(1, generated.getNetworkOutputs().size());
     Map<String, String> names = new HashMap<>();
-    match(generated, generated.getNetworkOutputs().get(0), hand, hand.getNetworkOutputs().get(0), names);
-    assertEquals(generated.getVertices().size() + 1, names.size(), "every vertex and the input matched");
+    match(
+        generated,
+        generated.getNetworkOutputs().get(0),
+        hand,
+        hand.getNetworkOutputs().get(0),
+        names);
+    assertEquals(
+        generated.getVertices().size() + 1, names.size(), "every vertex and the input matched");
   }
 
   /** Walks both graphs from the given vertices towards the input, pairing vertices as it goes. */
   private static void match(
-      ComputationGraphConfiguration g, String a, ComputationGraphConfiguration h, String b,
+      ComputationGraphConfiguration g,
+      String a,
+      ComputationGraphConfiguration h,
+      String b,
       Map<String, String> names) {
     String seen = names.putIfAbsent(a, b);
     if (seen != null) {
@@ -46,7 +55,8 @@ class HandWiredTest {
     GraphVertex va = g.getVertices().get(a);
     GraphVertex vb = h.getVertices().get(b);
     if (va == null || vb == null) {
-      assertEquals(g.getNetworkInputs().contains(a), h.getNetworkInputs().contains(b), a + " vs " + b);
+      assertEquals(
+          g.getNetworkInputs().contains(a), h.getNetworkInputs().contains(b), a + " vs " + b);
       return;
     }
     assertEquals(settings(va), settings(vb), a + " vs " + b);

@@ -37,8 +37,16 @@ class BadRunsTest {
     List<String> args =
         new ArrayList<>(
             List.of(
-                "train", "--model", "highway-mlp", "--epochs", "1", "--limit", "128", "--quiet",
-                "--checkpoint-dir", checkpoints.toString()));
+                "train",
+                "--model",
+                "highway-mlp",
+                "--epochs",
+                "1",
+                "--limit",
+                "128",
+                "--quiet",
+                "--checkpoint-dir",
+                checkpoints.toString()));
     args.addAll(List.of(more));
     return run(args.toArray(String[]::new));
   }
@@ -53,7 +61,8 @@ class BadRunsTest {
   void resumeWithoutACheckpointIsOneLine() {
     refusedInOneLine(
         train(dir, "--resume"),
-        dir + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new"
+        dir
+            + ": no checkpoint to resume (checkpoint.zip is missing); drop --resume to start a new"
             + " run");
     Path typo = dir.resolve("runz");
     refusedInOneLine(
@@ -73,9 +82,11 @@ class BadRunsTest {
     byte[] first = Files.readAllBytes(dir.resolve("checkpoint.zip"));
     refusedInOneLine(
         train(dir),
-        dir + ": holds a run's checkpoint (checkpoint.zip); continue it with --resume, replace it"
+        dir
+            + ": holds a run's checkpoint (checkpoint.zip); continue it with --resume, replace it"
             + " with --overwrite, or choose another directory");
-    assertEquals(List.of(first.length), List.of(Files.readAllBytes(dir.resolve("checkpoint.zip")).length));
+    assertEquals(
+        List.of(first.length), List.of(Files.readAllBytes(dir.resolve("checkpoint.zip")).length));
     Run again = train(dir, "--overwrite");
     assertEquals(0, again.status(), again.err());
   }
@@ -85,7 +96,8 @@ class BadRunsTest {
     try (RunDirectory held = RunDirectory.open(dir, false, false)) {
       refusedInOneLine(
           train(dir),
-          dir + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
+          dir
+              + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
               + " choose another checkpoint directory");
     }
   }
@@ -131,8 +143,16 @@ class BadRunsTest {
     Path data = idxDir(".gz"); // plain IDX bytes under .gz names: the content decides
     Run r =
         run(
-            "train", "--model", "highway-mlp", "--epochs", "1", "--quiet", "--data",
-            data.toString(), "--checkpoint-dir", dir.resolve("run").toString());
+            "train",
+            "--model",
+            "highway-mlp",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--data",
+            data.toString(),
+            "--checkpoint-dir",
+            dir.resolve("run").toString());
     assertEquals(0, r.status(), r.err());
     assertTrue(r.out().contains("20 test images"), r.out());
   }
@@ -170,8 +190,11 @@ class BadRunsTest {
     Files.createDirectories(runs.resolve("m-2")); // exists, even without a checkpoint: skipped
     assertEquals(runs.resolve("m-3"), TrainCommand.defaultCheckpointDir(runs, "m", false, out));
     assertEquals(
-        "note: " + runs.resolve("m") + " holds an earlier run (continue it with --resume, replace"
-            + " it with --overwrite); this run writes to " + runs.resolve("m-3"),
+        "note: "
+            + runs.resolve("m")
+            + " holds an earlier run (continue it with --resume, replace"
+            + " it with --overwrite); this run writes to "
+            + runs.resolve("m-3"),
         bytes.toString("UTF-8").strip());
     // --resume and --overwrite mean the earlier run itself.
     assertEquals(runs.resolve("m"), TrainCommand.defaultCheckpointDir(runs, "m", true, out));

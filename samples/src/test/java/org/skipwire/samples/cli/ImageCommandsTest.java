@@ -45,14 +45,25 @@ class ImageCommandsTest {
   @BeforeAll
   static void exportAndTrain() {
     images = shared.resolve("fashion");
-    Run export = run("export-images", "--out", images.toString(), "--limit", "512", "--val-limit", "200");
+    Run export =
+        run("export-images", "--out", images.toString(), "--limit", "512", "--val-limit", "200");
     assertEquals(0, export.status(), export.err());
     assertTrue(export.out().startsWith("wrote 712 png images"), export.out());
     run = shared.resolve("run");
     trained =
         run(
-            "train", "--model", "fashion-resnet", "--data", images.toString(), "--epochs", "1",
-            "--batch", "64", "--quiet", "--checkpoint-dir", run.toString());
+            "train",
+            "--model",
+            "fashion-resnet",
+            "--data",
+            images.toString(),
+            "--epochs",
+            "1",
+            "--batch",
+            "64",
+            "--quiet",
+            "--checkpoint-dir",
+            run.toString());
   }
 
   @Test
@@ -60,11 +71,18 @@ class ImageCommandsTest {
     assertEquals(0, trained.status(), trained.err());
     List<String> lines = trained.out().lines().toList();
     assertTrue(
-        lines.get(0).startsWith(
-            "training fashion-resnet on image folder " + images + " (validation: val/): 512 images"),
+        lines
+            .get(0)
+            .startsWith(
+                "training fashion-resnet on image folder "
+                    + images
+                    + " (validation: val/): 512 images"),
         lines.get(0));
     assertTrue(
-        lines.get(lines.size() - 1).matches("test accuracy \\d+\\.\\d\\d% on 200 images after 1 epochs \\(fashion-resnet\\)"),
+        lines
+            .get(lines.size() - 1)
+            .matches(
+                "test accuracy \\d+\\.\\d\\d% on 200 images after 1 epochs \\(fashion-resnet\\)"),
         lines.get(lines.size() - 1));
   }
 
@@ -76,25 +94,38 @@ class ImageCommandsTest {
       val.resolve("Sneaker/00000.png").toString(),
       val.resolve("Trouser/00000.png").toString()
     };
-    Run r = run("predict", "--checkpoint", run.toString(), "--top", "3", files[0], files[1], files[2]);
+    Run r =
+        run("predict", "--checkpoint", run.toString(), "--top", "3", files[0], files[1], files[2]);
     assertEquals(0, r.status(), r.err());
     List<String> lines = r.out().lines().toList();
     assertEquals(3, lines.size(), r.out());
     for (int i = 0; i < 3; i++) {
       assertTrue(
-          lines.get(i).matches(java.util.regex.Pattern.quote(files[i]) + ":(  [A-Za-z -]+ \\d+\\.\\d%){3}"),
+          lines
+              .get(i)
+              .matches(java.util.regex.Pattern.quote(files[i]) + ":(  [A-Za-z -]+ \\d+\\.\\d%){3}"),
           lines.get(i));
     }
 
-    Run json = run("predict", "--checkpoint", run.resolve("checkpoint.zip").toString(), "--json", "--top", "2", files[0]);
+    Run json =
+        run(
+            "predict",
+            "--checkpoint",
+            run.resolve("checkpoint.zip").toString(),
+            "--json",
+            "--top",
+            "2",
+            files[0]);
     assertEquals(0, json.status(), json.err());
-    assertTrue(json.out().startsWith("{\"file\":\"" + files[0] + "\",\"top\":[{\"class\":"), json.out());
+    assertTrue(
+        json.out().startsWith("{\"file\":\"" + files[0] + "\",\"top\":[{\"class\":"), json.out());
     assertEquals(2, json.out().split("\"probability\"").length - 1, json.out());
   }
 
   @Test
   void evaluateMatchesTheTrainersAccuracyAndWritesTheConfusionMatrix() throws Exception {
-    Run r = run("evaluate", "--checkpoint", run.toString(), "--data", images.resolve("val").toString());
+    Run r =
+        run("evaluate", "--checkpoint", run.toString(), "--data", images.resolve("val").toString());
     assertEquals(0, r.status(), r.err());
     String last = trained.out().lines().reduce((a, b) -> b).orElseThrow();
     String accuracy = last.substring("test accuracy ".length(), last.indexOf('%') + 1);
@@ -102,7 +133,16 @@ class ImageCommandsTest {
     assertTrue(r.out().contains("T-shirt-top"), r.out());
     assertTrue(Files.size(run.resolve("confusion.png")) > 1000);
     // A folder with train/ and val/ is evaluated on val/.
-    Run whole = run("evaluate", "--checkpoint", run.toString(), "--data", images.toString(), "--json", "--plot", shared.resolve("c.png").toString());
+    Run whole =
+        run(
+            "evaluate",
+            "--checkpoint",
+            run.toString(),
+            "--data",
+            images.toString(),
+            "--json",
+            "--plot",
+            shared.resolve("c.png").toString());
     assertEquals(0, whole.status(), whole.err());
     assertTrue(whole.out().startsWith("{ \"images\" : 200,"), whole.out());
   }
@@ -145,9 +185,19 @@ class ImageCommandsTest {
         Files.copy(images.resolve("val/Bag/00000.png"), folder.resolve(c + "/" + i + ".png"));
       }
     }
-    Path bad = Files.write(folder.resolve("b/1.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+    Path bad =
+        Files.write(folder.resolve("b/1.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
     Path dir = shared.resolve("broken-run");
-    Run r = run("train", "--model", "fashion-resnet", "--data", folder.toString(), "--quiet", "--checkpoint-dir", dir.toString());
+    Run r =
+        run(
+            "train",
+            "--model",
+            "fashion-resnet",
+            "--data",
+            folder.toString(),
+            "--quiet",
+            "--checkpoint-dir",
+            dir.toString());
     assertOneLineError(r, bad + ": ");
     assertFalse(r.out().contains("training"), r.out());
     assertFalse(Files.exists(dir.resolve("checkpoint.zip")));
@@ -155,16 +205,37 @@ class ImageCommandsTest {
 
   @Test
   void imageFolderForANetworkThatDoesNotTakeImages() {
-    Run r = run("train", "--model", "highway-mlp", "--data", images.toString(), "--quiet", "--checkpoint-dir", shared.resolve("h").toString());
-    assertOneLineError(r, "an image folder feeds networks with input [1, h, w] or [3, h, w]; this one expects [784]");
+    Run r =
+        run(
+            "train",
+            "--model",
+            "highway-mlp",
+            "--data",
+            images.toString(),
+            "--quiet",
+            "--checkpoint-dir",
+            shared.resolve("h").toString());
+    assertOneLineError(
+        r,
+        "an image folder feeds networks with input [1, h, w] or [3, h, w]; this one expects [784]");
   }
 
   @Test
   void badValFractionAndExportTarget() throws Exception {
     assertOneLineError(
-        run("train", "--model", "fashion-resnet", "--data", images.toString(), "--val-fraction", "1.5"),
+        run(
+            "train",
+            "--model",
+            "fashion-resnet",
+            "--data",
+            images.toString(),
+            "--val-fraction",
+            "1.5"),
         "--val-fraction must be between 0 and 1");
-    assertOneLineError(run("export-images", "--out", images.toString()), "exists and is not an empty directory");
-    assertOneLineError(run("export-images", "--out", shared.resolve("x").toString(), "--format", "bmp"), "--format must be png or jpg");
+    assertOneLineError(
+        run("export-images", "--out", images.toString()), "exists and is not an empty directory");
+    assertOneLineError(
+        run("export-images", "--out", shared.resolve("x").toString(), "--format", "bmp"),
+        "--format must be png or jpg");
   }
 }

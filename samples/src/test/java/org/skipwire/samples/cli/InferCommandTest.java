@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URISyntaxException;
@@ -37,8 +36,15 @@ class InferCommandTest {
 
   private Run infer(Path weights) throws URISyntaxException {
     return run(
-        "infer", "--model", "cifar-resnet20-b", "--weights", weights.toString(), "--input",
-        fixture("cifar-input.npy").toString(), "--output", dir.resolve("out.npy").toString());
+        "infer",
+        "--model",
+        "cifar-resnet20-b",
+        "--weights",
+        weights.toString(),
+        "--input",
+        fixture("cifar-input.npy").toString(),
+        "--output",
+        dir.resolve("out.npy").toString());
   }
 
   /** A refused file: status 2, one line on stderr, no output file. */
@@ -56,16 +62,30 @@ class InferCommandTest {
     assertTrue(r.out().startsWith("cifar-resnet20-b: 107 tensors from "), r.out());
     INDArray ours = Npy.read(dir.resolve("out.npy"));
     INDArray torch = Npy.read(fixture("cifar-torch.npy"));
-    double d = Transforms.abs(Transforms.log(ours).sub(Transforms.log(torch))).maxNumber().doubleValue();
+    double d =
+        Transforms.abs(Transforms.log(ours).sub(Transforms.log(torch))).maxNumber().doubleValue();
     assertTrue(d < 1e-4, "max |log p diff| " + d);
   }
 
   @Test
   void exportsUnderTorchvisionNames() throws Exception {
     Path out = dir.resolve("cifar.safetensors");
-    Run r = run("export", "--model", "cifar-resnet20-b", "--weights", fixture("cifar-resnet20-b.pth").toString(), "--output", out.toString());
+    Run r =
+        run(
+            "export",
+            "--model",
+            "cifar-resnet20-b",
+            "--weights",
+            fixture("cifar-resnet20-b.pth").toString(),
+            "--output",
+            out.toString());
     assertEquals(0, r.status(), r.err());
-    assertEquals("cifar-resnet20-b: wrote 128 tensors to " + out + " (torchvision-resnet names)" + System.lineSeparator(), r.out());
+    assertEquals(
+        "cifar-resnet20-b: wrote 128 tensors to "
+            + out
+            + " (torchvision-resnet names)"
+            + System.lineSeparator(),
+        r.out());
     Run back = infer(out);
     assertEquals(0, back.status(), back.err());
   }
@@ -106,7 +126,9 @@ class InferCommandTest {
   void notAWeightsFile() throws Exception {
     Path p = dir.resolve("readme.pth");
     Files.writeString(p, "hello");
-    refused(p, p + ": neither a safetensors file nor a torch.save zip (starts with bytes 68 65 6c 6c 6f)");
+    refused(
+        p,
+        p + ": neither a safetensors file nor a torch.save zip (starts with bytes 68 65 6c 6c 6f)");
   }
 
   @Test
@@ -114,9 +136,15 @@ class InferCommandTest {
     Path p = dir.resolve("evil.pth");
     try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(p))) {
       z.putNextEntry(new ZipEntry("evil/data.pkl"));
-      z.write(new byte[] {(byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', '.'});
+      z.write(
+          new byte[] {
+            (byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', '.'
+          });
     }
-    refused(p, p + ": evil/data.pkl: global os.system is not one a state_dict uses; refused, nothing was executed (byte 2)");
+    refused(
+        p,
+        p
+            + ": evil/data.pkl: global os.system is not one a state_dict uses; refused, nothing was executed (byte 2)");
   }
 
   @Test
@@ -130,17 +158,41 @@ class InferCommandTest {
   @Test
   void anInputOfTheWrongShapeAndUnknownKeys() throws Exception {
     Run r =
-        run("infer", "--model", "resnet18", "--weights", fixture("cifar-resnet20-b.pth").toString(), "--input",
-            fixture("cifar-input.npy").toString(), "--output", dir.resolve("o.npy").toString());
+        run(
+            "infer",
+            "--model",
+            "resnet18",
+            "--weights",
+            fixture("cifar-resnet20-b.pth").toString(),
+            "--input",
+            fixture("cifar-input.npy").toString(),
+            "--output",
+            dir.resolve("o.npy").toString());
     assertEquals(2, r.status());
-    assertEquals("skipwire: " + fixture("cifar-input.npy") + ": shape [2, 3, 32, 32], but resnet18 takes [N, 3, 224, 224]" + System.lineSeparator(), r.err());
+    assertEquals(
+        "skipwire: "
+            + fixture("cifar-input.npy")
+            + ": shape [2, 3, 32, 32], but resnet18 takes [N, 3, 224, 224]"
+            + System.lineSeparator(),
+        r.err());
     Run k =
-        run("infer", "--model", "cifar-resnet20-b", "--keys", "timm", "--weights", fixture("cifar-resnet20-b.pth").toString(),
-            "--input", fixture("cifar-input.npy").toString(), "--output", dir.resolve("o.npy").toString());
+        run(
+            "infer",
+            "--model",
+            "cifar-resnet20-b",
+            "--keys",
+            "timm",
+            "--weights",
+            fixture("cifar-resnet20-b.pth").toString(),
+            "--input",
+            fixture("cifar-input.npy").toString(),
+            "--output",
+            dir.resolve("o.npy").toString());
     assertEquals(2, k.status());
     assertEquals(
         "skipwire: --keys: unknown names 'timm'; use one of skipwire, torchvision-resnet, torchvision-densenet,"
-            + " torchvision-mobilenet-v2" + System.lineSeparator(),
+            + " torchvision-mobilenet-v2"
+            + System.lineSeparator(),
         k.err());
   }
 
@@ -148,19 +200,34 @@ class InferCommandTest {
   void trainFromWeightsOfAnotherNetworkIsOneLine() throws Exception {
     Path runs = dir.resolve("runs");
     Run r =
-        run("train", "--model", "fashion-resnet", "--epochs", "1", "--limit", "64", "--quiet",
-            "--checkpoint-dir", runs.toString(), "--weights", fixture("cifar-resnet20-b.pth").toString());
+        run(
+            "train",
+            "--model",
+            "fashion-resnet",
+            "--epochs",
+            "1",
+            "--limit",
+            "64",
+            "--quiet",
+            "--checkpoint-dir",
+            runs.toString(),
+            "--weights",
+            fixture("cifar-resnet20-b.pth").toString());
     assertEquals(2, r.status(), r.err());
     assertEquals(
-        "skipwire: " + fixture("cifar-resnet20-b.pth") + ": conv1.weight: file has [16, 3, 3, 3], fashion-resnet"
-            + " declares [16, 1, 3, 3] (and 60 more problems)" + System.lineSeparator(),
+        "skipwire: "
+            + fixture("cifar-resnet20-b.pth")
+            + ": conv1.weight: file has [16, 3, 3, 3], fashion-resnet"
+            + " declares [16, 1, 3, 3] (and 60 more problems)"
+            + System.lineSeparator(),
         r.err());
     assertFalse(Files.exists(runs.resolve("checkpoint.zip")));
     Run f = run("train", "--model", "fashion-resnet", "--freeze", "conv9");
     assertEquals(2, f.status());
     assertEquals(
         "skipwire: --freeze: fashion-resnet has no trunk field 'conv9'; use trunk or one of stem, stage1,"
-            + " stage2, stage3, avgpool" + System.lineSeparator(),
+            + " stage2, stage3, avgpool"
+            + System.lineSeparator(),
         f.err());
     Run h = run("train", "--model", "fashion-resnet", "--new-head");
     assertEquals("skipwire: --new-head needs --weights" + System.lineSeparator(), h.err());

@@ -61,14 +61,17 @@ class SkipAnalysisTest {
   @Test
   void residualBlocksComeFromTheVertexTable() {
     List<Blocks.Block> blocks = Blocks.residual(model("fashion-resnet").vertices());
-    assertEquals(List.of("stage1.b0", "stage2.b0", "stage3.b0"), blocks.stream().map(Blocks.Block::name).toList());
+    assertEquals(
+        List.of("stage1.b0", "stage2.b0", "stage3.b0"),
+        blocks.stream().map(Blocks.Block::name).toList());
     Blocks.Block b = blocks.get(1);
     assertEquals("stage2.b0.conv2.bn", b.branch());
     assertEquals("stage2.b0.shortcut.bn", b.shortcut());
     assertEquals("stage2.b0.add", b.sum());
     assertEquals("stage1.b0.relu", b.input());
     assertEquals("stage2.b0.relu", b.output());
-    assertEquals("stage1.b0.rezero", Blocks.residual(model("rezero-resnet20").vertices()).get(0).branch());
+    assertEquals(
+        "stage1.b0.rezero", Blocks.residual(model("rezero-resnet20").vertices()).get(0).branch());
     assertEquals(List.of(), Blocks.residual(model("fashion-plain").vertices()));
     assertEquals(List.of(), Blocks.residual(model("densenet-bc-100-12").vertices()));
   }
@@ -82,20 +85,29 @@ class SkipAnalysisTest {
     INDArray x = images(8);
     INDArray intact = g.outputSingle(false, x);
 
-    INDArray lesioned = Lesions.without(g, List.of(block(blocks, "stage1.b0"))).outputSingle(false, x);
+    INDArray lesioned =
+        Lesions.without(g, List.of(block(blocks, "stage1.b0"))).outputSingle(false, x);
     assertArrayEquals(intact.ravel().toFloatVector(), lesioned.ravel().toFloatVector(), 1e-6f);
 
     INDArray other = Lesions.without(g, List.of(block(blocks, "stage3.b0"))).outputSingle(false, x);
-    assertTrue(Transforms.abs(other.sub(intact)).maxNumber().doubleValue() > 1e-3, "a live branch matters");
-    assertArrayEquals(intact.ravel().toFloatVector(), g.outputSingle(false, x).ravel().toFloatVector(), "the original is untouched");
+    assertTrue(
+        Transforms.abs(other.sub(intact)).maxNumber().doubleValue() > 1e-3,
+        "a live branch matters");
+    assertArrayEquals(
+        intact.ravel().toFloatVector(),
+        g.outputSingle(false, x).ravel().toFloatVector(),
+        "the original is untouched");
   }
 
   @Test
   void aPlainBlockIsDeletedOnlyWhereItKeepsTheShape() {
     SkipwireModel m = model("fashion-plain");
     List<Blocks.Block> blocks = Blocks.plain(m.vertices());
-    assertEquals(List.of("stage1.b0", "stage2.b0", "stage3.b0"), blocks.stream().map(Blocks.Block::name).toList());
-    assertEquals(List.of(true, false, false), blocks.stream().map(Blocks.Block::deletable).toList());
+    assertEquals(
+        List.of("stage1.b0", "stage2.b0", "stage3.b0"),
+        blocks.stream().map(Blocks.Block::name).toList());
+    assertEquals(
+        List.of(true, false, false), blocks.stream().map(Blocks.Block::deletable).toList());
     ComputationGraph g = m.create();
     INDArray x = images(4);
     INDArray without = Lesions.without(g, List.of(blocks.get(0))).outputSingle(false, x);
@@ -107,8 +119,10 @@ class SkipAnalysisTest {
     List<Blocks.Block> neighbours = List.of(twenty.get(1), twenty.get(0), twenty.get(2));
     assertEquals(10, Lesions.without(p20, neighbours).outputSingle(false, x).size(1));
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Lesions.without(g, List.of(blocks.get(1))));
-    assertEquals("stage2.b0 cannot be deleted: it maps [16, 28, 28] to [32, 14, 14]", e.getMessage());
+        assertThrows(
+            IllegalArgumentException.class, () -> Lesions.without(g, List.of(blocks.get(1))));
+    assertEquals(
+        "stage2.b0 cannot be deleted: it maps [16, 28, 28] to [32, 14, 14]", e.getMessage());
   }
 
   @Test
@@ -128,7 +142,9 @@ class SkipAnalysisTest {
     SkipUsageListener listener = new SkipUsageListener(new SkipUsage(m.vertices()), x);
     listener.onEpochEnd(g);
     Map<String, Double> measured = listener.history().get(0);
-    assertEquals(List.of("stage1.b0 |F|/|x|", "stage2.b0 |F|/|x|", "stage3.b0 |F|/|x|"), List.copyOf(measured.keySet()));
+    assertEquals(
+        List.of("stage1.b0 |F|/|x|", "stage2.b0 |F|/|x|", "stage3.b0 |F|/|x|"),
+        List.copyOf(measured.keySet()));
     assertEquals(expected, measured.get("stage1.b0 |F|/|x|"), 1e-4 * expected);
     assertEquals(0.0, measured.get("stage3.b0 |F|/|x|"));
   }
@@ -159,8 +175,16 @@ class SkipAnalysisTest {
     Path d = dir.resolve(model);
     Run r =
         run(
-            "train", "--model", model, "--epochs", "1", "--limit", "256", "--quiet",
-            "--checkpoint-dir", d.toString());
+            "train",
+            "--model",
+            model,
+            "--epochs",
+            "1",
+            "--limit",
+            "256",
+            "--quiet",
+            "--checkpoint-dir",
+            d.toString());
     assertEquals(0, r.status(), r.err());
     return d;
   }
@@ -181,16 +205,28 @@ class SkipAnalysisTest {
 
     Run r =
         run(
-            "lesion", "--checkpoint", resnet.resolve("checkpoint.zip").toString(), "--twin",
-            plain.toString(), "--draws", "2", "--limit", "100", "--out", dir.toString());
+            "lesion",
+            "--checkpoint",
+            resnet.resolve("checkpoint.zip").toString(),
+            "--twin",
+            plain.toString(),
+            "--draws",
+            "2",
+            "--limit",
+            "100",
+            "--out",
+            dir.toString());
     assertEquals(0, r.status(), r.err());
     String out = r.out();
-    assertTrue(out.contains("fashion-resnet (" + resnet.resolve("checkpoint.zip") + "): test accuracy "), out);
+    assertTrue(
+        out.contains("fashion-resnet (" + resnet.resolve("checkpoint.zip") + "): test accuracy "),
+        out);
     assertTrue(out.contains("on 100 test examples"), out);
     for (String b : List.of("  stage1.b0 ", "  stage2.b0 ", "  stage3.b0 ", "  k = 3 ")) {
       assertTrue(out.contains(b), b + " in\n" + out);
     }
-    assertTrue(out.contains("  stage2.b0 (changes [16, 28, 28] to [32, 14, 14])  cannot be deleted"), out);
+    assertTrue(
+        out.contains("  stage2.b0 (changes [16, 28, 28] to [32, 14, 14])  cannot be deleted"), out);
     assertTrue(Files.isRegularFile(dir.resolve("lesion.png")));
 
     Run inspect = run("inspect", "--checkpoint", resnet.toString());
@@ -199,10 +235,13 @@ class SkipAnalysisTest {
     assertTrue(inspect.out().contains("  stage3.b0 |F|/|x|  "), inspect.out());
     Run none = run("inspect", "--checkpoint", plain.toString());
     assertEquals(
-        List.of("skipwire: fashion-plain has no residual blocks, highway layers or learned skip scalars to inspect"),
+        List.of(
+            "skipwire: fashion-plain has no residual blocks, highway layers or learned skip scalars to inspect"),
         none.err().lines().toList());
     Run missing = run("lesion", "--checkpoint", dir.resolve("nothing").toString());
-    assertEquals(List.of("skipwire: " + dir.resolve("nothing") + ": no checkpoint"), missing.err().lines().toList());
+    assertEquals(
+        List.of("skipwire: " + dir.resolve("nothing") + ": no checkpoint"),
+        missing.err().lines().toList());
     assertFalse(missing.status() == 0);
   }
 }

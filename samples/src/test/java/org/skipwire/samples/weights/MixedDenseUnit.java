@@ -11,6 +11,13 @@ import org.skipwire.Layer;
 /** A DenseNet-BC unit with growth rate 8. */
 @DenseConnect(growthRate = 8)
 public class MixedDenseUnit {
-  @BatchNorm @Activation(RELU) @Conv(kernel = 1, width = 2) Layer bottleneck;
-  @BatchNorm @Activation(RELU) @Conv(kernel = 3) Layer conv;
+  @BatchNorm
+  @Activation(RELU)
+  @Conv(kernel = 1, width = 2)
+  Layer bottleneck;
+
+  @BatchNorm
+  @Activation(RELU)
+  @Conv(kernel = 3)
+  Layer conv;
 }

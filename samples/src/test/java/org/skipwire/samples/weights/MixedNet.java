@@ -21,11 +21,27 @@ import org.skipwire.Transition;
  */
 @Network(name = "weights-mixed", input = @Input(channels = 3, height = 16, width = 16))
 public class MixedNet {
-  @Conv(kernel = 3, filters = 16) @BatchNorm @Activation(RELU) Layer stem;
-  @Stage(blocks = 1, width = 16) GroupedBlock grouped;
-  @Stage(blocks = 2) MixedDenseUnit dense;
-  @Transition(compression = 0.5) Layer transition;
-  @BatchNorm @Activation(RELU) Layer norm;
+  @Conv(kernel = 3, filters = 16)
+  @BatchNorm
+  @Activation(RELU)
+  Layer stem;
+
+  @Stage(blocks = 1, width = 16)
+  GroupedBlock grouped;
+
+  @Stage(blocks = 2)
+  MixedDenseUnit dense;
+
+  @Transition(compression = 0.5)
+  Layer transition;
+
+  @BatchNorm
+  @Activation(RELU)
+  Layer norm;
+
   @GlobalAvgPool Layer pool;
-  @Dense(units = 5) @Output Layer fc;
+
+  @Dense(units = 5)
+  @Output
+  Layer fc;
 }

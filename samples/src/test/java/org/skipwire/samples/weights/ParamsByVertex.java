@@ -6,7 +6,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Copies of every parametrised vertex's flat parameters (batch-norm running statistics included). */
+/**
+ * Copies of every parametrised vertex's flat parameters (batch-norm running statistics included).
+ */
 final class ParamsByVertex {
   private ParamsByVertex() {}
 

@@ -23,9 +23,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.Training;
 import org.skipwire.runtime.weights.NamingConvention;
-import org.skipwire.runtime.weights.Preprocessing;
 import org.skipwire.runtime.weights.Npy;
 import org.skipwire.runtime.weights.ParamSlot;
+import org.skipwire.runtime.weights.Preprocessing;
 import org.skipwire.runtime.weights.SafetensorsWriter;
 import org.skipwire.runtime.weights.TensorInfo;
 import org.skipwire.runtime.weights.TorchvisionNames;
@@ -72,7 +72,9 @@ class PretrainedWeightsTest {
   }
 
   static double maxLogDiff(INDArray p, INDArray q) {
-    return Transforms.abs(Transforms.log(p, true).sub(Transforms.log(q, true))).maxNumber().doubleValue();
+    return Transforms.abs(Transforms.log(p, true).sub(Transforms.log(q, true)))
+        .maxNumber()
+        .doubleValue();
   }
 
   private static INDArray run(ComputationGraph g, String input) throws WeightsException {
@@ -86,7 +88,8 @@ class PretrainedWeightsTest {
       ComputationGraph g = new CifarResNet20BGraph().create();
       try (WeightsFile f = WeightsFile.open(fixture(file))) {
         assertEquals(TorchvisionNames.RESNET, WeightLoader.detect(g, f));
-        WeightLoader.Result r = new WeightLoader("cifar-resnet20-b", TorchvisionNames.RESNET).load(g, f);
+        WeightLoader.Result r =
+            new WeightLoader("cifar-resnet20-b", TorchvisionNames.RESNET).load(g, f);
         assertEquals(107, r.loaded());
       }
       double d = maxLogDiff(run(g, "cifar-input.npy"), torch);
@@ -103,7 +106,9 @@ class PretrainedWeightsTest {
   @Test
   void mobileNetV2HasTorchvisionsKeysAndShapes() throws IOException {
     List<String> torchvision =
-        Files.readAllLines(fixture("mobilenet_v2-keys.txt")).stream().filter(l -> !l.startsWith("#")).toList();
+        Files.readAllLines(fixture("mobilenet_v2-keys.txt")).stream()
+            .filter(l -> !l.startsWith("#"))
+            .toList();
     List<String> skipwire =
         ParamSlot.of(new MobileNetV2Graph().create(), TorchvisionNames.MOBILENET_V2).stream()
             .map(s -> s.key() + " " + s.shapeText())
@@ -127,8 +132,8 @@ class PretrainedWeightsTest {
 
   /**
    * skipwire -> safetensors -> PyTorch: the script had skipwire export a fresh cifar-resnet20-b
-   * (seed 7), loaded it into torchvision's layout with strict key checking, and recorded
-   * PyTorch's outputs; the same export here gives the same outputs in skipwire.
+   * (seed 7), loaded it into torchvision's layout with strict key checking, and recorded PyTorch's
+   * outputs; the same export here gives the same outputs in skipwire.
    */
   @Test
   void anExportedNetworkGivesPyTorchTheSameOutputs() throws IOException {
@@ -174,7 +179,9 @@ class PretrainedWeightsTest {
     }
   }
 
-  /** Torchvision weights on RGB input expect ImageNet's normalisation; skipwire's own, the data's. */
+  /**
+   * Torchvision weights on RGB input expect ImageNet's normalisation; skipwire's own, the data's.
+   */
   @Test
   void theNormalisationTheWeightsExpect() throws IOException {
     Transfer t = Transfer.of(new CifarResNet20BGraph()).weights(fixture("cifar-resnet20-b.pth"));
@@ -216,14 +223,23 @@ class PretrainedWeightsTest {
     long off = 0;
     for (Map.Entry<String, Object[]> e : tensors.entrySet()) {
       byte[] d = (byte[]) e.getValue()[2];
-      h.append('"').append(e.getKey()).append("\":{\"dtype\":\"").append(e.getValue()[0])
-          .append("\",\"shape\":").append(e.getValue()[1].toString().replace(" ", ""))
-          .append(",\"data_offsets\":[").append(off).append(',').append(off + d.length).append("]},");
+      h.append('"')
+          .append(e.getKey())
+          .append("\":{\"dtype\":\"")
+          .append(e.getValue()[0])
+          .append("\",\"shape\":")
+          .append(e.getValue()[1].toString().replace(" ", ""))
+          .append(",\"data_offsets\":[")
+          .append(off)
+          .append(',')
+          .append(off + d.length)
+          .append("]},");
       off += d.length;
     }
     h.setCharAt(h.length() - 1, '}');
     byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate((int) (8 + json.length + off)).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate((int) (8 + json.length + off)).order(ByteOrder.LITTLE_ENDIAN);
     b.putLong(json.length).put(json);
     for (Object[] v : tensors.values()) {
       b.put((byte[]) v[2]);
@@ -255,7 +271,8 @@ class PretrainedWeightsTest {
     t.remove("layer2.0.conv1.weight");
     Path p = write(dir.resolve("missing.safetensors"), t);
     assertEquals(
-        p + ": layer2.0.conv1.weight: missing from the file; cifar-resnet20-b declares [32, 16, 3, 3];"
+        p
+            + ": layer2.0.conv1.weight: missing from the file; cifar-resnet20-b declares [32, 16, 3, 3];"
             + " the file's keys look like conv1.weight",
         refused(p));
   }
@@ -266,7 +283,8 @@ class PretrainedWeightsTest {
     t.put("layer4.0.conv1.weight", new Object[] {"F32", List.of(2L), new byte[8]});
     Path p = write(dir.resolve("extra.safetensors"), t);
     assertEquals(
-        p + ": layer4.0.conv1.weight: in the file (F32 [2]) but cifar-resnet20-b has no such parameter"
+        p
+            + ": layer4.0.conv1.weight: in the file (F32 [2]) but cifar-resnet20-b has no such parameter"
             + " under the torchvision-resnet names",
         refused(p));
   }
@@ -274,10 +292,13 @@ class PretrainedWeightsTest {
   @Test
   void aShapeThatDiffers() throws IOException {
     Map<String, Object[]> t = tensors("cifar-resnet20-b.safetensors");
-    t.put("layer3.0.conv1.weight", new Object[] {"F32", List.of(64L, 16L, 3L, 3L), new byte[4 * 64 * 16 * 9]});
+    t.put(
+        "layer3.0.conv1.weight",
+        new Object[] {"F32", List.of(64L, 16L, 3L, 3L), new byte[4 * 64 * 16 * 9]});
     Path p = write(dir.resolve("shape.safetensors"), t);
     assertEquals(
-        p + ": layer3.0.conv1.weight: file has [64, 16, 3, 3], cifar-resnet20-b declares [64, 32, 3, 3]",
+        p
+            + ": layer3.0.conv1.weight: file has [64, 16, 3, 3], cifar-resnet20-b declares [64, 32, 3, 3]",
         refused(p));
   }
 
@@ -296,15 +317,18 @@ class PretrainedWeightsTest {
     t.put("fc.bias", new Object[] {"F32", List.of(5L), new byte[20]});
     Path p = write(dir.resolve("head.safetensors"), t);
     assertEquals(
-        p + ": fc.weight: file has [5, 64], cifar-resnet20-b declares [10, 64]; to train a new output"
+        p
+            + ": fc.weight: file has [5, 64], cifar-resnet20-b declares [10, 64]; to train a new output"
             + " layer, use --new-head (and 1 more problems)",
         refused(p));
     ComputationGraph g = new CifarResNet20BGraph().create();
     INDArray head = g.getLayer("fc").params().dup();
     INDArray stem = g.getLayer("stem").params().dup();
     try (WeightsFile f = WeightsFile.open(p)) {
-      WeightLoader.Result r = new WeightLoader("cifar-resnet20-b", TorchvisionNames.RESNET).newHead(true).load(g, f);
-      assertEquals(List.of("fc (file has [5, 64], cifar-resnet20-b declares [10, 64])"), r.reinitialised());
+      WeightLoader.Result r =
+          new WeightLoader("cifar-resnet20-b", TorchvisionNames.RESNET).newHead(true).load(g, f);
+      assertEquals(
+          List.of("fc (file has [5, 64], cifar-resnet20-b declares [10, 64])"), r.reinitialised());
       assertEquals(105, r.loaded());
     }
     assertEquals(head, g.getLayer("fc").params());

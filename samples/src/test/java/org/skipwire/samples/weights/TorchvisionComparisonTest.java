@@ -21,8 +21,8 @@ import org.skipwire.samples.zoo.ResNet18Graph;
 
 /**
  * torchvision's resnet18 (random weights, running statistics populated) against skipwire, when
- * {@code /usr/bin/python3} imports torch and torchvision; skipped, and says so, otherwise. The other
- * networks are in {@code tools/torch/skipwire_torch.py verify} (README, Pretrained weights).
+ * {@code /usr/bin/python3} imports torch and torchvision; skipped, and says so, otherwise. The
+ * other networks are in {@code tools/torch/skipwire_torch.py verify} (README, Pretrained weights).
  */
 class TorchvisionComparisonTest {
   private static final String PYTHON = "/usr/bin/python3";
@@ -30,7 +30,8 @@ class TorchvisionComparisonTest {
   @TempDir Path dir;
 
   private static int exec(Path log, String... cmd) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       return -1;
@@ -45,11 +46,16 @@ class TorchvisionComparisonTest {
         Files.isExecutable(Path.of(PYTHON))
             && exec(log, PYTHON, "-c", "import torch, torchvision") == 0;
     if (!torch) {
-      System.out.println("TorchvisionComparisonTest skipped: " + PYTHON + " cannot import torch and torchvision");
+      System.out.println(
+          "TorchvisionComparisonTest skipped: " + PYTHON + " cannot import torch and torchvision");
     }
-    Assumptions.assumeTrue(torch, PYTHON + " cannot import torch and torchvision: comparison skipped");
+    Assumptions.assumeTrue(
+        torch, PYTHON + " cannot import torch and torchvision: comparison skipped");
     Path script = Path.of("..", "tools", "torch", "skipwire_torch.py").toAbsolutePath().normalize();
-    assertEquals(0, exec(log, PYTHON, script.toString(), "make", "resnet18", dir.toString()), () -> read(log));
+    assertEquals(
+        0,
+        exec(log, PYTHON, script.toString(), "make", "resnet18", dir.toString()),
+        () -> read(log));
     INDArray input = Npy.read(dir.resolve("input.npy"));
     INDArray reference = Npy.read(dir.resolve("torch.npy"));
     for (String file : List.of("resnet18.pth", "resnet18.safetensors")) {

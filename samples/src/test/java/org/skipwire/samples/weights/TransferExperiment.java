@@ -40,49 +40,81 @@ public final class TransferExperiment {
     epochs = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     double[] rates = {0.05};
     if (args.length > 2) {
-      rates = java.util.Arrays.stream(args, 2, args.length).mapToDouble(Double::parseDouble).toArray();
+      rates =
+          java.util.Arrays.stream(args, 2, args.length).mapToDouble(Double::parseDouble).toArray();
     }
     Dataset all = Datasets.embedded();
     IntPredicate first = c -> c < 5;
     IntPredicate second = c -> c >= 5;
     Dataset pretrain =
-        new Dataset("classes 0-4", all.format(), subset(all.train(), first, Integer.MAX_VALUE),
-            subset(all.test(), first, Integer.MAX_VALUE), all.classNames());
+        new Dataset(
+            "classes 0-4",
+            all.format(),
+            subset(all.train(), first, Integer.MAX_VALUE),
+            subset(all.test(), first, Integer.MAX_VALUE),
+            all.classNames());
     Dataset small =
-        new Dataset("classes 5-9, 50 each", all.format(), subset(all.train(), second, PER_CLASS),
-            subset(all.test(), second, Integer.MAX_VALUE), all.classNames());
+        new Dataset(
+            "classes 5-9, 50 each",
+            all.format(),
+            subset(all.train(), second, PER_CLASS),
+            subset(all.test(), second, Integer.MAX_VALUE),
+            all.classNames());
     FashionResNetGraph model = new FashionResNetGraph();
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
     long t0 = System.nanoTime();
-    TrainResult pre =
-        new Trainer(plan(preEpochs, 128, 0.1).build(), quiet).train(model, pretrain);
+    TrainResult pre = new Trainer(plan(preEpochs, 128, 0.1).build(), quiet).train(model, pretrain);
     System.out.printf(
-        Locale.ROOT, "pretrain on %d images of classes 0-4, %d epochs: test accuracy %.2f%% (%d images), %.0f s%n",
-        pretrain.train().size(), preEpochs, 100 * pre.testAccuracy(), pretrain.test().size(),
+        Locale.ROOT,
+        "pretrain on %d images of classes 0-4, %d epochs: test accuracy %.2f%% (%d images), %.0f s%n",
+        pretrain.train().size(),
+        preEpochs,
+        100 * pre.testAccuracy(),
+        pretrain.test().size(),
         (System.nanoTime() - t0) / 1e9);
     Path weights = Files.createTempFile("fashion-resnet-0-4", ".safetensors");
     SafetensorsWriter.write(pre.graph(), TorchvisionNames.RESNET, weights);
 
     System.out.printf(
-        Locale.ROOT, "then %d images of classes 5-9, %d epochs, batch 50, warm-up cosine; test on %d images%n",
-        small.train().size(), epochs, small.test().size());
+        Locale.ROOT,
+        "then %d images of classes 5-9, %d epochs, batch 50, warm-up cosine; test on %d images%n",
+        small.train().size(),
+        epochs,
+        small.test().size());
     System.out.println("| start | lr | test accuracy | best epoch (accuracy) | seconds |");
     System.out.println("|---|---|---|---|---|");
     for (double lr : rates) {
       arm("from scratch", lr, GraphStart.NONE, model, small, quiet);
-      arm("fine-tuned from classes 0-4", lr, Transfer.of(model).weights(weights).out(quiet), model, small, quiet);
-      arm("frozen trunk from classes 0-4", lr,
-          Transfer.of(model).weights(weights).freeze("trunk").out(quiet), model, small, quiet);
+      arm(
+          "fine-tuned from classes 0-4",
+          lr,
+          Transfer.of(model).weights(weights).out(quiet),
+          model,
+          small,
+          quiet);
+      arm(
+          "frozen trunk from classes 0-4",
+          lr,
+          Transfer.of(model).weights(weights).freeze("trunk").out(quiet),
+          model,
+          small,
+          quiet);
     }
     Files.deleteIfExists(weights);
   }
 
   private static void arm(
-      String name, double lr, GraphStart start, FashionResNetGraph model, Dataset data, PrintStream quiet)
+      String name,
+      double lr,
+      GraphStart start,
+      FashionResNetGraph model,
+      Dataset data,
+      PrintStream quiet)
       throws Exception {
     long t0 = System.nanoTime();
-    TrainResult r = new Trainer(plan(epochs, 50, lr).build(), quiet).startWith(start).train(model, data);
+    TrainResult r =
+        new Trainer(plan(epochs, 50, lr).build(), quiet).startWith(start).train(model, data);
     int best = 0;
     for (int e = 1; e < r.history().size(); e++) {
       if (r.history().get(e).testAccuracy() > r.history().get(best).testAccuracy()) {
@@ -90,8 +122,13 @@ public final class TransferExperiment {
       }
     }
     System.out.printf(
-        Locale.ROOT, "| %s | %s | %.2f%% | %d (%.2f%%) | %.0f |%n",
-        name, lr, 100 * r.testAccuracy(), best + 1, 100 * r.history().get(best).testAccuracy(),
+        Locale.ROOT,
+        "| %s | %s | %.2f%% | %d (%.2f%%) | %.0f |%n",
+        name,
+        lr,
+        100 * r.testAccuracy(),
+        best + 1,
+        100 * r.history().get(best).testAccuracy(),
         (System.nanoTime() - t0) / 1e9);
   }
 
@@ -132,6 +169,7 @@ public final class TransferExperiment {
         }
       }
     }
-    return new ImageData(d.source(), d.channels(), d.height(), d.width(), pixels, labels, d.numClasses());
+    return new ImageData(
+        d.source(), d.channels(), d.height(), d.width(), pixels, labels, d.numClasses());
   }
 }

@@ -19,10 +19,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.skipwire.runtime.Training;
 import org.skipwire.runtime.data.Dataset;
 import org.skipwire.runtime.data.Datasets;
+import org.skipwire.runtime.train.CheckpointException;
 import org.skipwire.runtime.train.Progress;
 import org.skipwire.runtime.train.Schedule;
 import org.skipwire.runtime.train.TrainResult;
-import org.skipwire.runtime.train.CheckpointException;
 import org.skipwire.runtime.train.Trainer;
 import org.skipwire.runtime.train.TrainingPlan;
 import org.skipwire.runtime.weights.SafetensorsWriter;
@@ -141,7 +141,8 @@ class TransferTest {
 
   @Test
   void aFieldThatIsNotInTheTrunkIsOneLine() {
-    Transfer.Failure e = assertThrows(Transfer.Failure.class, () -> Transfer.of(MODEL).freeze("stage9"));
+    Transfer.Failure e =
+        assertThrows(Transfer.Failure.class, () -> Transfer.of(MODEL).freeze("stage9"));
     assertEquals(
         "--freeze: fashion-resnet has no trunk field 'stage9'; use trunk or one of stem, stage1, stage2,"
             + " stage3, avgpool",

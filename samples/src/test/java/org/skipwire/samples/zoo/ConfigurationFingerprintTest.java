@@ -35,10 +35,10 @@ class ConfigurationFingerprintTest {
     Models.all().forEach(m -> models.put(m.name(), m));
     if (System.getProperty("skipwire.updateFingerprints") != null) {
       String text =
-          models.values().stream().map(m -> m.name() + " " + fingerprint(m)).collect(
-              Collectors.joining("\n", "", "\n"));
-      Files.writeString(
-          Path.of("src/test/resources/org/skipwire/samples/zoo/" + FILE), text);
+          models.values().stream()
+              .map(m -> m.name() + " " + fingerprint(m))
+              .collect(Collectors.joining("\n", "", "\n"));
+      Files.writeString(Path.of("src/test/resources/org/skipwire/samples/zoo/" + FILE), text);
       return;
     }
     Map<String, String> recorded = new LinkedHashMap<>();

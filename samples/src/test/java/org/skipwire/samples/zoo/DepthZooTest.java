@@ -14,8 +14,8 @@ import org.skipwire.runtime.SkipwireModel;
 class DepthZooTest {
 
   /**
-   * He et al. 2015, section 4.2 for one input channel: a 3x3 stem to 16 channels, three stages of
-   * n basic blocks at 16, 32 and 64 channels, 10 classes. Convolutions before batch norm have no
+   * He et al. 2015, section 4.2 for one input channel: a 3x3 stem to 16 channels, three stages of n
+   * basic blocks at 16, 32 and 64 channels, 10 classes. Convolutions before batch norm have no
    * bias; option A shortcuts and no shortcuts both add no parameters, so the twins agree.
    */
   static long cifarStyle(int n, int inChannels) {

@@ -55,8 +55,8 @@ import org.skipwire.runtime.onednn.OneDnnConvHelper;
 
 /**
  * The fast path (oneDNN build, DL4J's oneDNN layer helpers) computes what the reference path
- * computes. The native build cannot be swapped inside one JVM, so the reference is DL4J's own
- * layer code on the same build: helpers off, which is DL4J as shipped (im2col, OpenBLAS).
+ * computes. The native build cannot be swapped inside one JVM, so the reference is DL4J's own layer
+ * code on the same build: helpers off, which is DL4J as shipped (im2col, OpenBLAS).
  */
 class FastPathTest {
   static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
@@ -153,7 +153,8 @@ class FastPathTest {
       String vertex = layer.getConfig().getLayerName();
       INDArray in = activations.get(inputs.get(vertex).get(0));
       // One layer per configuration and input shape: the others run the very same code.
-      String signature = layer.getConfig().toString().replace(vertex, "") + Arrays.toString(in.shape());
+      String signature =
+          layer.getConfig().toString().replace(vertex, "") + Arrays.toString(in.shape());
       if (layer.getHelper() == null || !seen.add(signature)) {
         continue;
       }
@@ -188,7 +189,8 @@ class FastPathTest {
   private static void assertClose(String what, INDArray actual, INDArray expected) {
     double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
     double diff = actual.sub(expected).amaxNumber().doubleValue();
-    assertTrue(diff <= 1e-4 * scale, what + " differs by " + diff / scale + " of its largest value");
+    assertTrue(
+        diff <= 1e-4 * scale, what + " differs by " + diff / scale + " of its largest value");
   }
 
   @Test
@@ -210,7 +212,8 @@ class FastPathTest {
       cached.fit(new DataSet(x, y));
       uncached.fit(new DataSet(x, y));
     }
-    assertTrue(cached.params().equalsWithEps(uncached.params(), 1e-6), "parameters after two steps");
+    assertTrue(
+        cached.params().equalsWithEps(uncached.params(), 1e-6), "parameters after two steps");
   }
 
   @Test
@@ -227,10 +230,14 @@ class FastPathTest {
       graph.fit(new DataSet(x, y)); // running statistics away from 0 and 1
     }
     ComputationGraph folded = BatchNormFolding.forInference(graph);
-    long batchNorms = folded.getConfiguration().getVertices().values().stream()
-        .filter(v -> v instanceof LayerVertex lv && lv.getLayerConf().getLayer()
-            instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)
-        .count();
+    long batchNorms =
+        folded.getConfiguration().getVertices().values().stream()
+            .filter(
+                v ->
+                    v instanceof LayerVertex lv
+                        && lv.getLayerConf().getLayer()
+                            instanceof org.deeplearning4j.nn.conf.layers.BatchNormalization)
+            .count();
     assertEquals(0, batchNorms, "every batch norm of a post-activation ResNet folds");
     INDArray expected = graph.outputSingle(false, x);
     INDArray actual = folded.outputSingle(false, x);
@@ -241,48 +248,65 @@ class FastPathTest {
   /**
    * stem conv-BN, conv-BN-act, conv-BN, add, act, pool: the parts of the generated graphs, with
    * tanh for ReLU so that no finite difference straddles a kink. Every parametrised vertex is on
-   * one chain: GradientCheckUtil names parameters in parameter-table order, which differs from
-   * the flattened layout where a branch has parameters, and then excludes the wrong ones.
+   * one chain: GradientCheckUtil names parameters in parameter-table order, which differs from the
+   * flattened layout where a branch has parameters, and then excludes the wrong ones.
    */
   private static ComputationGraph tinyResidual(PoolingType pool) {
-    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-        .seed(3)
-        .dataType(DataType.DOUBLE)
-        .updater(new NoOp())
-        .weightInit(WeightInit.XAVIER)
-        .convolutionMode(ConvolutionMode.Truncate)
-        .graphBuilder()
-        .addInputs("in")
-        .setInputTypes(InputType.convolutional(6, 6, 2))
-        .addLayer("c0", conv(1, 3), "in")
-        .addLayer("bn0", new BatchNormalization.Builder().eps(1e-5).build(), "c0")
-        .addLayer("a0", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn0")
-        .addLayer("c1", conv(3, 3), "a0")
-        .addLayer("bn1", new BatchNormalization.Builder().eps(1e-5).build(), "c1")
-        .addLayer("a1", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn1")
-        .addLayer("c2", conv(3, 3), "a1")
-        .addLayer("bn2", new BatchNormalization.Builder().eps(1e-5).build(), "c2")
-        .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "a0")
-        .addLayer("a2", new ActivationLayer.Builder().activation(Activation.TANH).build(), "add")
-        .addLayer("pool", new SubsamplingLayer.Builder(pool).kernelSize(2, 2).stride(2, 2).build(),
-            "a2")
-        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "pool")
-        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-            .activation(Activation.SOFTMAX).build(), "gap")
-        .setOutputs("out")
-        .build();
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(3)
+            .dataType(DataType.DOUBLE)
+            .updater(new NoOp())
+            .weightInit(WeightInit.XAVIER)
+            .convolutionMode(ConvolutionMode.Truncate)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(6, 6, 2))
+            .addLayer("c0", conv(1, 3), "in")
+            .addLayer("bn0", new BatchNormalization.Builder().eps(1e-5).build(), "c0")
+            .addLayer(
+                "a0", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn0")
+            .addLayer("c1", conv(3, 3), "a0")
+            .addLayer("bn1", new BatchNormalization.Builder().eps(1e-5).build(), "c1")
+            .addLayer(
+                "a1", new ActivationLayer.Builder().activation(Activation.TANH).build(), "bn1")
+            .addLayer("c2", conv(3, 3), "a1")
+            .addLayer("bn2", new BatchNormalization.Builder().eps(1e-5).build(), "c2")
+            .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn2", "a0")
+            .addLayer(
+                "a2", new ActivationLayer.Builder().activation(Activation.TANH).build(), "add")
+            .addLayer(
+                "pool",
+                new SubsamplingLayer.Builder(pool).kernelSize(2, 2).stride(2, 2).build(),
+                "a2")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "pool")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(3)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;
   }
 
   private static ConvolutionLayer conv(int kernel, int nOut) {
-    return new ConvolutionLayer.Builder(kernel, kernel).padding(kernel / 2, kernel / 2).nOut(nOut)
-        .hasBias(false).activation(Activation.IDENTITY).build();
+    return new ConvolutionLayer.Builder(kernel, kernel)
+        .padding(kernel / 2, kernel / 2)
+        .nOut(nOut)
+        .hasBias(false)
+        .activation(Activation.IDENTITY)
+        .build();
   }
 
   @ParameterizedTest(name = "{0} pooling")
-  @EnumSource(value = PoolingType.class, names = {"MAX", "AVG"})
+  @EnumSource(
+      value = PoolingType.class,
+      names = {"MAX", "AVG"})
   void gradientChecksPassWithHelpersOn(PoolingType pool) {
     // The conv and batch-norm helpers decline double precision and hand back to DL4J's own code;
     // the pooling helper runs libnd4j's op. The float comparison above exercises all of them.
@@ -297,16 +321,24 @@ class FastPathTest {
     DataType beforeFloat = Nd4j.defaultFloatingPointType();
     Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
     try {
-      assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
-          .net(graph)
-          .inputs(new INDArray[] {x})
-          .labels(new INDArray[] {y})
-          .excludeParams(Set.of("bn0_mean", "bn0_log10stdev", "bn1_mean", "bn1_log10stdev",
-              "bn2_mean", "bn2_log10stdev"))
-          .epsilon(1e-6)
-          .maxRelError(1e-3)
-          .minAbsoluteError(1e-8)
-          .exitOnFirstError(true)));
+      assertTrue(
+          GradientCheckUtil.checkGradients(
+              new GradientCheckUtil.GraphConfig()
+                  .net(graph)
+                  .inputs(new INDArray[] {x})
+                  .labels(new INDArray[] {y})
+                  .excludeParams(
+                      Set.of(
+                          "bn0_mean",
+                          "bn0_log10stdev",
+                          "bn1_mean",
+                          "bn1_log10stdev",
+                          "bn2_mean",
+                          "bn2_log10stdev"))
+                  .epsilon(1e-6)
+                  .maxRelError(1e-3)
+                  .minAbsoluteError(1e-8)
+                  .exitOnFirstError(true)));
     } finally {
       Nd4j.setDefaultDataTypes(before, beforeFloat);
     }

@@ -157,8 +157,8 @@ class ZooTest {
   }
 
   /**
-   * A temporal convolutional network forecasting the change: per block two causal convs (k x c_in
-   * x c + c, with bias: a layer norm, not a batch norm, follows) each with LN (2c), and a 1x1
+   * A temporal convolutional network forecasting the change: per block two causal convs (k x c_in x
+   * c + c, with bias: a layer norm, not a batch norm, follows) each with LN (2c), and a 1x1
    * projection (c_in x c + c) where the channels change; a 1x1 conv back to the input's channels
    * (added to the input), then a dense layer from the last step's value to one value.
    */

@@ -38,7 +38,11 @@ public final class SparkMain implements Runnable {
           String command =
               e.getCommandLine() == cli ? "" : " " + e.getCommandLine().getCommandName();
           err.println(
-              "skipwire-spark: " + e.getMessage() + " (see 'skipwire-spark" + command + " --help')");
+              "skipwire-spark: "
+                  + e.getMessage()
+                  + " (see 'skipwire-spark"
+                  + command
+                  + " --help')");
           return Main.USAGE;
         });
     cli.setExecutionExceptionHandler(

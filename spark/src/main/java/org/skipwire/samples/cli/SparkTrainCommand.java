@@ -70,8 +70,9 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
   @Option(
       names = "--workers",
       paramLabel = "N",
-      description = "data-parallel workers; --batch is split among them (default: Spark's default"
-          + " parallelism)")
+      description =
+          "data-parallel workers; --batch is split among them (default: Spark's default"
+              + " parallelism)")
   Integer workers;
 
   @Option(
@@ -99,7 +100,8 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
             : TrainCommand.defaultCheckpointDir(network.name(), resume || options.overwrite, out);
     TrainingPlan plan = options.plan(dir, resume);
     if (averagingFrequency < 1) {
-      throw new Main.UserError("--averaging-frequency must be at least 1, got " + averagingFrequency);
+      throw new Main.UserError(
+          "--averaging-frequency must be at least 1, got " + averagingFrequency);
     }
     if (workers != null && workers < 1) {
       throw new Main.UserError("--workers must be at least 1, got " + workers);
@@ -114,7 +116,10 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
       out.printf(
           Locale.ROOT,
           "spark %s on %s: %d workers, %d images each per step, parameters averaged every %s%n",
-          sc.version(), sc.master(), w, plan.batch() / w,
+          sc.version(),
+          sc.master(),
+          w,
+          plan.batch() / w,
           averagingFrequency == 1 ? "batch" : averagingFrequency + " batches");
       Trainer trainer = new Trainer(plan, out).overwrite(options.overwrite).epochFit(fit);
       TrainResult result = data.train(trainer, network);
@@ -135,7 +140,9 @@ final class SparkTrainCommand implements java.util.concurrent.Callable<Integer> 
           String.format(
               Locale.ROOT,
               "--batch %d does not split among %d workers; give a multiple of %d, or --workers",
-              batch, workers, workers));
+              batch,
+              workers,
+              workers));
     }
   }
 }
