@@ -361,20 +361,21 @@ public final class Trainer {
           graph = epochFit.fit(graph, train, steps);
           batch = steps.batches;
           images = steps.examples;
-        }
-        while (epochFit == null && train.hasNext()) {
-          DataSet ds = train.next();
-          graph.fit(ds);
-          batch++;
-          images += ds.numExamples();
-          double score = graph.score();
-          if (!Double.isFinite(score)) {
-            throw diverged(
-                name, "loss", score, epoch, batch, graph, schedule, checkpointFile, history);
-          }
-          if (pb != null) {
-            pb.stepBy(ds.numExamples());
-            pb.setExtraMessage(task.barMessage(batchStats.meanLoss(), batchStats.accuracy()));
+        } else {
+          while (train.hasNext()) {
+            DataSet ds = train.next();
+            graph.fit(ds);
+            batch++;
+            images += ds.numExamples();
+            double score = graph.score();
+            if (!Double.isFinite(score)) {
+              throw diverged(
+                  name, "loss", score, epoch, batch, graph, schedule, checkpointFile, history);
+            }
+            if (pb != null) {
+              pb.stepBy(ds.numExamples());
+              pb.setExtraMessage(task.barMessage(batchStats.meanLoss(), batchStats.accuracy()));
+            }
           }
         }
       }
