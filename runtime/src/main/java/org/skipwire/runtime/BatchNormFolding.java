@@ -22,7 +22,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.conf.AddActivationVertex;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * An inference copy of a trained graph with each batch norm folded into the convolution before it:
@@ -68,7 +67,7 @@ public final class BatchNormFolding {
     }
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
-    OneDnnLayers.install(graph); // the batch norms that stay (pre-activation units)
+    FastPaths.install(graph); // the batch norms that stay (pre-activation units)
 
     Map<String, String> bnOf = new HashMap<>();
     folded.forEach((bn, conv) -> bnOf.put(conv, bn));

@@ -3,7 +3,6 @@ package org.skipwire.runtime;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * A network generated from a {@code @Network} declaration. The processor writes one implementation
@@ -78,7 +77,7 @@ public interface SkipwireModel {
   default ComputationGraph create(Training training) {
     ComputationGraph graph = new ComputationGraph(configuration(training));
     graph.init();
-    OneDnnLayers.install(graph);
+    FastPaths.install(graph);
     return graph;
   }
 

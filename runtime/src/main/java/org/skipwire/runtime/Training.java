@@ -27,8 +27,8 @@ public record Training(long seed, IUpdater updater, double l2, DataType dataType
 
   static {
     // Every generated configuration(...) and create(...) goes through this class before ND4J
-    // loads its native library: the one place that catches them all (see Backend).
-    Backend.init();
+    // loads its native library: the one place that catches them all (see FastPaths).
+    FastPaths.init();
   }
 
   public Training {

@@ -19,16 +19,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.skipwire.runtime.onednn.OneDnnLayers;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.train.GradientFlowListener;
 
 /**
  * Runs on the executors, before each minibatch a worker fits. The first time it sees a worker's
  * network (DL4J builds one per task from the configuration's JSON and the broadcast parameters) it
- * puts skipwire's oneDNN helpers on it, as the single-machine trainer does with {@link
- * OneDnnLayers#install}, and attaches a listener that measures each batch's training loss and
- * accuracy as the single-machine trainer's does: the output layer's probabilities after the
- * backward pass, before the update. The figures come back to the driver in Spark accumulators.
+ * puts the fast path's helpers on it (skipwire-onednn's oneDNN helpers), as the single-machine
+ * trainer does with {@link FastPaths#install}, and attaches a listener that measures each batch's
+ * training loss and accuracy as the single-machine trainer's does: the output layer's
+ * probabilities after the backward pass, before the update. The figures come back to the driver in
+ * Spark accumulators.
  */
 final class WorkerHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
@@ -109,7 +110,7 @@ final class WorkerHook implements TrainingHook {
     GradientFlowListener gradients = new GradientFlowListener();
     PREPARED.put(model, gradients);
     networks.add(1);
-    helpers.add(OneDnnLayers.install(graph));
+    helpers.add(FastPaths.install(graph));
     graph.addListeners(new Stats(), gradients);
   }
 

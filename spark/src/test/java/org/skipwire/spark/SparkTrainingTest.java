@@ -19,12 +19,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.conf.DropPathVertex;
 import org.skipwire.runtime.conf.HighwayGateVertex;
 import org.skipwire.runtime.data.Dataset;
 import org.skipwire.runtime.data.Datasets;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 import org.skipwire.runtime.train.EpochMetrics;
 import org.skipwire.runtime.train.Progress;
 import org.skipwire.runtime.train.Schedule;
@@ -92,7 +92,7 @@ class SparkTrainingTest {
 
     // The executors' networks get the same oneDNN helpers the driver's does.
     ComputationGraph copy = r.graph().clone();
-    assertEquals(OneDnnLayers.install(copy), fit.helpersPerWorkerNetwork(), printed());
+    assertEquals(FastPaths.install(copy), fit.helpersPerWorkerNetwork(), printed());
     return r;
   }
 

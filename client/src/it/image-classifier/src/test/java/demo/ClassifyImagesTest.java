@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.data.Datasets;
 import org.skipwire.runtime.data.ImageFolders;
 import org.skipwire.runtime.data.Series;
@@ -39,6 +40,9 @@ class ClassifyImagesTest {
     String out = printed.toString(StandardCharsets.UTF_8);
     stdout.print(out);
 
+    // The opt-in, found through its service file: the pom's skipwire-onednn is what runs.
+    assertTrue(out.contains("backend: ") && out.contains("(fast path)"), out);
+    assertEquals(List.of("org.skipwire.runtime.onednn.OneDnnFastPath"), FastPaths.all().stream().map(p -> p.getClass().getName()).toList());
     assertTrue(Files.isRegularFile(run.resolve("checkpoint.zip")), out);
     assertTrue(out.contains("test accuracy "), out);
     List<String> names = Predictor.load(run).classNames();

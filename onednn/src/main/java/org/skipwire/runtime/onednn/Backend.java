@@ -1,4 +1,4 @@
-package org.skipwire.runtime;
+package org.skipwire.runtime.onednn;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +11,6 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * Chooses the CPU path ND4J and DL4J run on, before ND4J loads its native library.
@@ -35,9 +34,10 @@ import org.skipwire.runtime.onednn.OneDnnLayers;
  *
  * <p>{@link #init()} must run before ND4J loads libnd4j. {@link BackendHook} makes sure it does:
  * ND4J constructs it, as a registered backend, just before it loads the native library, whatever
- * first touched ND4J. {@link Training}'s static initialiser and the command line's {@code main}
- * call it too. Called after ND4J has loaded, it changes nothing it cannot and says so in {@link
- * Choice#reason()}.
+ * first touched ND4J. {@link org.skipwire.runtime.FastPaths#init()} (through {@link
+ * OneDnnFastPath}), which {@link org.skipwire.runtime.Training}'s static initialiser and the
+ * command line's {@code main} call, runs it too. Called after ND4J has loaded, it changes nothing
+ * it cannot and says so in {@link Choice#reason()}.
  */
 public final class Backend {
   /** System property that turns the fast path off when {@code false}. */

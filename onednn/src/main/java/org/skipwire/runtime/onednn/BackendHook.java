@@ -1,4 +1,4 @@
-package org.skipwire.runtime;
+package org.skipwire.runtime.onednn;
 
 import org.nd4j.common.io.Resource;
 import org.nd4j.linalg.factory.Environment;

@@ -9,7 +9,6 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.skipwire.runtime.Backend;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -21,7 +21,8 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * =batchnorm} swaps only those.
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
- * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it; a graph built by hand with
+ * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
+ * org.skipwire.runtime.FastPaths#install} ({@link OneDnnFastPath}); a graph built by hand with
  * {@code new ComputationGraph(conf)} gets it from one call after {@code init()}.
  */
 public final class OneDnnLayers {

@@ -1,4 +1,4 @@
-package org.skipwire.runtime;
+package org.skipwire.runtime.onednn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -42,7 +42,6 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.skipwire.runtime.Backend;
 
 /**
  * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's

@@ -9,10 +9,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.skipwire.runtime.Backend;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.SkipwireModel;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 import org.skipwire.samples.bench.Benchmark;
 import org.skipwire.samples.bench.HandWired;
 import org.skipwire.samples.bench.SameDiffResNet;
@@ -106,7 +105,7 @@ final class BenchCommand implements Runnable {
         throw new Main.UserError("--samediff: " + e.getMessage());
       }
     }
-    out.println("backend: " + Backend.active());
+    out.println("backend: " + FastPaths.describe());
     out.printf(
         Locale.ROOT,
         "%-20s %-10s %6s %12s %13s %13s%n",
@@ -127,7 +126,7 @@ final class BenchCommand implements Runnable {
       if (hand != null) {
         ComputationGraph g = new ComputationGraph(hand);
         g.init();
-        OneDnnLayers.install(g); // what SkipwireModel.create does for the generated graph
+        FastPaths.install(g); // what SkipwireModel.create does for the generated graph
         graphs.put("hand", g);
       }
       if (dl4jHelpers) {
@@ -235,17 +234,20 @@ final class BenchCommand implements Runnable {
     }
   }
 
+  /** skipwire-onednn's switch for its helpers ({@code OneDnnLayers.PROPERTY}). */
+  private static final String ONEDNN_PROPERTY = "skipwire.onednn";
+
   /** A graph built with DL4J's own oneDNN helpers left in place (-Dskipwire.onednn=false). */
   private static ComputationGraph withoutSkipwireHelpers(Supplier<ComputationGraph> create) {
-    String before = System.getProperty(OneDnnLayers.PROPERTY);
-    System.setProperty(OneDnnLayers.PROPERTY, "false");
+    String before = System.getProperty(ONEDNN_PROPERTY);
+    System.setProperty(ONEDNN_PROPERTY, "false");
     try {
       return create.get();
     } finally {
       if (before == null) {
-        System.clearProperty(OneDnnLayers.PROPERTY);
+        System.clearProperty(ONEDNN_PROPERTY);
       } else {
-        System.setProperty(OneDnnLayers.PROPERTY, before);
+        System.setProperty(ONEDNN_PROPERTY, before);
       }
     }
   }

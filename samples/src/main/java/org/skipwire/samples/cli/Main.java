@@ -2,7 +2,7 @@ package org.skipwire.samples.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import org.skipwire.runtime.Backend;
+import org.skipwire.runtime.FastPaths;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -40,7 +40,7 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     // Before anything can load ND4J: pick the native build and the layer helpers.
-    Backend.init();
+    FastPaths.init();
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -46,10 +46,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.skipwire.runtime.Backend;
 import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.onednn.Backend;
 import org.skipwire.runtime.onednn.OneDnnBatchNormHelper;
 import org.skipwire.runtime.onednn.OneDnnConvHelper;
 

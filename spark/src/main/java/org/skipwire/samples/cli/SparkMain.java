@@ -1,7 +1,7 @@
 package org.skipwire.samples.cli;
 
 import java.io.PrintWriter;
-import org.skipwire.runtime.Backend;
+import org.skipwire.runtime.FastPaths;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,7 +20,7 @@ public final class SparkMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    Backend.init();
+    FastPaths.init();
     // Spark logs every task at INFO; the trainer's lines are what a run is for.
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");

@@ -13,10 +13,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.ImageData;
 import org.skipwire.runtime.data.ImageDecoder;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 import org.skipwire.runtime.train.CheckpointException;
 import org.skipwire.runtime.train.CheckpointInfo;
 import org.skipwire.runtime.train.Checkpoints;
@@ -87,7 +87,7 @@ public final class Predictor {
     ComputationGraph graph;
     try {
       graph = ModelSerializer.restoreComputationGraph(file.toFile(), false);
-      OneDnnLayers.install(graph);
+      FastPaths.install(graph);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(
           file.toString(), "cannot be loaded (" + e.getMessage() + ")", e);

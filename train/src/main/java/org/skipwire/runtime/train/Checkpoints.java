@@ -17,7 +17,7 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.skipwire.runtime.onednn.OneDnnLayers;
+import org.skipwire.runtime.FastPaths;
 
 /**
  * Writes and reads the checkpoint of a run: {@code checkpoint.zip} (DL4J's {@link ModelSerializer}
@@ -145,7 +145,7 @@ public final class Checkpoints {
     ComputationGraph graph;
     try {
       graph = ModelSerializer.restoreComputationGraph(file.toFile(), true);
-      OneDnnLayers.install(graph);
+      FastPaths.install(graph);
     } catch (IOException | RuntimeException e) {
       throw new CheckpointException(file.toString(), "cannot be loaded (" + describe(e) + ")", e);
     }

@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.skipwire.runtime.onednn.OneDnnLayers;
+import org.skipwire.runtime.FastPaths;
 
 /**
  * The lesion experiment of Veit, Wilber and Belongie 2016 ("Residual networks behave like ensembles
@@ -77,7 +77,7 @@ public final class Lesions {
     conf.setTopologicalOrderStr(null);
     ComputationGraph copy = new ComputationGraph(conf);
     copy.init();
-    OneDnnLayers.install(copy);
+    FastPaths.install(copy);
     for (GraphVertex v : copy.getVertices()) {
       Map<String, INDArray> to = v.paramTable(false);
       if (to != null && !to.isEmpty()) {

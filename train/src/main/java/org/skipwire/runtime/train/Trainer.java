@@ -20,6 +20,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
@@ -29,7 +30,6 @@ import org.skipwire.runtime.data.EpochIterator;
 import org.skipwire.runtime.data.Series;
 import org.skipwire.runtime.data.SeriesDataSetIterator;
 import org.skipwire.runtime.data.SeriesSplit;
-import org.skipwire.runtime.onednn.OneDnnLayers;
 
 /**
  * Trains a DL4J {@link ComputationGraph} for the epochs of a {@link TrainingPlan}: a progress bar
@@ -325,7 +325,7 @@ public final class Trainer {
     }
     // Whatever built the graph, it trains on skipwire's oneDNN helpers where DL4J put its own, so
     // a run and its resumption compute alike.
-    OneDnnLayers.install(graph);
+    FastPaths.install(graph);
     int start = graph.getEpochCount();
 
     BatchStatsListener batchStats = new BatchStatsListener(task);

@@ -1,0 +1,28 @@
+package org.skipwire.runtime;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+
+/**
+ * A faster way to run DL4J, supplied by a module on the class path and found through {@link
+ * java.util.ServiceLoader} (a {@code META-INF/services/org.skipwire.runtime.FastPath} file). The
+ * runtime itself runs DL4J as shipped; {@code skipwire-onednn} provides one that loads libnd4j's
+ * oneDNN build and puts skipwire's oneDNN helpers into graphs. The runtime calls it only through
+ * {@link FastPaths}, so without such a module nothing about ND4J's loading changes.
+ */
+public interface FastPath {
+
+  /**
+   * Makes the choices that must come before ND4J loads its native library (system properties
+   * JavaCPP reads once). Called once, from {@link FastPaths#init()}; must not touch ND4J itself.
+   */
+  void init();
+
+  /**
+   * Puts this fast path's helpers into an initialised graph's layers (after {@code init()}, before
+   * training); returns how many layers it changed, 0 where it has nothing to offer here.
+   */
+  int install(ComputationGraph graph);
+
+  /** One line on what runs, e.g. the native build and which helpers are on; may load ND4J. */
+  String describe();
+}

@@ -1,0 +1,76 @@
+package org.skipwire.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The {@link FastPath}s on the class path, looked up once. Where the runtime used to call the
+ * oneDNN code directly ({@link SkipwireModel#create}, {@link BatchNormFolding}, the trainer,
+ * checkpoint loading), it calls these; with no fast path registered they do nothing and DL4J runs
+ * as shipped.
+ */
+public final class FastPaths {
+  private static List<FastPath> found;
+  private static boolean initialised;
+
+  private FastPaths() {}
+
+  /**
+   * The registered fast paths, through the class loader that loaded the runtime (the one that has
+   * DL4J, which is where a fast path's module must be too).
+   */
+  public static synchronized List<FastPath> all() {
+    if (found == null) {
+      List<FastPath> list = new ArrayList<>();
+      ServiceLoader.load(FastPath.class, FastPath.class.getClassLoader()).forEach(list::add);
+      found = List.copyOf(list);
+    }
+    return found;
+  }
+
+  /**
+   * Runs every fast path's {@link FastPath#init()} once. Must come before ND4J loads its native
+   * library to have any effect: {@link Training}'s static initialiser calls it, and a program's
+   * {@code main} can call it first.
+   */
+  public static synchronized void init() {
+    if (!initialised) {
+      initialised = true;
+      for (FastPath p : all()) {
+        p.init();
+      }
+    }
+  }
+
+  /** Lets every fast path install its helpers into the graph; returns how many layers changed. */
+  public static int install(ComputationGraph graph) {
+    init();
+    int changed = 0;
+    for (FastPath p : all()) {
+      changed += p.install(graph);
+    }
+    return changed;
+  }
+
+  /**
+   * One line on what runs: each fast path's own description, or ND4J's backend as shipped where
+   * none is on the class path. Loads ND4J.
+   */
+  public static String describe() {
+    init();
+    List<FastPath> paths = all();
+    if (paths.isEmpty()) {
+      String backend =
+          Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "?");
+      return backend + ", DL4J as shipped (no fast path on the class path, e.g. skipwire-onednn)";
+    }
+    List<String> lines = new ArrayList<>();
+    for (FastPath p : paths) {
+      lines.add(p.describe());
+    }
+    return String.join("; ", lines);
+  }
+}
