@@ -27,9 +27,9 @@ import org.skipwire.runtime.train.GradientFlowListener;
  * network (DL4J builds one per task from the configuration's JSON and the broadcast parameters) it
  * puts the fast path's helpers on it (skipwire-onednn's oneDNN helpers), as the single-machine
  * trainer does with {@link FastPaths#install}, and attaches a listener that measures each batch's
- * training loss and accuracy as the single-machine trainer's does: the output layer's
- * probabilities after the backward pass, before the update. The figures come back to the driver in
- * Spark accumulators.
+ * training loss and accuracy as the single-machine trainer's does: the output layer's probabilities
+ * after the backward pass, before the update. The figures come back to the driver in Spark
+ * accumulators.
  */
 final class WorkerHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
