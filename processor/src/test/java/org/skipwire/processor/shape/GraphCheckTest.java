@@ -138,8 +138,7 @@ class GraphCheckTest {
     "56, 27, -1",
   })
   void shortcutStrideIsTheOneThatMapsHeightAndWidthExactly(int from, int to, int stride) {
-    assertEquals(
-        stride, GraphCheck.strideBetween(Shape.image(1, from, from), Shape.image(1, to, to)));
+    assertEquals(stride, Extent.strideBetween(Shape.image(1, from, from), Shape.image(1, to, to)));
   }
 
   @Test
