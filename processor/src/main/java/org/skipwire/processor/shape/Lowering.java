@@ -816,7 +816,7 @@ final class Lowering {
 
         @Override
         public Boolean visitTransposedConv(Op.TransposedConv op) {
-          return false;
+          return true; // DL4J's Deconvolution2D takes an activation, and the lowering gives it one
         }
 
         @Override
