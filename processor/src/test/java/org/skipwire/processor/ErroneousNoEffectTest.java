@@ -202,6 +202,31 @@ class ErroneousNoEffectTest {
   }
 
   @Test
+  void aGateKernelOnFlatVectorsIsAnError() throws IOException {
+    JavaFileObject src =
+        source(
+            "FlatGate",
+            """
+            @Network(input = @Input(channels = 16))
+            class FlatGate {
+              @Stage(blocks = 2) Gate gates;
+              @Dense(units = 2) @Output Layer out;
+            }
+            @HighwayGate(gateKernel = 5)
+            class Gate { @Dense(width = 1) @Activation(RELU) Layer h; }
+            """);
+    Compilation c = compile(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/no-effect] block Gate: @HighwayGate(gateKernel = 5) has no effect on flat"
+                + " vectors [16]: a dense gate has no kernel; remove it")
+        .inFile(src)
+        .onLineContaining("gateKernel = 5");
+    assertNothingGenerated(src);
+  }
+
+  @Test
   void theSameAnnotationsWithAnEffectCompile() {
     JavaFileObject src =
         source(

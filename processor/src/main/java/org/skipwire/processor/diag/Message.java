@@ -203,6 +203,10 @@ public enum Message {
       "no-effect",
       "block %s: @%s has no effect with @Shortcut(NONE): there is no shortcut to mix the branch"
           + " with; remove it, or give the block a shortcut"),
+  NO_EFFECT_GATE_KERNEL(
+      "no-effect",
+      "block %s: @HighwayGate(gateKernel = %d) has no effect on flat vectors %s: a dense gate has"
+          + " no kernel; remove it"),
   NO_EFFECT_PRE_ACTIVATION(
       "no-effect",
       "block %s: activation = %s has no effect in a pre-activation block: nothing follows its"

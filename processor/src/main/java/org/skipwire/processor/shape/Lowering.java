@@ -92,6 +92,9 @@ final class Lowering {
 
   private static final Context TRUNK = new Context(0, 1, 1, Order.POST, null);
 
+  /** {@code @HighwayGate}'s default {@code gateKernel}; any other value on vectors is a mistake. */
+  private static final int DEFAULT_GATE_KERNEL = 3;
+
   /** The channels entering the block instance being lowered, for {@code @Conv(expansion = t)}. */
   private int blockInputChannels;
 
@@ -589,6 +592,12 @@ final class Lowering {
       return x;
     }
     boolean conv = !shape.isFlat();
+    if (!conv && gate.gateKernel() != DEFAULT_GATE_KERNEL) {
+      // Known only now: the same block gates feature maps with a kernel and vectors without one.
+      report(
+          Message.NO_EFFECT_GATE_KERNEL.at(
+              gate.origin().attribute("gateKernel"), block.simpleName(), gate.gateKernel(), shape));
+    }
     int kernel = conv ? gate.gateKernel() : 1;
     long perGate = (long) kernel * kernel * shape.channels() * shape.channels() + shape.channels();
     long params = gate.independentCarry() ? 2 * perGate : perGate;
