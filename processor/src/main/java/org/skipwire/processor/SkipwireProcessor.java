@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Processor;
 import javax.annotation.processing.RoundEnvironment;
@@ -23,28 +22,11 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.TypeElement;
 import javax.tools.Diagnostic;
 import javax.tools.JavaFileObject;
-import org.skipwire.Activation;
-import org.skipwire.AvgPool;
-import org.skipwire.BatchNorm;
-import org.skipwire.Conv;
-import org.skipwire.Dense;
-import org.skipwire.DenseConnect;
-import org.skipwire.GatedSkip;
-import org.skipwire.GlobalAvgPool;
-import org.skipwire.HighwayGate;
-import org.skipwire.MaxPool;
 import org.skipwire.Network;
-import org.skipwire.Output;
-import org.skipwire.ReZero;
-import org.skipwire.ResidualBlock;
-import org.skipwire.Shortcut;
-import org.skipwire.SqueezeExcite;
-import org.skipwire.Stage;
-import org.skipwire.StochasticDepth;
-import org.skipwire.Transition;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.diag.Reporter;
+import org.skipwire.processor.read.DslAnnotation;
 import org.skipwire.processor.read.ElementOrigin;
 import org.skipwire.processor.read.MisplacedCheck;
 import org.skipwire.processor.read.NetworkReader;
@@ -58,40 +40,6 @@ import org.skipwire.processor.write.GraphWriter;
  */
 @AutoService(Processor.class)
 public final class SkipwireProcessor extends AbstractProcessor {
-
-  private static final List<Class<?>> SUPPORTED =
-      List.of(
-          Network.class,
-          org.skipwire.Variant.class,
-          org.skipwire.Variants.class,
-          ResidualBlock.class,
-          DenseConnect.class,
-          HighwayGate.class,
-          org.skipwire.ShakeShake.class,
-          Transition.class,
-          Stage.class,
-          StochasticDepth.class,
-          SqueezeExcite.class,
-          ReZero.class,
-          GatedSkip.class,
-          org.skipwire.Dropout.class,
-          org.skipwire.LayerNorm.class,
-          org.skipwire.Concat.class,
-          org.skipwire.TransposedConv.class,
-          org.skipwire.Upsample.class,
-          org.skipwire.SelfAttention.class,
-          org.skipwire.PositionEmbedding.class,
-          org.skipwire.LastStep.class,
-          org.skipwire.Sequential.class,
-          Shortcut.class,
-          Conv.class,
-          Dense.class,
-          MaxPool.class,
-          AvgPool.class,
-          GlobalAvgPool.class,
-          BatchNorm.class,
-          Activation.class,
-          Output.class);
 
   /** Top-level types compiled from source, over all rounds. */
   private final Set<String> sourceTypes = new HashSet<>();
@@ -133,7 +81,7 @@ public final class SkipwireProcessor extends AbstractProcessor {
 
   @Override
   public Set<String> getSupportedAnnotationTypes() {
-    return SUPPORTED.stream().map(Class::getCanonicalName).collect(Collectors.toSet());
+    return DslAnnotation.supportedTypes();
   }
 
   /** {@code -Askipwire.timing}: a note with the time spent in this processor, over all rounds. */

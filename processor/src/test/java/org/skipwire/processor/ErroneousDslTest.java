@@ -10,6 +10,7 @@ import static org.skipwire.processor.Sources.source;
 
 import com.google.testing.compile.Compilation;
 import java.io.IOException;
+import java.util.List;
 import javax.tools.JavaFileObject;
 import org.junit.jupiter.api.Test;
 
@@ -137,12 +138,102 @@ class ErroneousDslTest {
         .hadErrorContaining(
             "[skipwire/out-of-range] in variant fam-bad: stage: blocks = 0 must be at least 1")
         .inFile(src)
-        .onLineContaining("Basic stage;");
+        .onLineContaining("fam-bad");
     assertThat(c)
         .hadErrorContaining(
             "[skipwire/out-of-range] in variant fam-worse: stage: blocks = -3 must be at least 1")
         .inFile(src)
-        .onLineContaining("Basic stage;");
+        .onLineContaining("fam-worse");
+    assertNothingGenerated(src);
+  }
+
+  /** The 1-based number of the one line of {@code src} containing {@code line}. */
+  private static long line(JavaFileObject src, String line) throws IOException {
+    List<String> lines = src.getCharContent(true).toString().lines().toList();
+    List<Integer> found =
+        java.util.stream.IntStream.range(0, lines.size())
+            .filter(i -> lines.get(i).contains(line))
+            .boxed()
+            .toList();
+    assertEquals(1, found.size(), line);
+    return found.get(0) + 1;
+  }
+
+  /** The 1-based column of {@code token} on the one line of {@code src} containing {@code line}. */
+  private static long column(JavaFileObject src, String line, String token) throws IOException {
+    String text =
+        src.getCharContent(true).toString().lines().toList().get((int) line(src, line) - 1);
+    return text.indexOf(token, text.indexOf(line)) + 1;
+  }
+
+  @Test
+  void aValueOutOfRangeInAVariantIsReportedOnItsArrayEntry() throws IOException {
+    JavaFileObject src =
+        family(
+            "Ranged",
+            """
+            @Network(input = @Input(channels = 8, height = 8, width = 8))
+            @Variant(name = "r-ok", blocks = {1, 1}, widths = {8, 8})
+            @Variant(name = "r-zero", blocks = {1, 1}, widths = {8, 0})
+            @Variant(name = "r-deep", blocks = {1, 20000}, widths = {8, 8})
+            @Variant(name = "r-wide", blocks = {1, 1}, widths = {8, 8}, classes = 70000)
+            class Ranged {
+              @Stage(blocks = VARIANT, width = VARIANT) Basic s1;
+              @Stage(blocks = VARIANT, width = VARIANT) Basic s2;
+              @GlobalAvgPool Layer gap;
+              @Dense(units = 2) @Output Layer out;
+            }
+            """
+                + BLOCK);
+    Compilation c = compile(src);
+    assertThat(c).hadErrorCount(3);
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/missing-width] in variant r-zero: s2: @Stage of block Basic needs width ="
+                + " w, the stage's channels")
+        .inFile(src)
+        .onLine(line(src, "r-zero"))
+        .atColumn(column(src, "r-zero", "0}"));
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/too-large] in variant r-deep: s2: blocks = 20000 is larger than the limit"
+                + " 10,000; no network needs more")
+        .inFile(src)
+        .onLine(line(src, "r-deep"))
+        .atColumn(column(src, "r-deep", "20000"));
+    assertThat(c)
+        .hadErrorContaining(
+            "[skipwire/too-large] in variant r-wide: out: units = 70000 is larger than the limit"
+                + " 65,536; no network needs more")
+        .inFile(src)
+        .onLine(line(src, "r-wide"))
+        .atColumn(column(src, "r-wide", "70000"));
+    assertNothingGenerated(src);
+  }
+
+  @Test
+  void aValueOutOfRangeInASingleVariantIsReportedOnItsArrayEntry() throws IOException {
+    JavaFileObject src =
+        family(
+            "Solo",
+            """
+            @Network(input = @Input(channels = 8, height = 8, width = 8))
+            @Variant(name = "single", blocks = {1, -2})
+            class Solo {
+              @Stage(blocks = VARIANT, width = 8) Basic s1;
+              @Stage(blocks = VARIANT, width = 8) Basic s2;
+              @GlobalAvgPool Layer gap;
+              @Dense(units = 2) @Output Layer out;
+            }
+            """
+                + BLOCK);
+    Compilation c = compile(src);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining("[skipwire/out-of-range] s2: blocks = -2 must be at least 1")
+        .inFile(src)
+        .onLine(line(src, "@Variant(name = \"single\""))
+        .atColumn(column(src, "@Variant(name = \"single\"", "-2"));
     assertNothingGenerated(src);
   }
 

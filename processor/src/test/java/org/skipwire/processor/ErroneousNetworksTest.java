@@ -126,7 +126,7 @@ class ErroneousNetworksTest {
             """
             @Network(input = @Input(channels = 4, height = 4, width = 4))
             class Collapse {
-              @Stage(blocks = 3, width = 4, stride = 2) Shrinking shrink;
+              @Stage(blocks = 3, width = 4) Shrinking shrink;
               @GlobalAvgPool Layer gap;
               @Dense(units = 2) @Output Layer out;
             }

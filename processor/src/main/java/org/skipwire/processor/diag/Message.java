@@ -160,6 +160,57 @@ public enum Message {
       "graph-class-taken",
       "cannot write %s for network %s: %s; rename the network class or the other type"),
   TOO_LARGE("too-large", "%s: %s = %s is larger than the limit %,d; %s"),
+  NO_EFFECT_DROPOUT(
+      "no-effect",
+      "%s: @Dropout(0) has no effect: it drops nothing; give a rate in (0, 1), or remove it"),
+  NO_EFFECT_IDENTITY(
+      "no-effect",
+      "%s: @Activation(IDENTITY) has no effect: the identity changes nothing (it matters only on"
+          + " an @Output, in place of the loss's default); remove it"),
+  NO_EFFECT_UPSAMPLE(
+      "no-effect",
+      "%s: @Upsample(scale = 1) has no effect: it keeps the height and width; give a scale of 2"
+          + " or more, or remove it"),
+  NO_EFFECT_POOL(
+      "no-effect",
+      "%s: @%s(kernel = 1) at stride 1 without padding has no effect: each window is one value;"
+          + " give a larger kernel or stride, or remove it"),
+  NO_EFFECT_STAGE_STRIDE(
+      "no-effect",
+      "%s: @Stage(stride = %d) has no effect: no layer of block %s says stride = STAGE; put"
+          + " stride = STAGE on the layer that should stride, or remove it"),
+  NO_EFFECT_ONE_BLOCK_DILATION(
+      "no-effect",
+      "%s: @Stage(dilationGrowth = %d) has no effect: the stage's one block dilates by"
+          + " dilationGrowth^0 = 1; give more blocks, or remove it"),
+  NO_EFFECT_DILATION_GROWTH(
+      "no-effect",
+      "%s: @Stage(dilationGrowth = %d) has no effect: no layer of block %s says dilation ="
+          + " STAGE; put dilation = STAGE on the layers that should dilate, or remove it"),
+  NO_EFFECT_STAGE_SHORTCUT(
+      "no-effect",
+      "%s: @Shortcut has no effect on a stage of block %s: only @ResidualBlock and @ShakeShake"
+          + " blocks have a shortcut; remove it"),
+  NO_EFFECT_STOCHASTIC_DEPTH(
+      "no-effect",
+      "@StochasticDepth has no effect on %s: its trunk has no stage of @ResidualBlock blocks to"
+          + " drop; remove it"),
+  NO_EFFECT_SURVIVAL(
+      "no-effect",
+      "@StochasticDepth(finalSurvival = 1.0) has no effect on %s: every block survives; give a"
+          + " probability below 1, or remove it"),
+  NO_EFFECT_MIX(
+      "no-effect",
+      "block %s: @%s has no effect with @Shortcut(NONE): there is no shortcut to mix the branch"
+          + " with; remove it, or give the block a shortcut"),
+  NO_EFFECT_GATE_KERNEL(
+      "no-effect",
+      "block %s: @HighwayGate(gateKernel = %d) has no effect on flat vectors %s: a dense gate has"
+          + " no kernel; remove it"),
+  NO_EFFECT_PRE_ACTIVATION(
+      "no-effect",
+      "block %s: activation = %s has no effect in a pre-activation block: nothing follows its"
+          + " sum; remove it, or make the block post-activation"),
   INTERNAL("internal-error", "internal error while processing %s: %s; please report it");
 
   private final String id;

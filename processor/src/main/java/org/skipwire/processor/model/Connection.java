@@ -6,6 +6,22 @@ import org.skipwire.ShortcutKind;
 /** How a block joins its branch F(x) to its input x. */
 public sealed interface Connection {
 
+  /** One method per kind: a new kind is a compile error in every visitor until it handles it. */
+  interface Visitor<R> {
+    R visitResidual(Residual it);
+
+    R visitShakeShake(ShakeShake it);
+
+    R visitSequential(Sequential it);
+
+    R visitDense(Dense it);
+
+    R visitHighway(Highway it);
+  }
+
+  /** Calls the visitor's method for this kind. */
+  <R> R accept(Visitor<R> v);
+
   /**
    * {@code @ResidualBlock}: {@code y = F(x) + shortcut(x)}, ReLU after the sum unless
    * pre-activation.
@@ -19,6 +35,10 @@ public sealed interface Connection {
       Mix mix,
       Nonlinearity sumActivation)
       implements Connection {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitResidual(this);
+    }
 
     /** A plain post- or pre-activation residual block with this shortcut. */
     public static Residual of(boolean preActivation, ShortcutKind shortcut) {
@@ -27,7 +47,12 @@ public sealed interface Connection {
   }
 
   /** {@code @ShakeShake}: two copies of the branch, mixed at random, plus the shortcut. */
-  record ShakeShake() implements Connection {}
+  record ShakeShake() implements Connection {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitShakeShake(this);
+    }
+  }
 
   /** {@code @SqueezeExcite} on a residual block. */
   record SqueezeExciteSpec(int reduction, Origin origin) {}
@@ -47,12 +72,27 @@ public sealed interface Connection {
   }
 
   /** {@code @Sequential}: {@code y = F(x)}, the fields one after another. */
-  record Sequential() implements Connection {}
+  record Sequential() implements Connection {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitSequential(this);
+    }
+  }
 
   /** {@code @DenseConnect}: {@code y = concat(x, F(x))}. */
-  record Dense(int growthRate, Origin origin) implements Connection {}
+  record Dense(int growthRate, Origin origin) implements Connection {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitDense(this);
+    }
+  }
 
   /** {@code @HighwayGate}: {@code y = F(x) * T(x) + x * C(x)}. */
   record Highway(double gateBias, boolean independentCarry, int gateKernel, Origin origin)
-      implements Connection {}
+      implements Connection {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitHighway(this);
+    }
+  }
 }

@@ -6,6 +6,62 @@ import org.skipwire.Nonlinearity;
 /** A resolved operation of the checked graph: every size known, every default applied. */
 public sealed interface GraphOp {
 
+  /** One method per op: a new op is a compile error in every visitor until it handles it. */
+  interface Visitor<R> {
+    R visitConv(Conv op);
+
+    R visitConv1d(Conv1d op);
+
+    R visitSelfAttention(SelfAttention op);
+
+    R visitPositionEmbedding(PositionEmbedding op);
+
+    R visitLastStep(LastStep op);
+
+    R visitTransposedConv(TransposedConv op);
+
+    R visitUpsample(Upsample op);
+
+    R visitPixelOutput(PixelOutput op);
+
+    R visitShakeShake(ShakeShake op);
+
+    R visitDropout(Dropout op);
+
+    R visitDropPath(DropPath op);
+
+    R visitChannelScale(ChannelScale op);
+
+    R visitScale(Scale op);
+
+    R visitGatedSkip(GatedSkip op);
+
+    R visitBatchNorm(BatchNorm op);
+
+    R visitLayerNorm(LayerNorm op);
+
+    R visitActivation(Activation op);
+
+    R visitPool(Pool op);
+
+    R visitGlobalAvgPool(GlobalAvgPool op);
+
+    R visitDense(Dense op);
+
+    R visitOutput(Output op);
+
+    R visitAdd(Add op);
+
+    R visitZeroPad(ZeroPad op);
+
+    R visitMerge(Merge op);
+
+    R visitHighwayGate(HighwayGate op);
+  }
+
+  /** Calls the visitor's method for this op. */
+  <R> R accept(Visitor<R> v);
+
   /** A short description for tables, e.g. {@code conv 3x3/2}. */
   String describe();
 
@@ -29,6 +85,10 @@ public sealed interface GraphOp {
       boolean bias,
       Nonlinearity activation)
       implements Weighted {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitConv(this);
+    }
 
     /** An ungrouped, undilated convolution. */
     public Conv(
@@ -78,6 +138,10 @@ public sealed interface GraphOp {
       Nonlinearity activation,
       boolean perStep)
       implements Weighted {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitConv1d(this);
+    }
 
     @Override
     public Conv1d withoutBias() {
@@ -106,6 +170,11 @@ public sealed interface GraphOp {
   /** Multi-head self-attention over the time steps, {@code channels} in and out. */
   record SelfAttention(int channels, int heads) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitSelfAttention(this);
+    }
+
+    @Override
     public String describe() {
       return "self-attention " + heads + " heads";
     }
@@ -114,6 +183,11 @@ public sealed interface GraphOp {
   /** A learned embedding per position, added to a sequence. */
   record PositionEmbedding(int channels, int length) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitPositionEmbedding(this);
+    }
+
+    @Override
     public String describe() {
       return "position embedding";
     }
@@ -121,6 +195,11 @@ public sealed interface GraphOp {
 
   /** The last time step of a sequence. */
   record LastStep() implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitLastStep(this);
+    }
+
     @Override
     public String describe() {
       return "last step";
@@ -131,12 +210,22 @@ public sealed interface GraphOp {
       int kernel, int stride, int padding, int nIn, int nOut, boolean bias, Nonlinearity activation)
       implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitTransposedConv(this);
+    }
+
+    @Override
     public String describe() {
       return "transposed conv " + kernel + "x" + kernel + (stride == 1 ? "" : "/" + stride);
     }
   }
 
   record Upsample(int scale) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitUpsample(this);
+    }
+
     @Override
     public String describe() {
       return "upsample x" + scale;
@@ -146,6 +235,11 @@ public sealed interface GraphOp {
   /** A per-pixel output: the loss over the channels of every pixel. */
   record PixelOutput(int channels, Nonlinearity activation, Loss loss) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitPixelOutput(this);
+    }
+
+    @Override
     public String describe() {
       return "pixel output " + loss.name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -153,6 +247,11 @@ public sealed interface GraphOp {
 
   /** Shake-Shake: a random convex mix of its two inputs in training, their mean at inference. */
   record ShakeShake() implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitShakeShake(this);
+    }
+
     @Override
     public String describe() {
       return "shake-shake";
@@ -162,6 +261,11 @@ public sealed interface GraphOp {
   /** Dropout of a fraction {@code rate} of the values, in training only. */
   record Dropout(double rate) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitDropout(this);
+    }
+
+    @Override
     public String describe() {
       return "dropout " + rate;
     }
@@ -169,6 +273,11 @@ public sealed interface GraphOp {
 
   /** Stochastic depth on a branch: kept with probability {@code survival} per example. */
   record DropPath(double survival) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitDropPath(this);
+    }
+
     @Override
     public String describe() {
       return String.format(java.util.Locale.ROOT, "drop-path p=%.3f", survival);
@@ -178,6 +287,11 @@ public sealed interface GraphOp {
   /** Scales each channel of its first input by its second input, {@code [C]} per example. */
   record ChannelScale() implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitChannelScale(this);
+    }
+
+    @Override
     public String describe() {
       return "channel scale";
     }
@@ -185,6 +299,11 @@ public sealed interface GraphOp {
 
   /** {@code alpha * x} with a trainable scalar alpha. */
   record Scale(double alphaInit) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitScale(this);
+    }
+
     @Override
     public String describe() {
       return "scale alpha=" + alphaInit;
@@ -194,12 +313,22 @@ public sealed interface GraphOp {
   /** {@code alpha * f + (1 - alpha) * x} with a trainable scalar alpha; inputs x, f. */
   record GatedSkip(double alphaInit) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitGatedSkip(this);
+    }
+
+    @Override
     public String describe() {
       return "gated skip alpha=" + alphaInit;
     }
   }
 
   record BatchNorm(int channels, double epsilon, double gammaInit) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitBatchNorm(this);
+    }
+
     @Override
     public String describe() {
       return gammaInit == 1.0 ? "batchnorm" : "batchnorm gamma=" + gammaInit;
@@ -209,6 +338,11 @@ public sealed interface GraphOp {
   /** Layer normalisation over the channels at each position. */
   record LayerNorm(int channels, double epsilon) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitLayerNorm(this);
+    }
+
+    @Override
     public String describe() {
       return "layernorm";
     }
@@ -216,12 +350,22 @@ public sealed interface GraphOp {
 
   record Activation(Nonlinearity fn) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitActivation(this);
+    }
+
+    @Override
     public String describe() {
       return fn.name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 
   record Pool(boolean max, int kernel, int stride, int padding) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitPool(this);
+    }
+
     @Override
     public String describe() {
       return (max ? "maxpool " : "avgpool ")
@@ -234,6 +378,11 @@ public sealed interface GraphOp {
 
   record GlobalAvgPool() implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitGlobalAvgPool(this);
+    }
+
+    @Override
     public String describe() {
       return "global avgpool";
     }
@@ -241,12 +390,22 @@ public sealed interface GraphOp {
 
   record Dense(int nIn, int nOut, Nonlinearity activation) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitDense(this);
+    }
+
+    @Override
     public String describe() {
       return "dense";
     }
   }
 
   record Output(int nIn, int nOut, Nonlinearity activation, Loss loss) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitOutput(this);
+    }
+
     @Override
     public String describe() {
       return "output " + loss.name().toLowerCase(java.util.Locale.ROOT);
@@ -256,6 +415,11 @@ public sealed interface GraphOp {
   /** Element-wise sum of its inputs. */
   record Add() implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitAdd(this);
+    }
+
+    @Override
     public String describe() {
       return "add";
     }
@@ -264,6 +428,11 @@ public sealed interface GraphOp {
   /** The parameter-free "option A" shortcut: every stride-th pixel, zero channels appended. */
   record ZeroPad(int stride, int padChannels) implements GraphOp {
     @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitZeroPad(this);
+    }
+
+    @Override
     public String describe() {
       return "zero-pad +" + padChannels + (stride == 1 ? "" : "/" + stride);
     }
@@ -271,6 +440,11 @@ public sealed interface GraphOp {
 
   /** Concatenation of its inputs along the channels. */
   record Merge() implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitMerge(this);
+    }
+
     @Override
     public String describe() {
       return "concat";
@@ -286,6 +460,11 @@ public sealed interface GraphOp {
    */
   record HighwayGate(boolean conv, int width, int kernel, double gateBias, boolean independentCarry)
       implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitHighwayGate(this);
+    }
+
     @Override
     public String describe() {
       return "highway gate"

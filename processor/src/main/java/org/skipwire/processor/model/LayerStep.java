@@ -27,4 +27,9 @@ public record LayerStep(
 
   /** {@code @Dropout}: the probability of dropping a value of the step's output. */
   public record DropoutSpec(double rate, Origin origin) {}
+
+  @Override
+  public <R> R accept(Visitor<R> v) {
+    return v.visitLayer(this);
+  }
 }

@@ -36,4 +36,9 @@ public record StageStep(
       Block block) {
     this(name, origin, stageOrigin, blocks, width, stride, widen, 1, shortcut, block);
   }
+
+  @Override
+  public <R> R accept(Visitor<R> v) {
+    return v.visitStage(this);
+  }
 }

@@ -1,21 +1,14 @@
 package org.skipwire.processor.read;
 
 import java.util.List;
-import java.util.Set;
 import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.Modifier;
-import org.skipwire.Network;
-import org.skipwire.ResidualBlock;
-import org.skipwire.Shortcut;
-import org.skipwire.Stage;
-import org.skipwire.StochasticDepth;
-import org.skipwire.Variant;
-import org.skipwire.Variants;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
+import org.skipwire.processor.read.DslAnnotation.Place;
 
 /**
  * Finds DSL annotations where no network will ever read them: on fields of classes that are neither
@@ -30,59 +23,48 @@ public final class MisplacedCheck {
   }
 
   public void check(RoundEnvironment round) {
-    List<Class<?>> fieldAnnotations = new java.util.ArrayList<>(NetworkReader.LAYER_ANNOTATIONS);
-    fieldAnnotations.add(Stage.class);
-    for (Class<?> annotation : fieldAnnotations) {
-      @SuppressWarnings("unchecked")
-      Class<? extends java.lang.annotation.Annotation> a =
-          (Class<? extends java.lang.annotation.Annotation>) annotation;
-      for (Element e : round.getElementsAnnotatedWith(a)) {
+    for (DslAnnotation annotation : DslAnnotation.in(Place.OP, Place.LAYER, Place.STAGE)) {
+      for (Element e : round.getElementsAnnotatedWith(annotation.type())) {
         checkField(e, annotation);
       }
     }
-    for (Class<?> option : NetworkReader.RESIDUAL_OPTIONS) {
-      @SuppressWarnings("unchecked")
-      Class<? extends java.lang.annotation.Annotation> a =
-          (Class<? extends java.lang.annotation.Annotation>) option;
-      for (Element e : round.getElementsAnnotatedWith(a)) {
-        if (!Annotations.has(e, ResidualBlock.class)) {
-          report(e, option, Message.RESIDUAL_ONLY, option.getSimpleName(), e.getSimpleName());
+    for (DslAnnotation option : DslAnnotation.in(Place.RESIDUAL_OPTION)) {
+      for (Element e : round.getElementsAnnotatedWith(option.type())) {
+        if (!DslAnnotation.RESIDUAL_BLOCK.on(e)) {
+          report(e, option, Message.RESIDUAL_ONLY, option.shownAs(), e.getSimpleName());
         }
       }
     }
-    for (Element e : round.getElementsAnnotatedWith(StochasticDepth.class)) {
-      if (!Annotations.has(e, Network.class)) {
-        report(
-            e, StochasticDepth.class, Message.NETWORK_ONLY, "StochasticDepth", e.getSimpleName());
+    for (DslAnnotation option : DslAnnotation.in(Place.NETWORK_OPTION)) {
+      for (Element e : round.getElementsAnnotatedWith(option.type())) {
+        // An element with both @Variant and the container gets one message, at the @Variant.
+        boolean reported = option == DslAnnotation.VARIANTS && DslAnnotation.VARIANT.on(e);
+        if (!DslAnnotation.NETWORK.on(e) && !reported) {
+          report(e, option, Message.NETWORK_ONLY, option.shownAs(), e.getSimpleName());
+        }
       }
     }
-    for (Element e : round.getElementsAnnotatedWithAny(Set.of(Variant.class, Variants.class))) {
-      if (!Annotations.has(e, Network.class)) {
-        Class<?> which = Annotations.has(e, Variant.class) ? Variant.class : Variants.class;
-        report(e, which, Message.NETWORK_ONLY, "Variant", e.getSimpleName());
-      }
-    }
-    for (Element e : round.getElementsAnnotatedWith(Shortcut.class)) {
+    for (Element e : round.getElementsAnnotatedWith(DslAnnotation.SHORTCUT.type())) {
       if (e.getKind() == ElementKind.FIELD) {
-        checkField(e, Shortcut.class);
-      } else if (!Annotations.has(e, ResidualBlock.class)) {
-        report(e, Shortcut.class, Message.SHORTCUT_PLACE, e.getSimpleName());
+        checkField(e, DslAnnotation.SHORTCUT);
+      } else if (!DslAnnotation.RESIDUAL_BLOCK.on(e)) {
+        report(e, DslAnnotation.SHORTCUT, Message.SHORTCUT_PLACE, e.getSimpleName());
       }
     }
   }
 
-  private void checkField(Element field, Class<?> annotation) {
+  private void checkField(Element field, DslAnnotation annotation) {
     Element owner = field.getEnclosingElement();
-    String at = annotation.getSimpleName();
+    String at = annotation.shownAs();
     if (field.getModifiers().contains(Modifier.STATIC)) {
       report(field, annotation, Message.STATIC_FIELD, at, field.getSimpleName());
-    } else if (!Annotations.has(owner, Network.class) && !NetworkReader.isBlock(owner)) {
+    } else if (!DslAnnotation.NETWORK.on(owner) && !NetworkReader.isBlock(owner)) {
       report(field, annotation, Message.FIELD_OWNER, at, owner.getSimpleName());
     }
   }
 
-  private void report(Element element, Class<?> annotation, Message message, Object... args) {
-    AnnotationMirror mirror = Annotations.find(element, annotation).orElse(null);
+  private void report(Element element, DslAnnotation annotation, Message message, Object... args) {
+    AnnotationMirror mirror = annotation.find(element).orElse(null);
     problems.add(message.at(new ElementOrigin(element, mirror, null), args));
   }
 }

@@ -25,41 +25,10 @@ import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.ElementFilter;
 import javax.lang.model.util.Elements;
-import org.skipwire.Activation;
-import org.skipwire.AvgPool;
-import org.skipwire.BatchNorm;
-import org.skipwire.Concat;
-import org.skipwire.Conv;
-import org.skipwire.Dense;
-import org.skipwire.DenseConnect;
-import org.skipwire.Dropout;
-import org.skipwire.GatedSkip;
-import org.skipwire.GlobalAvgPool;
-import org.skipwire.HighwayGate;
-import org.skipwire.LastStep;
 import org.skipwire.Layer;
-import org.skipwire.LayerNorm;
 import org.skipwire.Loss;
-import org.skipwire.MaxPool;
-import org.skipwire.Network;
 import org.skipwire.Nonlinearity;
-import org.skipwire.Output;
-import org.skipwire.PositionEmbedding;
-import org.skipwire.ReZero;
-import org.skipwire.ResidualBlock;
-import org.skipwire.SelfAttention;
-import org.skipwire.Sequential;
-import org.skipwire.ShakeShake;
-import org.skipwire.Shortcut;
 import org.skipwire.ShortcutKind;
-import org.skipwire.SqueezeExcite;
-import org.skipwire.Stage;
-import org.skipwire.StochasticDepth;
-import org.skipwire.Transition;
-import org.skipwire.TransposedConv;
-import org.skipwire.Upsample;
-import org.skipwire.Variant;
-import org.skipwire.Variants;
 import org.skipwire.processor.diag.Message;
 import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.BatchNormSpec;
@@ -88,56 +57,6 @@ public final class NetworkReader {
       super(what, null, false, false);
     }
   }
-
-  /** The layer annotations, each a weight or pooling op: a field holds at most one. */
-  private static final List<Class<?>> OPS =
-      List.of(
-          Conv.class,
-          Dense.class,
-          MaxPool.class,
-          AvgPool.class,
-          GlobalAvgPool.class,
-          Transition.class,
-          Concat.class,
-          TransposedConv.class,
-          Upsample.class,
-          SelfAttention.class,
-          PositionEmbedding.class,
-          LastStep.class);
-
-  /** The annotations that make a class a block, each one way of joining branch and input. */
-  static final List<Class<?>> CONNECTIONS =
-      List.of(
-          ResidualBlock.class,
-          DenseConnect.class,
-          HighwayGate.class,
-          ShakeShake.class,
-          Sequential.class);
-
-  /** Every annotation that belongs on a Layer field. */
-  static final List<Class<?>> LAYER_ANNOTATIONS =
-      List.of(
-          Conv.class,
-          Dense.class,
-          MaxPool.class,
-          AvgPool.class,
-          GlobalAvgPool.class,
-          Transition.class,
-          Concat.class,
-          TransposedConv.class,
-          Upsample.class,
-          SelfAttention.class,
-          PositionEmbedding.class,
-          LastStep.class,
-          BatchNorm.class,
-          LayerNorm.class,
-          Activation.class,
-          Output.class,
-          Dropout.class);
-
-  /** Annotations that refine a @ResidualBlock class. */
-  static final List<Class<?>> RESIDUAL_OPTIONS =
-      List.of(SqueezeExcite.class, ReZero.class, GatedSkip.class);
 
   private final Annotations annotations;
   private final List<Problem> problems;
@@ -174,7 +93,7 @@ public final class NetworkReader {
 
   /** Whether the class declares a family: one or more {@code @Variant}s. */
   public static boolean isFamily(TypeElement type) {
-    return Annotations.has(type, Variant.class) || Annotations.has(type, Variants.class);
+    return DslAnnotation.VARIANT.on(type) || DslAnnotation.VARIANTS.on(type);
   }
 
   /**
@@ -187,7 +106,7 @@ public final class NetworkReader {
       return read(type).map(List::of).orElse(List.of());
     }
     int before = problems.size();
-    AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
+    AnnotationMirror network = DslAnnotation.NETWORK.find(type).orElseThrow();
     String familyName = annotations.stringValue(network, "name");
     if (!familyName.isEmpty()) {
       problems.add(
@@ -196,7 +115,7 @@ public final class NetworkReader {
     int blockSlots = 0;
     int widthSlots = 0;
     for (VariableElement field : ElementFilter.fieldsIn(type.getEnclosedElements())) {
-      Optional<AnnotationMirror> stage = Annotations.find(field, Stage.class);
+      Optional<AnnotationMirror> stage = DslAnnotation.STAGE.find(field);
       if (stage.isPresent() && !field.getModifiers().contains(Modifier.STATIC)) {
         blockSlots += annotations.intValue(stage.get(), "blocks") == Layer.VARIANT ? 1 : 0;
         widthSlots += annotations.intValue(stage.get(), "width") == Layer.VARIANT ? 1 : 0;
@@ -268,8 +187,9 @@ public final class NetworkReader {
   /** Each {@code @Variant} with where it stands: inside the repeated container if there is one. */
   private List<ElementOrigin> variantOrigins(TypeElement type) {
     List<ElementOrigin> origins = new ArrayList<>();
-    Annotations.find(type, Variant.class).ifPresent(m -> origins.add(ElementOrigin.of(type, m)));
-    Annotations.find(type, Variants.class)
+    DslAnnotation.VARIANT.find(type).ifPresent(m -> origins.add(ElementOrigin.of(type, m)));
+    DslAnnotation.VARIANTS
+        .find(type)
         .ifPresent(
             c -> {
               for (AnnotationValue v : annotations.listValue(c, "value")) {
@@ -387,7 +307,11 @@ public final class NetworkReader {
     if (m.classes() > 0) {
       if (last instanceof LayerStep l && l.output() != null && l.weight() instanceof Op.Dense d) {
         trunk.set(
-            trunk.size() - 1, withWeight(l, new Op.Dense(m.classes(), d.width(), d.origin())));
+            trunk.size() - 1,
+            withWeight(
+                l,
+                new Op.Dense(
+                    m.classes(), d.width(), given(d.origin(), "units", m.origin(), "classes"))));
       } else if (last instanceof LayerStep l
           && l.output() != null
           && l.weight() instanceof Op.Conv c) {
@@ -404,7 +328,7 @@ public final class NetworkReader {
                     c.groups(),
                     c.dilation(),
                     c.causal(),
-                    c.origin(),
+                    given(c.origin(), "filters", m.origin(), "classes"),
                     c.expansion())));
       } else {
         problems.add(
@@ -425,6 +349,17 @@ public final class NetworkReader {
         trunk,
         network.stochasticDepth(),
         m.className());
+  }
+
+  /** {@code at} with its {@code attribute} given by the variant's {@code variantAttribute}. */
+  private static org.skipwire.processor.model.Origin given(
+      org.skipwire.processor.model.Origin at,
+      String attribute,
+      ElementOrigin variant,
+      String variantAttribute) {
+    return at instanceof ElementOrigin e
+        ? e.giving(attribute, variant.attribute(variantAttribute))
+        : at;
   }
 
   private static LayerStep withWeight(LayerStep l, Op weight) {
@@ -452,7 +387,7 @@ public final class NetworkReader {
 
   /** The network, or empty if it cannot be read; the reasons are in the problem list. */
   public Optional<org.skipwire.processor.model.Network> read(TypeElement type) {
-    AnnotationMirror network = Annotations.find(type, Network.class).orElseThrow();
+    AnnotationMirror network = DslAnnotation.NETWORK.find(type).orElseThrow();
     if (type.getKind() != ElementKind.CLASS) {
       problems.add(
           Message.CLASS_ONLY.at(
@@ -479,7 +414,8 @@ public final class NetworkReader {
       return Optional.empty();
     }
     org.skipwire.processor.model.Network.StochasticDepthSpec depth =
-        Annotations.find(type, StochasticDepth.class)
+        DslAnnotation.STOCHASTIC_DEPTH
+            .find(type)
             .map(
                 m ->
                     new org.skipwire.processor.model.Network.StochasticDepthSpec(
@@ -534,34 +470,36 @@ public final class NetworkReader {
     String name = field.getSimpleName().toString();
     ElementOrigin origin = ElementOrigin.of(field);
     boolean ok = true;
-    for (Class<?> misplaced : List.of(Stage.class, Shortcut.class)) {
-      Optional<AnnotationMirror> m = Annotations.find(field, misplaced);
-      if (m.isPresent()) {
-        problems.add(
-            Message.BLOCK_FIELD_ONLY.at(
-                ElementOrigin.of(field, m.get()), misplaced.getSimpleName(), name));
-        ok = false;
-      }
+    for (DslAnnotation.Found misplaced :
+        DslAnnotation.foundOn(field, DslAnnotation.Place.STAGE, DslAnnotation.Place.SHORTCUT)) {
+      problems.add(
+          Message.BLOCK_FIELD_ONLY.at(
+              ElementOrigin.of(field, misplaced.mirror()), misplaced.annotation().shownAs(), name));
+      ok = false;
     }
     if (!ok) {
       return Optional.empty();
     }
-    List<AnnotationMirror> ops = new ArrayList<>();
-    for (Class<?> op : OPS) {
-      Annotations.find(field, op).ifPresent(ops::add);
-    }
+    List<DslAnnotation.Found> ops = DslAnnotation.foundOn(field, DslAnnotation.Place.OP);
     if (ops.size() > 1) {
       problems.add(
           Message.TWO_OPS.at(
-              ElementOrigin.of(field, ops.get(1)),
+              ElementOrigin.of(field, ops.get(1).mirror()),
               name,
-              simpleName(ops.get(0)),
-              simpleName(ops.get(1))));
+              ops.get(0).annotation().shownAs(),
+              ops.get(1).annotation().shownAs()));
       return Optional.empty();
     }
-    Op weight = ops.isEmpty() ? null : op(field, ops.get(0));
+    Op weight =
+        ops.isEmpty()
+            ? null
+            : ops.get(0)
+                .annotation()
+                .readOp(
+                    annotations, ops.get(0).mirror(), ElementOrigin.of(field, ops.get(0).mirror()));
     BatchNormSpec batchNorm =
-        Annotations.find(field, BatchNorm.class)
+        DslAnnotation.BATCH_NORM
+            .find(field)
             .map(
                 m ->
                     new BatchNormSpec(
@@ -569,7 +507,7 @@ public final class NetworkReader {
                         annotations.doubleValue(m, "epsilon"),
                         ElementOrigin.of(field, m)))
             .orElse(null);
-    Optional<AnnotationMirror> layerNorm = Annotations.find(field, LayerNorm.class);
+    Optional<AnnotationMirror> layerNorm = DslAnnotation.LAYER_NORM.find(field);
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
         problems.add(Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
@@ -582,20 +520,22 @@ public final class NetworkReader {
               ElementOrigin.of(field, layerNorm.get()),
               true);
     }
-    Optional<AnnotationMirror> activationMirror = Annotations.find(field, Activation.class);
+    Optional<AnnotationMirror> activationMirror = DslAnnotation.ACTIVATION.find(field);
     Nonlinearity activation =
         activationMirror
             .map(m -> annotations.enumValue(m, "value", Nonlinearity.class))
             .orElse(null);
     OutputSpec output =
-        Annotations.find(field, Output.class)
+        DslAnnotation.OUTPUT
+            .find(field)
             .map(
                 m ->
                     new OutputSpec(
                         annotations.enumValue(m, "loss", Loss.class), ElementOrigin.of(field, m)))
             .orElse(null);
     LayerStep.DropoutSpec dropout =
-        Annotations.find(field, Dropout.class)
+        DslAnnotation.DROPOUT
+            .find(field)
             .map(
                 m ->
                     new LayerStep.DropoutSpec(
@@ -638,73 +578,30 @@ public final class NetworkReader {
             dropout));
   }
 
-  private Op op(VariableElement field, AnnotationMirror m) {
-    ElementOrigin at = ElementOrigin.of(field, m);
-    return switch (simpleName(m)) {
-      case "Conv" ->
-          new Op.Conv(
-              annotations.intValue(m, "kernel"),
-              annotations.intValue(m, "stride"),
-              annotations.intValue(m, "filters"),
-              annotations.intValue(m, "width"),
-              annotations.intValue(m, "padding"),
-              annotations.intValue(m, "groups"),
-              annotations.intValue(m, "dilation"),
-              annotations.booleanValue(m, "causal"),
-              at,
-              annotations.intValue(m, "expansion"));
-      case "Dense" ->
-          new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
-      case "MaxPool", "AvgPool" ->
-          new Op.Pool(
-              simpleName(m).equals("MaxPool"),
-              annotations.intValue(m, "kernel"),
-              annotations.intValue(m, "stride"),
-              annotations.intValue(m, "padding"),
-              at);
-      case "GlobalAvgPool" -> new Op.GlobalAvgPool(at);
-      case "Transition" -> new Op.Transition(annotations.doubleValue(m, "compression"), at);
-      case "Concat" -> new Op.Concat(annotations.stringValue(m, "from"), at);
-      case "TransposedConv" ->
-          new Op.TransposedConv(
-              annotations.intValue(m, "kernel"),
-              annotations.intValue(m, "stride"),
-              annotations.intValue(m, "filters"),
-              annotations.intValue(m, "width"),
-              annotations.intValue(m, "padding"),
-              at);
-      case "Upsample" -> new Op.Upsample(annotations.intValue(m, "scale"), at);
-      case "SelfAttention" -> new Op.SelfAttention(annotations.intValue(m, "heads"), at);
-      case "PositionEmbedding" -> new Op.PositionEmbedding(at);
-      case "LastStep" -> new Op.LastStep(at);
-      default -> throw new IllegalStateException("not an op: " + m);
-    };
-  }
-
   private Optional<StageStep> stage(VariableElement field, TypeElement blockType, boolean inBlock) {
     String name = field.getSimpleName().toString();
     boolean ok = true;
-    for (Class<?> layerAnnotation : LAYER_ANNOTATIONS) {
-      Optional<AnnotationMirror> m = Annotations.find(field, layerAnnotation);
-      if (m.isPresent()) {
-        problems.add(
-            Message.LAYER_FIELD_ONLY.at(
-                ElementOrigin.of(field, m.get()),
-                layerAnnotation.getSimpleName(),
-                name,
-                blockType.getSimpleName()));
-        ok = false;
-      }
+    for (DslAnnotation.Found layerAnnotation :
+        DslAnnotation.foundOn(field, DslAnnotation.Place.OP, DslAnnotation.Place.LAYER)) {
+      problems.add(
+          Message.LAYER_FIELD_ONLY.at(
+              ElementOrigin.of(field, layerAnnotation.mirror()),
+              layerAnnotation.annotation().shownAs(),
+              name,
+              blockType.getSimpleName()));
+      ok = false;
     }
-    Optional<AnnotationMirror> stage = Annotations.find(field, Stage.class);
+    Optional<AnnotationMirror> stage = DslAnnotation.STAGE.find(field);
     if (stage.isEmpty()) {
       problems.add(
           Message.BLOCK_NEEDS_STAGE.at(ElementOrigin.of(field), name, blockType.getSimpleName()));
       return Optional.empty();
     }
     AnnotationMirror s = stage.get();
+    ElementOrigin stageOrigin = ElementOrigin.of(field, s);
     ShortcutKind shortcut =
-        Annotations.find(field, Shortcut.class)
+        DslAnnotation.SHORTCUT
+            .find(field)
             .map(m -> annotations.enumValue(m, "value", ShortcutKind.class))
             .orElse(null);
     int blockCount = annotations.intValue(s, "blocks");
@@ -725,8 +622,11 @@ public final class NetworkReader {
                 at, name, attribute, field.getEnclosingElement().getSimpleName()));
         ok = false;
       } else if (attribute.equals("blocks")) {
+        // A value out of range is the variant's mistake: it is reported where the variant gives it.
+        stageOrigin = stageOrigin.giving("blocks", member.origin().entry("blocks", blocksTaken));
         blockCount = member.blocks().get(blocksTaken++);
       } else {
+        stageOrigin = stageOrigin.giving("width", member.origin().entry("widths", widthsTaken));
         width = member.widths().get(widthsTaken++);
       }
     }
@@ -758,7 +658,7 @@ public final class NetworkReader {
         new StageStep(
             name,
             ElementOrigin.of(field),
-            ElementOrigin.of(field, s),
+            stageOrigin,
             blockCount,
             width,
             annotations.intValue(s, "stride"),
@@ -793,42 +693,28 @@ public final class NetworkReader {
     reading.push(name);
     try {
       int before = problems.size();
-      List<AnnotationMirror> connections = new ArrayList<>();
-      for (Class<?> c : CONNECTIONS) {
-        Annotations.find(type, c).ifPresent(connections::add);
-      }
-      AnnotationMirror mirror = connections.get(0);
+      List<DslAnnotation.Found> connections =
+          DslAnnotation.foundOn(type, DslAnnotation.Place.CONNECTION);
+      DslAnnotation.Found found = connections.get(0);
+      AnnotationMirror mirror = found.mirror();
       if (connections.size() > 1) {
         problems.add(
             Message.TWO_CONNECTIONS.at(
-                ElementOrigin.of(type, connections.get(1)),
+                ElementOrigin.of(type, connections.get(1).mirror()),
                 type.getSimpleName(),
-                simpleName(connections.get(0)),
-                simpleName(connections.get(1))));
+                found.annotation().shownAs(),
+                connections.get(1).annotation().shownAs()));
       }
       if (type.getKind() != ElementKind.CLASS) {
         problems.add(
             Message.CLASS_ONLY.at(
                 ElementOrigin.of(type, mirror),
-                simpleName(mirror),
+                found.annotation().shownAs(),
                 type.getSimpleName(),
                 kindName(type)));
       }
       ElementOrigin origin = ElementOrigin.of(type, mirror);
-      Connection connection =
-          switch (simpleName(mirror)) {
-            case "ResidualBlock" -> residual(type, mirror);
-            case "DenseConnect" ->
-                new Connection.Dense(annotations.intValue(mirror, "growthRate"), origin);
-            case "ShakeShake" -> new Connection.ShakeShake();
-            case "Sequential" -> new Connection.Sequential();
-            default ->
-                new Connection.Highway(
-                    annotations.doubleValue(mirror, "gateBias"),
-                    annotations.booleanValue(mirror, "independentCarry"),
-                    annotations.intValue(mirror, "gateKernel"),
-                    origin);
-          };
+      Connection connection = found.annotation().readConnection(this, type, mirror, origin);
       List<Step> body = steps(type, true);
       Optional<Block> block =
           problems.size() > before
@@ -842,20 +728,28 @@ public final class NetworkReader {
     }
   }
 
-  private Connection.Residual residual(TypeElement type, AnnotationMirror mirror) {
+  /** The reader of annotation values, for {@link DslAnnotation}'s readers. */
+  Annotations values() {
+    return annotations;
+  }
+
+  /** A {@code @ResidualBlock} class's connection, with its shortcut and options. */
+  Connection.Residual residual(TypeElement type, AnnotationMirror mirror) {
     ShortcutKind shortcut =
-        Annotations.find(type, Shortcut.class)
+        DslAnnotation.SHORTCUT
+            .find(type)
             .map(m -> annotations.enumValue(m, "value", ShortcutKind.class))
             .orElse(ShortcutKind.AUTO);
     Connection.SqueezeExciteSpec se =
-        Annotations.find(type, SqueezeExcite.class)
+        DslAnnotation.SQUEEZE_EXCITE
+            .find(type)
             .map(
                 m ->
                     new Connection.SqueezeExciteSpec(
                         annotations.intValue(m, "reduction"), ElementOrigin.of(type, m)))
             .orElse(null);
-    Optional<AnnotationMirror> rezero = Annotations.find(type, ReZero.class);
-    Optional<AnnotationMirror> gated = Annotations.find(type, GatedSkip.class);
+    Optional<AnnotationMirror> rezero = DslAnnotation.REZERO.find(type);
+    Optional<AnnotationMirror> gated = DslAnnotation.GATED_SKIP.find(type);
     Connection.Mix mix = Connection.Mix.SUM;
     if (rezero.isPresent() && gated.isPresent()) {
       problems.add(
@@ -879,15 +773,11 @@ public final class NetworkReader {
   }
 
   static boolean isBlock(Element type) {
-    return CONNECTIONS.stream().anyMatch(c -> Annotations.has(type, c));
+    return !DslAnnotation.foundOn(type, DslAnnotation.Place.CONNECTION).isEmpty();
   }
 
   private static String simpleOf(String qualified) {
     return qualified.substring(qualified.lastIndexOf('.') + 1);
-  }
-
-  private static String simpleName(AnnotationMirror m) {
-    return m.getAnnotationType().asElement().getSimpleName().toString();
   }
 
   static String kindName(Element e) {

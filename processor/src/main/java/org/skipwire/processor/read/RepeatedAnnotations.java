@@ -4,6 +4,7 @@ import com.sun.source.tree.AnnotationTree;
 import com.sun.source.tree.AssignmentTree;
 import com.sun.source.tree.ExpressionTree;
 import com.sun.source.tree.IdentifierTree;
+import com.sun.source.tree.NewArrayTree;
 import com.sun.source.tree.Tree;
 import com.sun.source.util.TreePath;
 import com.sun.source.util.Trees;
@@ -42,6 +43,7 @@ public final class RepeatedAnnotations {
     List<?> repeated = (List<?>) values.values().iterator().next().getValue();
     int index = -1;
     String attribute = null;
+    int entry = -1;
     for (int i = 0; i < repeated.size() && index < 0; i++) {
       AnnotationValue one = (AnnotationValue) repeated.get(i);
       if (one == at.value()) {
@@ -52,6 +54,15 @@ public final class RepeatedAnnotations {
           if (e.getValue() == at.value()) {
             index = i;
             attribute = e.getKey().getSimpleName().toString();
+          } else if (e.getValue().getValue() instanceof List<?> entries) {
+            // One entry of an array attribute, e.g. the 0 of blocks = {3, 0, 6, 3}.
+            for (int j = 0; j < entries.size(); j++) {
+              if (entries.get(j) == at.value()) {
+                index = i;
+                attribute = e.getKey().getSimpleName().toString();
+                entry = j;
+              }
+            }
           }
         }
       }
@@ -70,12 +81,13 @@ public final class RepeatedAnnotations {
     }
     TypeElement containerType = (TypeElement) container.getAnnotationType().asElement();
     List<AnnotationTree> written = new ArrayList<>();
+    TreePath modifiers = new TreePath(path, type.getModifiers());
     for (AnnotationTree a : type.getModifiers().getAnnotations()) {
-      String name = simpleName(a.getAnnotationType());
-      if (name.contentEquals(containerType.getSimpleName())) {
+      String name = qualifiedName(trees, new TreePath(modifiers, a));
+      if (name.contentEquals(containerType.getQualifiedName())) {
         return false; // the container is written out: javac finds its values itself
       }
-      if (isRepeatedOf(a, container)) {
+      if (name.equals(repeatedName(container))) {
         written.add(a);
       }
     }
@@ -89,6 +101,12 @@ public final class RepeatedAnnotations {
             && assignment.getVariable() instanceof IdentifierTree id
             && id.getName().contentEquals(attribute)) {
           target = assignment.getExpression();
+          if (entry >= 0
+              && target instanceof NewArrayTree array
+              && array.getInitializers() != null
+              && entry < array.getInitializers().size()) {
+            target = array.getInitializers().get(entry);
+          }
         }
       }
     }
@@ -96,19 +114,29 @@ public final class RepeatedAnnotations {
     return true;
   }
 
-  /** Whether the tree is one of the annotations the container repeats (by simple name). */
-  private static boolean isRepeatedOf(AnnotationTree a, AnnotationMirror container) {
+  /** The qualified name of the annotation the container repeats, or null. */
+  private static String repeatedName(AnnotationMirror container) {
     List<?> repeated = (List<?>) container.getElementValues().values().iterator().next().getValue();
     if (repeated.isEmpty()
         || !(((AnnotationValue) repeated.get(0)).getValue() instanceof AnnotationMirror first)) {
-      return false;
+      return null;
     }
-    return simpleName(a.getAnnotationType())
-        .contentEquals(first.getAnnotationType().asElement().getSimpleName());
+    return ((TypeElement) first.getAnnotationType().asElement()).getQualifiedName().toString();
   }
 
-  private static String simpleName(Tree type) {
-    String s = type.toString();
-    return s.substring(s.lastIndexOf('.') + 1);
+  /**
+   * The qualified name of a written annotation's type, as javac resolved it (an import or a
+   * qualified name alike); its text only where javac has no element for it.
+   */
+  private static String qualifiedName(Trees trees, TreePath annotation) {
+    Tree type = ((AnnotationTree) annotation.getLeaf()).getAnnotationType();
+    try {
+      if (trees.getElement(new TreePath(annotation, type)) instanceof TypeElement t) {
+        return t.getQualifiedName().toString();
+      }
+    } catch (RuntimeException e) {
+      // fall through to the text
+    }
+    return type.toString();
   }
 }

@@ -22,7 +22,7 @@ import org.skipwire.processor.model.Vertex;
 /**
  * The statement that adds one vertex, as a {@link Template}: {@code g.layer(name, kind, shape,
  * params, <layer>, inputs)} or {@code g.vertex(...)}. Each op's DL4J code is one method below; a
- * new op adds one method and one line to {@link #component}.
+ * new op adds one method to {@link Component}, or the writer does not compile.
  */
 final class VertexCode {
   private VertexCode() {}
@@ -32,7 +32,8 @@ final class VertexCode {
 
   static Template statement(Vertex v) {
     Template t = new Template();
-    boolean layer = !isVertex(v.op());
+    Code code = v.op().accept(COMPONENT);
+    boolean layer = !code.vertex();
     t.add(layer ? "g.layer(" : "g.vertex(").ref(v.name()).add(",$W").s("kind", v.op().describe());
     t.add(",$W$T.of(", List.class);
     List<Integer> dims = v.shape().dims();
@@ -44,7 +45,7 @@ final class VertexCode {
     if (v.trainableParams() != v.params()) {
       t.add(",$W").l("trainable", v.trainableParams());
     }
-    t.add(",\n").append(component(v.op()));
+    t.add(",\n").append(code.template());
     for (String input : v.inputs()) {
       t.add(",$W").ref(input);
     }
@@ -60,176 +61,240 @@ final class VertexCode {
         : new String[] {"channels", "height", "width"};
   }
 
-  /** Ops DL4J adds with {@code addVertex}; the rest are layers. */
-  private static boolean isVertex(GraphOp op) {
-    return op instanceof GraphOp.Add
-        || op instanceof GraphOp.DropPath
-        || op instanceof GraphOp.LastStep
-        || op instanceof GraphOp.ShakeShake
-        || op instanceof GraphOp.ChannelScale
-        || op instanceof GraphOp.Scale
-        || op instanceof GraphOp.GatedSkip
-        || op instanceof GraphOp.Merge
-        || op instanceof GraphOp.HighwayGate
-        || op instanceof GraphOp.ZeroPad;
+  /** The DL4J expression for an op, and whether it is a vertex rather than a layer. */
+  private record Code(Template template, boolean vertex) {}
+
+  private static Code layer(Template template) {
+    return new Code(template, false);
   }
 
-  /** The DL4J layer or vertex expression. */
-  static Template component(GraphOp op) {
-    if (op instanceof GraphOp.Add) {
-      return new Template().add("new $T($T.Op.Add)", ELEMENT_WISE_VERTEX, ELEMENT_WISE_VERTEX);
+  private static Code vertex(Template template) {
+    return new Code(template, true);
+  }
+
+  private static final Component COMPONENT = new Component();
+
+  /**
+   * The DL4J layer or vertex expression for each op, and whether DL4J adds it with {@code
+   * addVertex} (the rest are layers).
+   */
+  private static final class Component implements GraphOp.Visitor<Code> {
+    @Override
+    public Code visitAdd(GraphOp.Add op) {
+      return vertex(
+          new Template().add("new $T($T.Op.Add)", ELEMENT_WISE_VERTEX, ELEMENT_WISE_VERTEX));
     }
-    if (op instanceof GraphOp.DropPath d) {
-      return new Template()
-          .add("new $T(", Dl4jNames.DROP_PATH_VERTEX)
-          .d("survival", d.survival())
-          .add(")");
-    }
-    if (op instanceof GraphOp.LastStep) {
-      // DL4J names the input whose mask marks each sequence's last step; with no mask set, the
-      // vertex takes step T - 1. It refuses null.
-      return new Template().add("new $T($S)", Dl4jNames.LAST_TIME_STEP_VERTEX, INPUT);
-    }
-    if (op instanceof GraphOp.ShakeShake) {
-      return new Template().add("new $T()", Dl4jNames.SHAKE_SHAKE_VERTEX);
-    }
-    if (op instanceof GraphOp.ChannelScale) {
-      return new Template().add("new $T()", Dl4jNames.CHANNEL_SCALE_VERTEX);
-    }
-    if (op instanceof GraphOp.Scale s) {
-      return new Template()
-          .add("new $T(", Dl4jNames.SCALE_VERTEX)
-          .d("alpha", s.alphaInit())
-          .add(")");
-    }
-    if (op instanceof GraphOp.GatedSkip g) {
-      return new Template()
-          .add("new $T(", Dl4jNames.GATED_SKIP_VERTEX)
-          .d("alpha", g.alphaInit())
-          .add(")");
-    }
-    if (op instanceof GraphOp.Merge) {
-      return new Template().add("new $T()", Dl4jNames.MERGE_VERTEX);
-    }
-    if (op instanceof GraphOp.HighwayGate h) {
-      return highwayGate(h);
-    }
-    if (op instanceof GraphOp.ZeroPad z) {
-      return new Template()
-          .add("new $T(", ZERO_PAD_CHANNELS_VERTEX)
-          .i("stride", z.stride())
-          .add(", ")
-          .i("pad", z.padChannels())
-          .add(")");
-    }
-    if (op instanceof GraphOp.Conv c) {
-      if (c.groups() > 1 && c.groups() == c.nIn() && c.dilation() == 1) {
-        return depthwiseConv(c);
-      }
-      return c.groups() > 1 ? groupedConv(c) : conv(c);
-    }
-    if (op instanceof GraphOp.Conv1d c) {
-      return conv1d(c);
-    }
-    if (op instanceof GraphOp.SelfAttention a) {
-      return chain(
-          new Template().add("new $T.Builder()", Dl4jNames.MULTI_HEAD_SELF_ATTENTION),
-          call("nIn").i("nIn", a.channels()),
-          call("nOut").i("nOut", a.channels()),
-          call("nHeads").i("heads", a.heads()));
-    }
-    if (op instanceof GraphOp.PositionEmbedding e) {
-      return chain(
-          new Template().add("new $T.Builder()", Dl4jNames.POSITION_EMBEDDING),
-          call("nIn").i("nIn", e.channels()),
-          call("length").i("length", e.length()));
-    }
-    if (op instanceof GraphOp.TransposedConv t) {
-      return chain(
+
+    @Override
+    public Code visitDropPath(GraphOp.DropPath d) {
+      return vertex(
           new Template()
-              .add("new $T.Builder(", Dl4jNames.DECONVOLUTION_2D)
-              .i("kernel", t.kernel())
-              .add(", ")
-              .i("kernel", t.kernel())
-              .add(")"),
-          call("stride").i("stride", t.stride()).add(", ").i("stride", t.stride()),
-          call("padding").i("padding", t.padding()).add(", ").i("padding", t.padding()),
-          call("nIn").i("nIn", t.nIn()),
-          call("nOut").i("nOut", t.nOut()),
-          call("hasBias").add("$L", t.bias()),
-          call("activation").add("$T.$L", ACTIVATION, t.activation().name()));
-    }
-    if (op instanceof GraphOp.Upsample u) {
-      return chain(
-          new Template()
-              .add("new $T.Builder(", Dl4jNames.UPSAMPLING_2D)
-              .i("scale", u.scale())
+              .add("new $T(", Dl4jNames.DROP_PATH_VERTEX)
+              .d("survival", d.survival())
               .add(")"));
     }
-    if (op instanceof GraphOp.PixelOutput o) {
-      return chain(
+
+    @Override
+    public Code visitLastStep(GraphOp.LastStep op) {
+      // DL4J names the input whose mask marks each sequence's last step; with no mask set, the
+      // vertex takes step T - 1. It refuses null.
+      return vertex(new Template().add("new $T($S)", Dl4jNames.LAST_TIME_STEP_VERTEX, INPUT));
+    }
+
+    @Override
+    public Code visitShakeShake(GraphOp.ShakeShake op) {
+      return vertex(new Template().add("new $T()", Dl4jNames.SHAKE_SHAKE_VERTEX));
+    }
+
+    @Override
+    public Code visitChannelScale(GraphOp.ChannelScale op) {
+      return vertex(new Template().add("new $T()", Dl4jNames.CHANNEL_SCALE_VERTEX));
+    }
+
+    @Override
+    public Code visitScale(GraphOp.Scale s) {
+      return vertex(
+          new Template().add("new $T(", Dl4jNames.SCALE_VERTEX).d("alpha", s.alphaInit()).add(")"));
+    }
+
+    @Override
+    public Code visitGatedSkip(GraphOp.GatedSkip g) {
+      return vertex(
           new Template()
-              .add(
-                  "new $T.Builder($T.$L)",
-                  Dl4jNames.CNN_LOSS_LAYER,
-                  LOSS_FUNCTION,
-                  o.loss().name()),
-          call("activation").add("$T.$L", ACTIVATION, o.activation().name()));
+              .add("new $T(", Dl4jNames.GATED_SKIP_VERTEX)
+              .d("alpha", g.alphaInit())
+              .add(")"));
     }
-    if (op instanceof GraphOp.LayerNorm l) {
-      return chain(
-          new Template().add("new $T.Builder()", Dl4jNames.LAYER_NORMALIZATION),
-          call("nIn").i("channels", l.channels()),
-          call("nOut").i("channels", l.channels()),
-          call("eps").d("epsilon", l.epsilon()));
+
+    @Override
+    public Code visitMerge(GraphOp.Merge op) {
+      return vertex(new Template().add("new $T()", Dl4jNames.MERGE_VERTEX));
     }
-    if (op instanceof GraphOp.Dropout d) {
+
+    @Override
+    public Code visitHighwayGate(GraphOp.HighwayGate h) {
+      return vertex(highwayGate(h));
+    }
+
+    @Override
+    public Code visitZeroPad(GraphOp.ZeroPad z) {
+      return vertex(
+          new Template()
+              .add("new $T(", ZERO_PAD_CHANNELS_VERTEX)
+              .i("stride", z.stride())
+              .add(", ")
+              .i("pad", z.padChannels())
+              .add(")"));
+    }
+
+    @Override
+    public Code visitConv(GraphOp.Conv c) {
+      if (c.groups() > 1 && c.groups() == c.nIn() && c.dilation() == 1) {
+        return layer(depthwiseConv(c));
+      }
+      return layer(c.groups() > 1 ? groupedConv(c) : conv(c));
+    }
+
+    @Override
+    public Code visitConv1d(GraphOp.Conv1d c) {
+      return layer(conv1d(c));
+    }
+
+    @Override
+    public Code visitSelfAttention(GraphOp.SelfAttention a) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", Dl4jNames.MULTI_HEAD_SELF_ATTENTION),
+              call("nIn").i("nIn", a.channels()),
+              call("nOut").i("nOut", a.channels()),
+              call("nHeads").i("heads", a.heads())));
+    }
+
+    @Override
+    public Code visitPositionEmbedding(GraphOp.PositionEmbedding e) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", Dl4jNames.POSITION_EMBEDDING),
+              call("nIn").i("nIn", e.channels()),
+              call("length").i("length", e.length())));
+    }
+
+    @Override
+    public Code visitTransposedConv(GraphOp.TransposedConv t) {
+      return layer(
+          chain(
+              new Template()
+                  .add("new $T.Builder(", Dl4jNames.DECONVOLUTION_2D)
+                  .i("kernel", t.kernel())
+                  .add(", ")
+                  .i("kernel", t.kernel())
+                  .add(")"),
+              call("stride").i("stride", t.stride()).add(", ").i("stride", t.stride()),
+              call("padding").i("padding", t.padding()).add(", ").i("padding", t.padding()),
+              call("nIn").i("nIn", t.nIn()),
+              call("nOut").i("nOut", t.nOut()),
+              call("hasBias").add("$L", t.bias()),
+              call("activation").add("$T.$L", ACTIVATION, t.activation().name())));
+    }
+
+    @Override
+    public Code visitUpsample(GraphOp.Upsample u) {
+      return layer(
+          chain(
+              new Template()
+                  .add("new $T.Builder(", Dl4jNames.UPSAMPLING_2D)
+                  .i("scale", u.scale())
+                  .add(")")));
+    }
+
+    @Override
+    public Code visitPixelOutput(GraphOp.PixelOutput o) {
+      return layer(
+          chain(
+              new Template()
+                  .add(
+                      "new $T.Builder($T.$L)",
+                      Dl4jNames.CNN_LOSS_LAYER,
+                      LOSS_FUNCTION,
+                      o.loss().name()),
+              call("activation").add("$T.$L", ACTIVATION, o.activation().name())));
+    }
+
+    @Override
+    public Code visitLayerNorm(GraphOp.LayerNorm l) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", Dl4jNames.LAYER_NORMALIZATION),
+              call("nIn").i("channels", l.channels()),
+              call("nOut").i("channels", l.channels()),
+              call("eps").d("epsilon", l.epsilon())));
+    }
+
+    @Override
+    public Code visitDropout(GraphOp.Dropout d) {
       // DL4J's dropout takes the probability of keeping a value.
-      return chain(
-          new Template()
-              .add("new $T.Builder(", Dl4jNames.DROPOUT_LAYER)
-              .d("keep", 1.0 - d.rate())
-              .add(" /* keep probability */)"));
+      return layer(
+          chain(
+              new Template()
+                  .add("new $T.Builder(", Dl4jNames.DROPOUT_LAYER)
+                  .d("keep", 1.0 - d.rate())
+                  .add(" /* keep probability */)")));
     }
-    if (op instanceof GraphOp.BatchNorm b) {
-      return batchNorm(b);
+
+    @Override
+    public Code visitBatchNorm(GraphOp.BatchNorm b) {
+      return layer(batchNorm(b));
     }
-    if (op instanceof GraphOp.Activation a) {
-      return chain(
-          new Template().add("new $T.Builder()", ACTIVATION_LAYER),
-          call("activation").add("$T.$L", ACTIVATION, a.fn().name()));
+
+    @Override
+    public Code visitActivation(GraphOp.Activation a) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", ACTIVATION_LAYER),
+              call("activation").add("$T.$L", ACTIVATION, a.fn().name())));
     }
-    if (op instanceof GraphOp.Pool p) {
-      return chain(
-          new Template()
-              .add(
-                  "new $T.Builder($T.$L)",
-                  SUBSAMPLING_LAYER,
-                  POOLING_TYPE,
-                  p.max() ? "MAX" : "AVG"),
-          call("kernelSize").i("kernel", p.kernel()).add(", ").i("kernel", p.kernel()),
-          call("stride").i("stride", p.stride()).add(", ").i("stride", p.stride()),
-          call("padding").i("padding", p.padding()).add(", ").i("padding", p.padding()));
+
+    @Override
+    public Code visitPool(GraphOp.Pool p) {
+      return layer(
+          chain(
+              new Template()
+                  .add(
+                      "new $T.Builder($T.$L)",
+                      SUBSAMPLING_LAYER,
+                      POOLING_TYPE,
+                      p.max() ? "MAX" : "AVG"),
+              call("kernelSize").i("kernel", p.kernel()).add(", ").i("kernel", p.kernel()),
+              call("stride").i("stride", p.stride()).add(", ").i("stride", p.stride()),
+              call("padding").i("padding", p.padding()).add(", ").i("padding", p.padding())));
     }
-    if (op instanceof GraphOp.GlobalAvgPool) {
-      return chain(
-          new Template().add("new $T.Builder($T.AVG)", GLOBAL_POOLING_LAYER, POOLING_TYPE));
+
+    @Override
+    public Code visitGlobalAvgPool(GraphOp.GlobalAvgPool op) {
+      return layer(
+          chain(new Template().add("new $T.Builder($T.AVG)", GLOBAL_POOLING_LAYER, POOLING_TYPE)));
     }
-    if (op instanceof GraphOp.Dense d) {
-      return chain(
-          new Template().add("new $T.Builder()", DENSE_LAYER),
-          call("nIn").i("nIn", d.nIn()),
-          call("nOut").i("nOut", d.nOut()),
-          call("activation").add("$T.$L", ACTIVATION, d.activation().name()));
+
+    @Override
+    public Code visitDense(GraphOp.Dense d) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", DENSE_LAYER),
+              call("nIn").i("nIn", d.nIn()),
+              call("nOut").i("nOut", d.nOut()),
+              call("activation").add("$T.$L", ACTIVATION, d.activation().name())));
     }
-    if (op instanceof GraphOp.Output o) {
-      return chain(
-          new Template().add("new $T.Builder($T.$L)", OUTPUT_LAYER, LOSS_FUNCTION, o.loss().name()),
-          call("nIn").i("nIn", o.nIn()),
-          call("nOut").i("nOut", o.nOut()),
-          call("activation").add("$T.$L", ACTIVATION, o.activation().name()));
+
+    @Override
+    public Code visitOutput(GraphOp.Output o) {
+      return layer(
+          chain(
+              new Template()
+                  .add("new $T.Builder($T.$L)", OUTPUT_LAYER, LOSS_FUNCTION, o.loss().name()),
+              call("nIn").i("nIn", o.nIn()),
+              call("nOut").i("nOut", o.nOut()),
+              call("activation").add("$T.$L", ACTIVATION, o.activation().name())));
     }
-    throw new IllegalArgumentException("no DL4J code for " + op);
   }
 
   private static Template conv(GraphOp.Conv c) {

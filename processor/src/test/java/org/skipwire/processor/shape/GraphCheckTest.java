@@ -129,6 +129,32 @@ class GraphCheckTest {
     assertEquals(Shape.image(8, expected, expected), c.shape());
   }
 
+  /** A transposed convolution's activation is applied once: in its layer, or after its norm. */
+  @ParameterizedTest(name = "batch norm {0}")
+  @CsvSource({"false", "true"})
+  void aTransposedConvolutionsActivationIsAppliedOnce(boolean bn) {
+    LayerStep up =
+        new LayerStep(
+            "up",
+            at("up"),
+            new Op.TransposedConv(2, 2, 4, 0, 0, at("up@TransposedConv")),
+            bn ? new BatchNormSpec(1.0, 1e-5, at("up@BatchNorm")) : null,
+            Nonlinearity.SIGMOID,
+            at("up@Activation"),
+            null,
+            null);
+    Graph graph = GraphCheck.check(network(Shape.image(3, 4, 4), up, gap(), output(2))).graph();
+    long sigmoids =
+        graph.vertices().stream()
+            .filter(
+                v ->
+                    v.op() instanceof GraphOp.Activation a && a.fn() == Nonlinearity.SIGMOID
+                        || v.op() instanceof GraphOp.TransposedConv t
+                            && t.activation() == Nonlinearity.SIGMOID)
+            .count();
+    assertEquals(1, sigmoids, graph.vertices().toString());
+  }
+
   @ParameterizedTest(name = "{0} -> {1}: stride {2}")
   @CsvSource({
     "56, 56, 1",
@@ -138,8 +164,7 @@ class GraphCheckTest {
     "56, 27, -1",
   })
   void shortcutStrideIsTheOneThatMapsHeightAndWidthExactly(int from, int to, int stride) {
-    assertEquals(
-        stride, GraphCheck.strideBetween(Shape.image(1, from, from), Shape.image(1, to, to)));
+    assertEquals(stride, Extent.strideBetween(Shape.image(1, from, from), Shape.image(1, to, to)));
   }
 
   @Test
