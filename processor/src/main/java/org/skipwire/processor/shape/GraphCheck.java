@@ -111,6 +111,9 @@ public final class GraphCheck {
     if (graph != null && check.problems.isEmpty()) {
       check.checkTotals(graph);
     }
+    if (graph != null && check.problems.isEmpty()) {
+      graph = Dl4jPasses.run(graph, check.problems);
+    }
     return check.problems.isEmpty()
         ? new Result(graph, List.of())
         : new Result(null, List.copyOf(check.problems));
