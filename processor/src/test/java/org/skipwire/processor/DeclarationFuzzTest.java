@@ -163,6 +163,13 @@ class DeclarationFuzzTest {
             failures.add("seed " + batch.get(k) + "L: " + e + "\n" + sources.get(k));
           }
         }
+        // A long campaign that cannot finish still says how far it got and what it found.
+        System.out.printf(
+            Locale.ROOT,
+            "fuzz: %d of %d declarations checked, %d failing%n",
+            Math.min(all.size(), start + BATCH),
+            all.size(),
+            failures.size());
       } finally {
         first.delete();
         if (second != null) {
