@@ -221,7 +221,8 @@ class ErroneousDl4jTest {
     assertThat(c)
         .hadErrorContaining(
             "[skipwire/vertex-name] body.b0.shortcut: DL4J vertex name \"body.b0.shortcut\" is"
-                + " taken twice")
+                + " taken twice, by the conv 3x3 and the conv 1x1 vertex, and DL4J refuses the"
+                + " graph; rename the field shortcut")
         .inFile(src)
         .onLineContaining("Layer shortcut;");
     assertNothingGenerated(src);

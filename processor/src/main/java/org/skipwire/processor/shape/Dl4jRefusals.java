@@ -141,9 +141,9 @@ final class Dl4jRefusals {
       } else {
         List<Vertex> vs = e.getValue();
         why =
-            "taken twice, by a "
+            "taken twice, by the "
                 + vs.get(0).op().describe()
-                + " and a "
+                + " and the "
                 + vs.get(1).op().describe()
                 + " vertex";
       }
