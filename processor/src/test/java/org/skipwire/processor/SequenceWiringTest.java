@@ -93,6 +93,58 @@ class SequenceWiringTest {
     }
   }
 
+  /**
+   * With DL4J's layer helpers off (the reference path) and on (the fast path, oneDNN's batch norm
+   * through skipwire's helper where the build has it): the same outputs in training and inference,
+   * and both train.
+   */
+  @Test
+  void batchNormOfASequenceIsTheSameOnAndOffTheFastPath() throws Exception {
+    SkipwireModel model =
+        model(
+            "SeqNormPaths",
+            """
+            @Network(input = @Input(channels = 3, length = 6))
+            class SeqNormPaths {
+              @Conv(kernel = 3, filters = 4) @BatchNorm @Activation(RELU) Layer c;
+              @GlobalAvgPool Layer gap;
+              @Dense(units = 2) @Output Layer out;
+            }
+            """);
+    String property = "org.eclipse.deeplearning4j.helpers.disable";
+    String before = System.getProperty(property);
+    ComputationGraph reference;
+    try {
+      System.setProperty(property, "true");
+      reference = model.create();
+    } finally {
+      if (before == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, before);
+      }
+    }
+    ComputationGraph fast = model.create();
+    assertEquals(reference.params(), fast.params());
+    Object helper =
+        ((org.deeplearning4j.nn.layers.normalization.BatchNormalization) fast.getLayer("c.bn"))
+            .getHelper();
+    if (org.skipwire.runtime.Backend.active().layerHelpers()) {
+      assertTrue(
+          helper instanceof org.skipwire.runtime.onednn.OneDnnBatchNormHelper, "helper " + helper);
+    }
+    INDArray x = Nd4j.rand(4, 3, 6);
+    for (boolean training : new boolean[] {true, false}) {
+      INDArray a = reference.feedForward(new INDArray[] {x}, training).get("c.bn");
+      INDArray b = fast.feedForward(new INDArray[] {x}, training).get("c.bn");
+      assertTrue(a.equalsWithEps(b, 1e-4), training + ": " + a + " vs " + b);
+    }
+    trainsAStep(model, 2, 3, 6);
+    INDArray labels = Nd4j.rand(4, 2);
+    reference.fit(new DataSet(x, labels));
+    assertTrue(Double.isFinite(reference.score()));
+  }
+
   @Test
   void dropoutAfterPoolingASequenceTrains() throws Exception {
     SkipwireModel model =
