@@ -27,6 +27,7 @@ row schedule $J train --model fashion-resnet --schedule linear
 row resume-empty $J train --model fashion-resnet --checkpoint-dir empty --resume
 row resume-typo $J train --model fashion-resnet --checkpoint-dir runz/fashion-resnet --resume
 row dir-is-file $J train --model fashion-resnet --checkpoint-dir afile
+row dir-unwritable $J train --model fashion-resnet --checkpoint-dir /proc
 row corrupt-resume $J train --model fashion-resnet --checkpoint-dir corrupt --resume
 row existing-run $J train --model fashion-resnet --checkpoint-dir corrupt
 row compare-one $J compare --model fashion-resnet

@@ -59,6 +59,16 @@ public final class TinyResNetGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 78_074L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 1_241_888L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 4_117_072L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(3, 32, 32);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(10);

@@ -59,6 +59,16 @@ public final class TinyBottleneckGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 50_132L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 787_904L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 4_060_960L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(3, 64, 64);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(100);

@@ -58,6 +58,16 @@ public final class TinyHighwayGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 383L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 5_936L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 29_368L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(2, 8, 8);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(3);

@@ -57,6 +57,16 @@ public final class TinyPreActGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 24_890L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 394_784L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 1_426_768L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(3, 16, 16);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(10);

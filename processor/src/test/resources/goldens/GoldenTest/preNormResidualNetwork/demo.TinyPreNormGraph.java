@@ -50,6 +50,16 @@ public final class TinyPreNormGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 8_708L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 139_328L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 4_128L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(32);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(4);

@@ -54,6 +54,16 @@ public final class TinyTcnGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 1_153L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 18_448L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 55_176L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(1, 24);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(1);

@@ -8,9 +8,7 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.skipwire.Loss;
@@ -22,6 +20,7 @@ import org.skipwire.runtime.VertexInfo;
 import org.skipwire.runtime.conf.LayerNormalization;
 import org.skipwire.runtime.conf.MultiHeadSelfAttention;
 import org.skipwire.runtime.conf.PositionEmbedding;
+import org.skipwire.runtime.conf.SequenceAvgPooling;
 
 /**
  * DL4J wiring of {@link TinyTransformer} ({@code tinytransformer}): input [5, 6], output [3],
@@ -56,6 +55,16 @@ public final class TinyTransformerGraph implements SkipwireModel {
    * All parameters, batch-norm running mean and variance included: {@code create().params().length()}.
    */
   public static final long TOTAL_PARAMS = 1_819L;
+
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 29_104L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 15_424L;
 
   private static final List<Integer> INPUT_SHAPE = List.of(5, 6);
 
@@ -146,7 +155,7 @@ public final class TinyTransformerGraph implements SkipwireModel {
             .eps(0.00001)
             .build(), "encoder.b1.feedForward.b0.add");
     g.layer("pool", "global avgpool", List.of(8), 0,
-        new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "norm.ln");
+        new SequenceAvgPooling(), "norm.ln");
     g.layer("out", "output mcxent", List.of(3), 27,
         new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nIn(8)

@@ -159,6 +159,16 @@ public enum Message {
   GRAPH_CLASS_TAKEN(
       "graph-class-taken",
       "cannot write %s for network %s: %s; rename the network class or the other type"),
+  OUTPUT_ACTIVATION(
+      "output-activation",
+      "%s: loss %s needs the output activation %s, got %s (DL4J refuses the pair); %s"),
+  SOFTMAX_ONE_OUTPUT(
+      "softmax-one-output",
+      "%s: softmax over one output is always 1.0 (DL4J refuses it); use 2 %s or more, or"
+          + " @Activation(SIGMOID) @Output(loss = XENT) for one yes/no output"),
+  VERTEX_NAME(
+      "vertex-name",
+      "%s: DL4J vertex name \"%s\" is %s, and DL4J refuses the graph; rename the field %s"),
   TOO_LARGE("too-large", "%s: %s = %s is larger than the limit %,d; %s"),
   NO_EFFECT_DROPOUT(
       "no-effect",

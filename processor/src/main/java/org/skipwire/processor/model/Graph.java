@@ -11,6 +11,9 @@ import java.util.List;
  */
 public record Graph(Network network, List<Section> sections, String output) {
 
+  /** The network input's vertex name in DL4J. */
+  public static final String INPUT = "input";
+
   public Graph {
     sections = List.copyOf(sections);
   }

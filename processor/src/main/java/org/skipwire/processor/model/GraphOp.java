@@ -323,7 +323,16 @@ public sealed interface GraphOp {
     }
   }
 
-  record BatchNorm(int channels, double epsilon, double gammaInit) implements GraphOp {
+  /**
+   * Batch normalisation per channel; {@code overTime}: of a sequence, per channel over the examples
+   * and the steps (DL4J's own layer fails on sequences, see {@code SequenceWiring}).
+   */
+  record BatchNorm(int channels, double epsilon, double gammaInit, boolean overTime)
+      implements GraphOp {
+    public BatchNorm(int channels, double epsilon, double gammaInit) {
+      this(channels, epsilon, gammaInit, false);
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.visitBatchNorm(this);
@@ -376,7 +385,15 @@ public sealed interface GraphOp {
     }
   }
 
-  record GlobalAvgPool() implements GraphOp {
+  /**
+   * The mean over height and width, or with {@code overTime} over the steps of a sequence (DL4J
+   * must be told that its output is flat, see {@code SequenceWiring}).
+   */
+  record GlobalAvgPool(boolean overTime) implements GraphOp {
+    public GlobalAvgPool() {
+      this(false);
+    }
+
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.visitGlobalAvgPool(this);

@@ -26,10 +26,17 @@ public final class GraphCheck {
 
   /**
    * The passes over the lowered graph, in order: bias elision first (the later ones count its
-   * parameters), then the checks; the first that reports stops the rest.
+   * parameters), then the checks, then the fitting to DL4J (sequence wiring, what DL4J refuses, the
+   * training-memory bound); the first that reports stops the rest.
    */
   static final List<GraphPass> GRAPH_PASSES =
-      List.of(new BiasElision(), new ReceptiveFields(), new Totals());
+      List.of(
+          new BiasElision(),
+          new ReceptiveFields(),
+          new Totals(),
+          SequenceWiring::pass,
+          Dl4jRefusals::pass,
+          TrainingMemory::pass);
 
   private GraphCheck() {}
 

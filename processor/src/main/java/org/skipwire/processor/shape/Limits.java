@@ -31,6 +31,14 @@ public final class Limits {
    */
   public static final long MAX_ATTENTION_SCORES = 1L << 26;
 
+  /**
+   * Estimated bytes to train one network on one example ({@link TrainingMemory}): 16 GiB. Found by
+   * the fuzz test: a declaration within every other limit (a shake-shake block whose projection
+   * shortcut maps 65,536 channels to 65,536, 4.3 billion parameters) passed javac, and its DL4J
+   * graph took the fuzz JVM past 19 GB until the kernel killed it.
+   */
+  public static final long MAX_TRAINING_BYTES = 1L << 34;
+
   /** Parameters of one network: 40 GB of floats. */
   public static final long MAX_PARAMS = 10_000_000_000L;
 }

@@ -61,6 +61,10 @@ final class Dl4jNames {
       ClassName.get(RUNTIME + ".conf", "MultiHeadSelfAttention");
   static final ClassName TEMPORAL_CONVOLUTION =
       ClassName.get(RUNTIME + ".conf", "TemporalConvolution");
+  static final ClassName SEQUENCE_BATCH_NORMALIZATION =
+      ClassName.get(RUNTIME + ".conf", "SequenceBatchNormalization");
+  static final ClassName SEQUENCE_AVG_POOLING =
+      ClassName.get(RUNTIME + ".conf", "SequenceAvgPooling");
   static final ClassName POSITION_EMBEDDING = ClassName.get(RUNTIME + ".conf", "PositionEmbedding");
 
   static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");

@@ -29,6 +29,7 @@ import org.skipwire.processor.model.Graph;
 import org.skipwire.processor.model.Network;
 import org.skipwire.processor.model.Shape;
 import org.skipwire.processor.model.Vertex;
+import org.skipwire.processor.shape.TrainingMemory;
 
 /**
  * Writes {@code <Network>Graph}: the DL4J wiring of a checked {@link Graph}. Layer steps are
@@ -157,6 +158,30 @@ public final class GraphWriter {
                 "All parameters, batch-norm running mean and variance included: {@code"
                     + " create().params().length()}.\n")
             .initializer("$L", grouped(graph.totalParams(), "_") + "L")
+            .build());
+    TrainingMemory memory = TrainingMemory.of(graph, Graph.INPUT);
+    type.addField(
+        FieldSpec.builder(
+                long.class,
+                "TRAINING_BYTES_FIXED",
+                Modifier.PUBLIC,
+                Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc(
+                "Estimated bytes of parameters, gradients and Adam's state to train this network.\n")
+            .initializer("$L", grouped(memory.fixedBytes(), "_") + "L")
+            .build());
+    type.addField(
+        FieldSpec.builder(
+                long.class,
+                "TRAINING_BYTES_PER_EXAMPLE",
+                Modifier.PUBLIC,
+                Modifier.STATIC,
+                Modifier.FINAL)
+            .addJavadoc(
+                "Estimated bytes of activations, their gradients and scratch per example of a"
+                    + " training batch.\n")
+            .initializer("$L", grouped(memory.perExampleBytes(), "_") + "L")
             .build());
     type.addField(
         FieldSpec.builder(

@@ -15,6 +15,7 @@ import static org.skipwire.processor.write.Dl4jNames.ZERO_PAD_CHANNELS_VERTEX;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.skipwire.processor.model.Graph;
 import org.skipwire.processor.model.GraphOp;
 import org.skipwire.processor.model.Shape;
 import org.skipwire.processor.model.Vertex;
@@ -28,7 +29,7 @@ final class VertexCode {
   private VertexCode() {}
 
   /** The network input's vertex name in DL4J. */
-  static final String INPUT = "input";
+  static final String INPUT = Graph.INPUT;
 
   static Template statement(Vertex v) {
     Template t = new Template();
@@ -271,6 +272,9 @@ final class VertexCode {
 
     @Override
     public Code visitGlobalAvgPool(GraphOp.GlobalAvgPool op) {
+      if (op.overTime()) {
+        return layer(new Template().add("new $T()", Dl4jNames.SEQUENCE_AVG_POOLING));
+      }
       return layer(
           chain(new Template().add("new $T.Builder($T.AVG)", GLOBAL_POOLING_LAYER, POOLING_TYPE)));
     }
@@ -395,7 +399,10 @@ final class VertexCode {
       calls.add(call("gamma").d("gamma", b.gammaInit()));
     }
     return chain(
-        new Template().add("new $T.Builder()", BATCH_NORMALIZATION),
+        new Template()
+            .add(
+                "new $T.Builder()",
+                b.overTime() ? Dl4jNames.SEQUENCE_BATCH_NORMALIZATION : BATCH_NORMALIZATION),
         calls.toArray(Template[]::new));
   }
 

@@ -4,15 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.skipwire.runtime.train.RunDirectory;
@@ -100,6 +106,65 @@ class BadRunsTest {
               + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
               + " choose another checkpoint directory");
     }
+  }
+
+  /**
+   * The lock across processes, as two {@code train} commands meet: a second JVM (from {@code
+   * java.home}, this test's class path) holds the directory through {@link RunDirectory}; a train
+   * into it from here is refused in one line. Bounded: the holder gives up after 120 s, and is
+   * killed if it has not ended 30 s after its stdin closed.
+   */
+  @Test
+  void aTrainIntoADirectoryAnotherProcessHoldsIsOneLine() throws Exception {
+    Path launcher = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process holder =
+        new ProcessBuilder(
+                launcher.toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockHolder.class.getName(),
+                dir.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      CompletableFuture<String> first =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return new BufferedReader(
+                          new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8))
+                      .readLine();
+                } catch (IOException e) {
+                  return e.toString();
+                }
+              });
+      assertEquals("held", first.get(120, TimeUnit.SECONDS));
+      refusedInOneLine(
+          train(dir),
+          dir
+              + ": in use by another training run (it holds .skipwire.lock); wait for it to end or"
+              + " choose another checkpoint directory");
+      assertFalse(Files.exists(dir.resolve("checkpoint.zip")));
+      holder.getOutputStream().close();
+      assertTrue(holder.waitFor(30, TimeUnit.SECONDS), "holder ended");
+      assertEquals(0, holder.exitValue());
+      RunDirectory.open(dir, false, false).close(); // free once the holder ended
+    } finally {
+      holder.destroyForcibly();
+    }
+  }
+
+  @Test
+  void aCheckpointDirectoryWhereNoFileCanBeCreatedIsOneLine() {
+    Path proc = Path.of("/proc");
+    Assumptions.assumeTrue(Files.isDirectory(proc.resolve("self")));
+    Run r = train(proc);
+    assertEquals(2, r.status(), r.out());
+    List<String> lines = r.err().lines().toList();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).startsWith("skipwire: /proc: not writable ("), lines.get(0));
+    assertTrue(lines.get(0).endsWith("); checkpoints could not be saved"), lines.get(0));
+    assertFalse(r.out().contains("epoch 1"), r.out());
   }
 
   @Test

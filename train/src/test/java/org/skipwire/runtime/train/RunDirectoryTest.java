@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.skipwire.runtime.data.DataSplit;
@@ -52,6 +54,48 @@ class RunDirectoryTest {
     CheckpointException e =
         assertThrows(CheckpointException.class, () -> RunDirectory.open(file, false, false));
     assertEquals(file + ": not a directory; checkpoints need a directory", e.getMessage());
+  }
+
+  /**
+   * A directory in which creating a file fails also for root, who ignores permission bits: Linux's
+   * {@code /proc} (a directory; a new file in it is {@code No such file or directory}). The probe
+   * file is what finds it, before any training.
+   */
+  @Test
+  void aDirectoryWhereNoFileCanBeCreatedIsRefusedAlsoForRoot() {
+    Path proc = Path.of("/proc");
+    Assumptions.assumeTrue(Files.isDirectory(proc.resolve("self")), "Linux /proc");
+    CheckpointException e =
+        assertThrows(CheckpointException.class, () -> RunDirectory.open(proc, false, false));
+    oneLine(e.getMessage());
+    assertTrue(e.getMessage().startsWith("/proc: not writable ("), e.getMessage());
+    assertTrue(e.getMessage().endsWith("); checkpoints could not be saved"), e.getMessage());
+  }
+
+  /** The same through permission bits, where they count: not as root. */
+  @Test
+  void aDirectoryWithoutWritePermissionIsRefused() throws Exception {
+    Path locked = Files.createDirectory(dir.resolve("locked"));
+    Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      boolean writable;
+      try {
+        Files.delete(Files.createFile(locked.resolve("root-ignores-bits")));
+        writable = true;
+      } catch (IOException expected) {
+        writable = false;
+      }
+      Assumptions.assumeFalse(writable, "root ignores permission bits");
+      CheckpointException e =
+          assertThrows(CheckpointException.class, () -> RunDirectory.open(locked, false, false));
+      oneLine(e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith(locked + ": not writable (" + locked.resolve(".write-test-")),
+          e.getMessage());
+      assertTrue(e.getMessage().endsWith("); checkpoints could not be saved"), e.getMessage());
+    } finally {
+      Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
   }
 
   @Test
