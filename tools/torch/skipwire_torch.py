@@ -3,6 +3,9 @@
 python3-torch and python3-torchvision; nothing is downloaded).
 
   fixtures DIR         the small test fixtures shipped in samples/src/test/resources/weights
+  groupnorm DIR        torch.nn.GroupNorm on a feature map and a sequence (inputs, gamma, beta,
+                       outputs and the gradients of sum(y * r)), shipped in
+                       runtime/src/test/resources/groupnorm
   make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
                        of two 224x224 images) and torch.npy (its probabilities), for a test
   verify [MODEL ...]   torchvision's networks vs `skipwire infer`, both file formats, and the
@@ -212,6 +215,37 @@ def fixtures(out):
     print("fixtures in", out)
 
 
+GROUPNORM_CASES = {  # name -> (input shape, groups, eps)
+    "map": ((2, 8, 3, 4), 4, 1e-5),
+    "sequence": ((3, 6, 5), 3, 1e-3),
+    "instance": ((2, 4, 2, 3), 4, 1e-5),
+}
+
+
+def groupnorm(out):
+    """torch.nn.GroupNorm in float64 on float32 values, so both sides start from the same numbers."""
+    os.makedirs(out, exist_ok=True)
+    g = torch.Generator().manual_seed(13)
+    for name, (shape, groups, eps) in GROUPNORM_CASES.items():
+        c = shape[1]
+        x = (torch.randn(shape, generator=g) * 2 + 0.5).float().double().requires_grad_()
+        norm = nn.GroupNorm(groups, c, eps=eps).double()
+        with torch.no_grad():
+            norm.weight.copy_((torch.rand(c, generator=g) + 0.5).float().double())
+            norm.bias.copy_((torch.randn(c, generator=g) * 0.3).float().double())
+        r = torch.randn(shape, generator=g).float().double()
+        y = norm(x)
+        (y * r).sum().backward()
+        for suffix, t in (("input", x), ("gamma", norm.weight), ("beta", norm.bias), ("r", r),
+                          ("output", y), ("dx", x.grad), ("dgamma", norm.weight.grad),
+                          ("dbeta", norm.bias.grad)):
+            npy(os.path.join(out, f"{name}-{suffix}.npy"), t.detach().numpy())
+    with open(os.path.join(out, "cases.txt"), "w") as f:
+        for name, (shape, groups, eps) in GROUPNORM_CASES.items():
+            f.write(f"{name} {groups} {eps!r}\n")
+    print("groupnorm fixtures in", out)
+
+
 def make(name, out):
     os.makedirs(out, exist_ok=True)
     x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
@@ -259,6 +293,8 @@ def verify(models):
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "groupnorm":
+        groupnorm(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "verify":
