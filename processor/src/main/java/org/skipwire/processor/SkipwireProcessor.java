@@ -76,6 +76,7 @@ public final class SkipwireProcessor extends AbstractProcessor {
           GatedSkip.class,
           org.skipwire.Dropout.class,
           org.skipwire.LayerNorm.class,
+          org.skipwire.GroupNorm.class,
           org.skipwire.Concat.class,
           org.skipwire.TransposedConv.class,
           org.skipwire.Upsample.class,

@@ -214,6 +214,14 @@ public sealed interface GraphOp {
     }
   }
 
+  /** Group normalisation: {@code groups} groups of consecutive channels, over all positions. */
+  record GroupNorm(int channels, int groups, double epsilon) implements GraphOp {
+    @Override
+    public String describe() {
+      return "groupnorm groups=" + groups;
+    }
+  }
+
   record Activation(Nonlinearity fn) implements GraphOp {
     @Override
     public String describe() {

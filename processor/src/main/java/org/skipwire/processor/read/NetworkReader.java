@@ -35,6 +35,7 @@ import org.skipwire.DenseConnect;
 import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
 import org.skipwire.GlobalAvgPool;
+import org.skipwire.GroupNorm;
 import org.skipwire.HighwayGate;
 import org.skipwire.LastStep;
 import org.skipwire.Layer;
@@ -131,6 +132,7 @@ public final class NetworkReader {
           LastStep.class,
           BatchNorm.class,
           LayerNorm.class,
+          GroupNorm.class,
           Activation.class,
           Output.class,
           Dropout.class);
@@ -572,7 +574,9 @@ public final class NetworkReader {
     Optional<AnnotationMirror> layerNorm = Annotations.find(field, LayerNorm.class);
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
-        problems.add(Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
+        problems.add(
+            Message.TWO_NORMS.at(
+                ElementOrigin.of(field, layerNorm.get()), "LayerNorm", "BatchNorm", name));
         return Optional.empty();
       }
       batchNorm =
@@ -581,6 +585,23 @@ public final class NetworkReader {
               annotations.doubleValue(layerNorm.get(), "epsilon"),
               ElementOrigin.of(field, layerNorm.get()),
               true);
+    }
+    Optional<AnnotationMirror> groupNorm = Annotations.find(field, GroupNorm.class);
+    if (groupNorm.isPresent()) {
+      if (batchNorm != null) {
+        problems.add(
+            Message.TWO_NORMS.at(
+                ElementOrigin.of(field, groupNorm.get()),
+                "GroupNorm",
+                batchNorm.annotation(),
+                name));
+        return Optional.empty();
+      }
+      batchNorm =
+          BatchNormSpec.groupNorm(
+              annotations.intValue(groupNorm.get(), "groups"),
+              annotations.doubleValue(groupNorm.get(), "epsilon"),
+              ElementOrigin.of(field, groupNorm.get()));
     }
     Optional<AnnotationMirror> activationMirror = Annotations.find(field, Activation.class);
     Nonlinearity activation =
@@ -614,14 +635,15 @@ public final class NetworkReader {
       return Optional.empty();
     }
     if (output != null && batchNorm != null) {
-      problems.add(Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
+      problems.add(Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin(), batchNorm.annotation()));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
       org.skipwire.processor.model.Origin extra =
           batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
       problems.add(
-          Message.TRANSITION_NORM.at(extra, batchNorm != null ? "BatchNorm" : "Activation", name));
+          Message.TRANSITION_NORM.at(
+              extra, batchNorm != null ? batchNorm.annotation() : "Activation", name));
       return Optional.empty();
     }
     return Optional.of(

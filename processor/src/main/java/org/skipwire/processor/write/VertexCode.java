@@ -183,6 +183,14 @@ final class VertexCode {
           call("nOut").i("channels", l.channels()),
           call("eps").d("epsilon", l.epsilon()));
     }
+    if (op instanceof GraphOp.GroupNorm g) {
+      return chain(
+          new Template().add("new $T.Builder()", Dl4jNames.GROUP_NORMALIZATION),
+          call("nIn").i("channels", g.channels()),
+          call("nOut").i("channels", g.channels()),
+          call("groups").i("groups", g.groups()),
+          call("eps").d("epsilon", g.epsilon()));
+    }
     if (op instanceof GraphOp.Dropout d) {
       // DL4J's dropout takes the probability of keeping a value.
       return chain(

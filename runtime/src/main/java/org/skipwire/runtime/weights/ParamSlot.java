@@ -35,8 +35,8 @@ import org.skipwire.runtime.conf.GroupNormalization;
  *   <li>Batch norm's running variance is {@code running_var} in PyTorch; DL4J keeps {@code var}, or
  *       by default {@code log10stdev}, log10 of its square root ({@code var = (10^l)^2}, eps added
  *       when normalising, as PyTorch does).
- *   <li>Group norm's {@code gamma} and {@code beta} are {@code weight} and {@code bias}, as
- *       {@code torch.nn.GroupNorm} names them.
+ *   <li>Group norm's {@code gamma} and {@code beta} are {@code weight} and {@code bias}, as {@code
+ *       torch.nn.GroupNorm} names them.
  *   <li>Biases and the other vectors are {@code [1, n]} in DL4J and {@code [n]} in PyTorch.
  * </ul>
  *
@@ -164,7 +164,8 @@ public record ParamSlot(
     }
     if (conf instanceof GroupNormalization) {
       String torch = param.equals(GroupNormalization.GAMMA) ? "weight" : "bias";
-      return new ParamSlot(module + "." + torch, vertex, param, List.of(a.length()), Layout.SAME, a);
+      return new ParamSlot(
+          module + "." + torch, vertex, param, List.of(a.length()), Layout.SAME, a);
     }
     if (param.equals("W") && conf instanceof DepthwiseConvolution2D && a.rank() == 4) {
       List<Long> torch = List.of(a.size(2) * a.size(3), 1L, a.size(0), a.size(1));
