@@ -96,6 +96,45 @@ class GroupNormTest {
     assertTrue(graph.contains(".groups(8)"), graph);
   }
 
+  /**
+   * {@code @Conv(bias = false)} says otherwise: no bias before the group norm (3*16*9 + 32), and
+   * none on a sequence convolution either (4*12*3 + 24); the output layer keeps its own.
+   */
+  @Test
+  void aDeclarationCanDropTheBias() throws IOException {
+    Compilation c =
+        compile(
+            source(
+                "NoBias",
+                """
+                @Network(input = @Input(channels = 3, height = 8, width = 8))
+                class NoBias {
+                  @Conv(kernel = 3, filters = 16, bias = false) @GroupNorm(groups = 4) Layer stem;
+                  @GlobalAvgPool Layer gap;
+                  @Dense(units = 2) @Output Layer out;
+                }
+                """),
+            source(
+                "SeqNoBias",
+                """
+                @Network(input = @Input(channels = 4, length = 16))
+                class SeqNoBias {
+                  @Conv(kernel = 3, filters = 12, bias = false) @GroupNorm(groups = 3) Layer c;
+                  @GlobalAvgPool Layer gap;
+                  @Dense(units = 2) @Output Layer out;
+                }
+                """));
+
+    assertThat(c).succeededWithoutWarnings();
+    String flat =
+        c.generatedSourceFile("demo.NoBiasGraph").orElseThrow().getCharContent(true).toString();
+    assertTrue(flat.contains("TRAINABLE_PARAMS = " + (3 * 16 * 9 + 32 + 16 * 2 + 2) + "L;"), flat);
+    assertTrue(flat.contains(".hasBias(false)"), flat);
+    String seq =
+        c.generatedSourceFile("demo.SeqNoBiasGraph").orElseThrow().getCharContent(true).toString();
+    assertTrue(seq.contains("TRAINABLE_PARAMS = " + (4 * 12 * 3 + 24 + 12 * 2 + 2) + "L;"), seq);
+  }
+
   @Test
   void groupNormOnASequenceCompiles() {
     Compilation c =

@@ -407,7 +407,8 @@ public final class NetworkReader {
                     c.dilation(),
                     c.causal(),
                     c.origin(),
-                    c.expansion())));
+                    c.expansion(),
+                    c.bias())));
       } else {
         problems.add(
             Message.VARIANT_UNUSED.at(
@@ -674,7 +675,8 @@ public final class NetworkReader {
               annotations.intValue(m, "dilation"),
               annotations.booleanValue(m, "causal"),
               at,
-              annotations.intValue(m, "expansion"));
+              annotations.intValue(m, "expansion"),
+              annotations.booleanValue(m, "bias"));
       case "Dense" ->
           new Op.Dense(annotations.intValue(m, "units"), annotations.intValue(m, "width"), at);
       case "MaxPool", "AvgPool" ->

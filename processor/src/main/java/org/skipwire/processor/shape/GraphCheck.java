@@ -1123,7 +1123,7 @@ public final class GraphCheck {
                 c.origin().attribute("groups"), path, shape, spatial.withChannels(nOut), groups));
         throw new ShapeUnknown();
       }
-      boolean bias = true; // until dropNormalisedBiases sees what reads it
+      boolean bias = c.bias(); // and then until dropNormalisedBiases sees what reads it
       long params =
           (long) c.kernel() * c.kernel() * (shape.channels() / groups) * nOut + (bias ? nOut : 0);
       Shape out = spatial.withChannels(nOut);
@@ -1409,7 +1409,7 @@ public final class GraphCheck {
       length = (shape.length() + 2 * padding - span) / stride + 1;
     }
     int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
-    long params = (long) c.kernel() * shape.channels() * nOut + nOut;
+    long params = (long) c.kernel() * shape.channels() * nOut + (c.bias() ? nOut : 0);
     Shape out = Shape.sequence(nOut, length);
     sink.add(
         new Vertex(
@@ -1422,7 +1422,7 @@ public final class GraphCheck {
                 c.causal(),
                 shape.channels(),
                 nOut,
-                true,
+                c.bias(),
                 folded,
                 false),
             List.of(in.vertex()),
