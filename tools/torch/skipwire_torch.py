@@ -3,6 +3,14 @@
 python3-torch and python3-torchvision; nothing is downloaded).
 
   fixtures DIR         the small test fixtures shipped in samples/src/test/resources/weights
+  gn-count             parameters of the PyTorch twins of cifar-resnet20-gn and cifar-resnet56-gn
+  gn-verify            skipwire exports cifar-resnet20-gn (seed 7, gamma/beta drawn at random by
+                       PyTorch and loaded); both compute two images; prints max |log p| difference
+  gn-fixture DIR       cifar-resnet20-gn's PyTorch twin: weights (F16, random GN affine), two
+                       images and its probabilities, shipped in samples/src/test/resources/weights
+  groupnorm DIR        torch.nn.GroupNorm on a feature map and a sequence (inputs, gamma, beta,
+                       outputs and the gradients of sum(y * r)), shipped in
+                       runtime/src/test/resources/groupnorm
   make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
                        of two 224x224 images) and torch.npy (its probabilities), for a test
   verify [MODEL ...]   torchvision's networks vs `skipwire infer`, both file formats, and the
@@ -169,6 +177,101 @@ class MixedNet(nn.Module):
         return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
+class GroupNormBlock(nn.Module):
+    """skipwire's GroupNormBlock: conv-GN-ReLU, conv-GN, option A shortcut, ReLU after the add.
+    The convolutions have biases (group norm does not cancel them); torchvision's names."""
+
+    def __init__(self, inplanes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=True)
+        self.bn1 = nn.GroupNorm(8, planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=True)
+        self.bn2 = nn.GroupNorm(8, planes)
+        self.stride, self.pad = stride, planes - inplanes
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        s = x[:, :, ::self.stride, ::self.stride]
+        if self.pad:  # zeros appended after the input channels, as fb.resnet.torch (and skipwire)
+            s = nn.functional.pad(s, (0, 0, 0, 0, 0, self.pad))
+        return torch.relu(y + s)
+
+
+class CifarResNetGN(nn.Module):
+    """cifar-resnet(6n+2)-gn: CifarResNet with GroupNorm(8) for batch norm, option A shortcuts."""
+
+    def __init__(self, n=3, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=True)
+        self.bn1 = nn.GroupNorm(8, 16)
+        layers, inplanes = [], 16
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            blocks = []
+            for i in range(n):
+                blocks.append(GroupNormBlock(inplanes, planes, stride if i == 0 else 1))
+                inplanes = planes
+            layers.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = layers
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
+def gn_count():
+    for name, n in (("cifar-resnet20-gn", 3), ("cifar-resnet56-gn", 9)):
+        print(name, sum(p.numel() for p in CifarResNetGN(n).parameters()))
+
+
+def gn_fixture(out):
+    os.makedirs(out, exist_ok=True)
+    torch.manual_seed(21)
+    model = CifarResNetGN()
+    g = torch.Generator().manual_seed(22)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.GroupNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+        for t in model.state_dict().values():  # F16 in the file, the same values in PyTorch
+            t.copy_(t.half().float())
+    model.eval()
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(23))
+    save_safetensors(model.state_dict(), os.path.join(out, "cifar-resnet20-gn.safetensors"),
+                     torch.float16)
+    npy(os.path.join(out, "gn-input.npy"), x.numpy())
+    npy(os.path.join(out, "gn-torch.npy"), probabilities(model, x).numpy())
+    print("cifar-resnet20-gn fixture in", out)
+
+
+def gn_verify():
+    """skipwire -> safetensors -> PyTorch (strict) -> outputs, and PyTorch -> .pth -> skipwire."""
+    work = tempfile.mkdtemp(prefix="skipwire-gn-")
+    exported = os.path.join(work, "export.safetensors")
+    skipwire("export", "--model", "cifar-resnet20-gn", "--seed", "7", "--output", exported)
+    model = CifarResNetGN()
+    model.load_state_dict(load_safetensors(exported), strict=True)
+    g = torch.Generator().manual_seed(5)
+    with torch.no_grad():  # gamma and beta away from 1 and 0, so the check sees them
+        for m in model.modules():
+            if isinstance(m, nn.GroupNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
+    model.eval()
+    pth = os.path.join(work, "gn.pth")
+    torch.save(model.state_dict(), pth)
+    x = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+    npy(os.path.join(work, "input.npy"), x.numpy())
+    out = os.path.join(work, "out.npy")
+    skipwire("infer", "--model", "cifar-resnet20-gn", "--weights", pth, "--input",
+             os.path.join(work, "input.npy"), "--output", out)
+    diff = float(np.abs(np.log(np.load(out)) - torch.log(probabilities(model, x)).numpy()).max())
+    print(f"cifar-resnet20-gn max |log p_skipwire - log p_torch| = {diff:.2e}")
+    return 0 if diff <= BAR else 1
+
+
 def skipwire(*args):
     cmd = ["java", "-jar", JAR, *args]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -210,6 +313,37 @@ def fixtures(out):
     x = torch.from_numpy(np.load(os.path.join(out, "cifar-input.npy")))
     npy(os.path.join(out, "cifar-export-torch.npy"), probabilities(model, x).numpy())
     print("fixtures in", out)
+
+
+GROUPNORM_CASES = {  # name -> (input shape, groups, eps)
+    "map": ((2, 8, 3, 4), 4, 1e-5),
+    "sequence": ((3, 6, 5), 3, 1e-3),
+    "instance": ((2, 4, 2, 3), 4, 1e-5),
+}
+
+
+def groupnorm(out):
+    """torch.nn.GroupNorm in float64 on float32 values, so both sides start from the same numbers."""
+    os.makedirs(out, exist_ok=True)
+    g = torch.Generator().manual_seed(13)
+    for name, (shape, groups, eps) in GROUPNORM_CASES.items():
+        c = shape[1]
+        x = (torch.randn(shape, generator=g) * 2 + 0.5).float().double().requires_grad_()
+        norm = nn.GroupNorm(groups, c, eps=eps).double()
+        with torch.no_grad():
+            norm.weight.copy_((torch.rand(c, generator=g) + 0.5).float().double())
+            norm.bias.copy_((torch.randn(c, generator=g) * 0.3).float().double())
+        r = torch.randn(shape, generator=g).float().double()
+        y = norm(x)
+        (y * r).sum().backward()
+        for suffix, t in (("input", x), ("gamma", norm.weight), ("beta", norm.bias), ("r", r),
+                          ("output", y), ("dx", x.grad), ("dgamma", norm.weight.grad),
+                          ("dbeta", norm.bias.grad)):
+            npy(os.path.join(out, f"{name}-{suffix}.npy"), t.detach().numpy())
+    with open(os.path.join(out, "cases.txt"), "w") as f:
+        for name, (shape, groups, eps) in GROUPNORM_CASES.items():
+            f.write(f"{name} {groups} {eps!r}\n")
+    print("groupnorm fixtures in", out)
 
 
 def make(name, out):
@@ -259,6 +393,14 @@ def verify(models):
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "gn-count":
+        gn_count()
+    elif len(sys.argv) == 3 and sys.argv[1] == "gn-fixture":
+        gn_fixture(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "gn-verify":
+        sys.exit(gn_verify())
+    elif len(sys.argv) == 3 and sys.argv[1] == "groupnorm":
+        groupnorm(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "verify":

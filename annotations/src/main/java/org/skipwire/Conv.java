@@ -63,4 +63,11 @@ public @interface Conv {
    * step t sees steps up to t and never a later one (WaveNet, TCN). Excludes {@link #padding()}.
    */
   boolean causal() default false;
+
+  /**
+   * Whether the convolution may have a bias, default true: it has one unless a batch norm after it
+   * would cancel it. false leaves it out everywhere, e.g. before a {@link GroupNorm}, which keeps a
+   * bias, for torchvision's {@code ResNet(norm_layer = GroupNorm)} (its convolutions have none).
+   */
+  boolean bias() default true;
 }

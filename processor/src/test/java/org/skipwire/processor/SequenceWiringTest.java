@@ -129,7 +129,7 @@ class SequenceWiringTest {
     Object helper =
         ((org.deeplearning4j.nn.layers.normalization.BatchNormalization) fast.getLayer("c.bn"))
             .getHelper();
-    if (org.skipwire.runtime.Backend.active().layerHelpers()) {
+    if (org.skipwire.runtime.onednn.Backend.active().layerHelpers()) {
       assertTrue(
           helper instanceof org.skipwire.runtime.onednn.OneDnnBatchNormHelper, "helper " + helper);
     }

@@ -351,12 +351,33 @@ public final class ImageFolders {
     return list.stream().mapToInt(Integer::intValue).toArray();
   }
 
+  /**
+   * The decoded size for a network's input. Pictures are grey or RGB, so only those two channel
+   * counts have a meaning a decoder can give them; anything else is one line naming the declared
+   * shape.
+   */
   private static int[] checkShape(String source, List<Integer> inputShape) throws DataException {
-    if (inputShape.size() != 3 || (inputShape.get(0) != 1 && inputShape.get(0) != 3)) {
+    String wanted =
+        "an image folder feeds a network that reads pictures, input [1, h, w] (grey) or [3, h, w]"
+            + " (RGB)";
+    if (inputShape.size() != 3) {
       throw new DataException(
           source,
-          "an image folder feeds networks with input [1, h, w] or [3, h, w]; this one expects "
-              + inputShape);
+          wanted
+              + "; this one declares "
+              + inputShape
+              + (inputShape.size() == 1 ? ", a flat vector" : ", a sequence")
+              + ", which an image folder cannot fill");
+    }
+    if (inputShape.get(0) != 1 && inputShape.get(0) != 3) {
+      throw new DataException(
+          source,
+          wanted
+              + "; this one declares "
+              + inputShape
+              + " with "
+              + inputShape.get(0)
+              + " channels: declare @Input(channels = 1) or 3");
     }
     return new int[] {inputShape.get(0), inputShape.get(1), inputShape.get(2)};
   }

@@ -21,6 +21,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -353,7 +355,7 @@ class ImageFoldersTest {
     Path root = twoClasses();
     DataException e =
         assertThrows(DataException.class, () -> ImageFolders.open(root, List.of(784), 0.3, 1));
-    assertOneLine(e, root, "expects [784]");
+    assertOneLine(e, root, "this one declares [784], a flat vector");
   }
 
   /** A PNG whose header claims {@code width x height} grey pixels, with a few bytes of data. */
@@ -444,5 +446,28 @@ class ImageFoldersTest {
     writeGrey(root.resolve("cat").resolve("big.jpg"), 2000, 1500, 100, "jpg");
     Dataset data = ImageFolders.open(root, GREY, 0.3, 1);
     assertEquals(7, data.train().size() + data.test().size());
+  }
+
+  /** Only grey and RGB networks read pictures; any other declared input is one line naming it. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = ';',
+      value = {
+        "4, 8, 8; [4, 8, 8] with 4 channels: declare @Input(channels = 1) or 3",
+        "2, 8, 8; [2, 8, 8] with 2 channels: declare @Input(channels = 1) or 3",
+        "64; [64], a flat vector, which an image folder cannot fill",
+        "8, 8; [8, 8], a sequence, which an image folder cannot fill"
+      })
+  void aNetworkThatDoesNotReadGreyOrRgbPicturesIsRefusedInOneLine(String shape, String words)
+      throws IOException {
+    Path root = twoClasses();
+    List<Integer> input =
+        java.util.Arrays.stream(shape.split(",")).map(String::strip).map(Integer::valueOf).toList();
+
+    DataException e =
+        assertThrows(DataException.class, () -> ImageFolders.open(root, input, 0.5, 1));
+
+    assertOneLine(e, root, "reads pictures, input [1, h, w] (grey) or [3, h, w] (RGB)");
+    assertTrue(e.getMessage().endsWith("this one declares " + words), e.getMessage());
   }
 }

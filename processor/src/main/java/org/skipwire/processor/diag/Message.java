@@ -79,6 +79,10 @@ public enum Message {
       "groups",
       "%s: a convolution from %s to %s cannot have %d groups: both channel counts must divide by"
           + " it"),
+  NORM_GROUPS(
+      "norm-groups",
+      "%s: group norm cannot split the %d channels of %s into %d groups; the channels must divide"
+          + " by the groups (%s)"),
   SE_REDUCTION(
       "se-reduction",
       "%s: squeeze-excitation reduction %d leaves no channel of %s; use at most its channels"),
@@ -102,12 +106,12 @@ public enum Message {
           + " @ResidualBlock"),
   STATIC_FIELD("misplaced", "@%s applies to instance fields; static field %s is not a step"),
   FIELD_OWNER("misplaced", "@%s applies to fields of a @Network or block class; %s is neither"),
-  TWO_NORMS("misplaced", "@LayerNorm and @BatchNorm both normalise %s; keep one"),
+  TWO_NORMS("misplaced", "@%s and @%s both normalise %s; keep one"),
   DROPOUT_ON_OUTPUT(
       "misplaced", "@Dropout cannot share a field with @Output; put it on the field before"),
   BATCH_NORM_ON_OUTPUT(
       "misplaced",
-      "@BatchNorm cannot share a field with @Output; the output layer is the network's last op"),
+      "@%s cannot share a field with @Output; the output layer is the network's last op"),
   TRANSITION_NORM("misplaced", "@Transition runs its own batch norm and ReLU; remove @%s from %s"),
   GATED_AND_REZERO("misplaced", "@GatedSkip and @ReZero both scale the branch of %s; keep one"),
   HIGHWAY_SEQUENCE(

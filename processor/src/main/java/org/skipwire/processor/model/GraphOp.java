@@ -40,6 +40,8 @@ public sealed interface GraphOp {
 
     R visitLayerNorm(LayerNorm op);
 
+    R visitGroupNorm(GroupNorm op);
+
     R visitActivation(Activation op);
 
     R visitPool(Pool op);
@@ -354,6 +356,19 @@ public sealed interface GraphOp {
     @Override
     public String describe() {
       return "layernorm";
+    }
+  }
+
+  /** Group normalisation: {@code groups} groups of consecutive channels, over all positions. */
+  record GroupNorm(int channels, int groups, double epsilon) implements GraphOp {
+    @Override
+    public <R> R accept(Visitor<R> v) {
+      return v.visitGroupNorm(this);
+    }
+
+    @Override
+    public String describe() {
+      return "groupnorm groups=" + groups;
     }
   }
 

@@ -38,6 +38,7 @@ public sealed interface Op {
    * {@code Layer.DEPTHWISE}; 0 filters, width or expansion means "not given".
    *
    * @param expansion output channels as a multiple of the enclosing block's input channels
+   * @param bias false for {@code @Conv(bias = false)}: no bias even where no batch norm follows
    */
   record Conv(
       int kernel,
@@ -49,11 +50,29 @@ public sealed interface Op {
       int dilation,
       boolean causal,
       Origin origin,
-      int expansion)
+      int expansion,
+      boolean bias)
       implements Op {
     @Override
     public <R> R accept(Visitor<R> v) {
       return v.visitConv(this);
+    }
+
+    /** A convolution that may have a bias. */
+    public Conv(
+        int kernel,
+        int stride,
+        int filters,
+        int width,
+        int padding,
+        int groups,
+        int dilation,
+        boolean causal,
+        Origin origin,
+        int expansion) {
+      this(
+          kernel, stride, filters, width, padding, groups, dilation, causal, origin, expansion,
+          true);
     }
 
     /** A convolution without an expansion factor. */

@@ -19,6 +19,7 @@ import org.skipwire.DenseConnect;
 import org.skipwire.Dropout;
 import org.skipwire.GatedSkip;
 import org.skipwire.GlobalAvgPool;
+import org.skipwire.GroupNorm;
 import org.skipwire.HighwayGate;
 import org.skipwire.LastStep;
 import org.skipwire.LayerNorm;
@@ -66,7 +67,8 @@ public enum DslAnnotation {
               a.intValue(m, "dilation"),
               a.booleanValue(m, "causal"),
               at,
-              a.intValue(m, "expansion"))),
+              a.intValue(m, "expansion"),
+              a.booleanValue(m, "bias"))),
   DENSE(
       Dense.class, (a, m, at) -> new Op.Dense(a.intValue(m, "units"), a.intValue(m, "width"), at)),
   MAX_POOL(MaxPool.class, (a, m, at) -> pool(true, a, m, at)),
@@ -94,6 +96,7 @@ public enum DslAnnotation {
   // The rest of a Layer field: each read into its own part of the step.
   BATCH_NORM(BatchNorm.class, Place.LAYER),
   LAYER_NORM(LayerNorm.class, Place.LAYER),
+  GROUP_NORM(GroupNorm.class, Place.LAYER),
   ACTIVATION(Activation.class, Place.LAYER),
   OUTPUT(Output.class, Place.LAYER),
   DROPOUT(Dropout.class, Place.LAYER),

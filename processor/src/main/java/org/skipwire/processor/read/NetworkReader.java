@@ -329,7 +329,8 @@ public final class NetworkReader {
                     c.dilation(),
                     c.causal(),
                     given(c.origin(), "filters", m.origin(), "classes"),
-                    c.expansion())));
+                    c.expansion(),
+                    c.bias())));
       } else {
         problems.add(
             Message.VARIANT_UNUSED.at(
@@ -510,7 +511,9 @@ public final class NetworkReader {
     Optional<AnnotationMirror> layerNorm = DslAnnotation.LAYER_NORM.find(field);
     if (layerNorm.isPresent()) {
       if (batchNorm != null) {
-        problems.add(Message.TWO_NORMS.at(ElementOrigin.of(field, layerNorm.get()), name));
+        problems.add(
+            Message.TWO_NORMS.at(
+                ElementOrigin.of(field, layerNorm.get()), "LayerNorm", "BatchNorm", name));
         return Optional.empty();
       }
       batchNorm =
@@ -519,6 +522,23 @@ public final class NetworkReader {
               annotations.doubleValue(layerNorm.get(), "epsilon"),
               ElementOrigin.of(field, layerNorm.get()),
               true);
+    }
+    Optional<AnnotationMirror> groupNorm = DslAnnotation.GROUP_NORM.find(field);
+    if (groupNorm.isPresent()) {
+      if (batchNorm != null) {
+        problems.add(
+            Message.TWO_NORMS.at(
+                ElementOrigin.of(field, groupNorm.get()),
+                "GroupNorm",
+                batchNorm.annotation(),
+                name));
+        return Optional.empty();
+      }
+      batchNorm =
+          BatchNormSpec.groupNorm(
+              annotations.intValue(groupNorm.get(), "groups"),
+              annotations.doubleValue(groupNorm.get(), "epsilon"),
+              ElementOrigin.of(field, groupNorm.get()));
     }
     Optional<AnnotationMirror> activationMirror = DslAnnotation.ACTIVATION.find(field);
     Nonlinearity activation =
@@ -554,14 +574,15 @@ public final class NetworkReader {
       return Optional.empty();
     }
     if (output != null && batchNorm != null) {
-      problems.add(Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin()));
+      problems.add(Message.BATCH_NORM_ON_OUTPUT.at(batchNorm.origin(), batchNorm.annotation()));
       return Optional.empty();
     }
     if (weight instanceof Op.Transition && (batchNorm != null || activation != null)) {
       org.skipwire.processor.model.Origin extra =
           batchNorm != null ? batchNorm.origin() : ElementOrigin.of(field, activationMirror.get());
       problems.add(
-          Message.TRANSITION_NORM.at(extra, batchNorm != null ? "BatchNorm" : "Activation", name));
+          Message.TRANSITION_NORM.at(
+              extra, batchNorm != null ? batchNorm.annotation() : "Activation", name));
       return Optional.empty();
     }
     return Optional.of(

@@ -206,6 +206,13 @@ final class BiasElision implements GraphPass {
         }
 
         @Override
+        public Boolean visitGroupNorm(GraphOp.GroupNorm op) {
+          // It subtracts a group's mean: a per-channel shift survives it, and reaches no batch
+          // norm.
+          return false;
+        }
+
+        @Override
         public Boolean visitDense(GraphOp.Dense op) {
           return false;
         }

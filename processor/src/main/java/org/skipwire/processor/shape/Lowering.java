@@ -855,8 +855,11 @@ final class Lowering {
     return flow;
   }
 
-  /** The field's batch or layer norm. */
+  /** The field's batch, layer or group norm. */
   private Flow norm(String path, Flow in, BatchNormSpec spec, List<Vertex> sink) {
+    if (spec.group()) {
+      return groupNorm(path, in, spec, sink);
+    }
     if (!spec.layer()) {
       return batchNorm(path + ".bn", in, spec.epsilon(), spec.gammaInit(), sink);
     }
@@ -871,6 +874,49 @@ final class Lowering {
             2L * c,
             2L * c));
     return new Flow(name, in.shape());
+  }
+
+  /**
+   * A group norm, {@code 2C} parameters. It keeps the bias of the weight before it: a per-channel
+   * shift changes the group's mean only by the average of its channels' shifts, so it survives
+   * normalisation (only {@link GraphOp.BatchNorm} makes a bias redundant).
+   */
+  private Flow groupNorm(String path, Flow in, BatchNormSpec spec, List<Vertex> sink) {
+    int c = in.shape().channels();
+    int groups = spec.groups();
+    if (groups >= 1 && groups <= Limits.MAX_SIZE && c % groups != 0) {
+      report(
+          Message.NORM_GROUPS.at(
+              spec.origin().attribute("groups"), path, c, in.shape(), groups, divisors(c, groups)));
+      // Lowered anyway (one group), so the rest of the network is still checked.
+      groups = 1;
+    }
+    String name = path + ".gn";
+    sink.add(
+        new Vertex(
+            name,
+            new GraphOp.GroupNorm(c, Math.max(groups, 1), spec.epsilon()),
+            List.of(in.vertex()),
+            in.shape(),
+            2L * c,
+            2L * c));
+    return new Flow(name, in.shape());
+  }
+
+  /** The group counts nearest {@code groups} that divide {@code c}, as a hint. */
+  private static String divisors(int c, int groups) {
+    int below = groups;
+    while (below > 1 && c % below != 0) {
+      below--;
+    }
+    int above = groups;
+    while (above < c && c % above != 0) {
+      above++;
+    }
+    if (groups > c) {
+      return "use at most " + c + ", e.g. groups = " + below;
+    }
+    return below == above ? "e.g. groups = " + below : "e.g. groups = " + below + " or " + above;
   }
 
   private Flow batchNorm(
@@ -989,7 +1035,7 @@ final class Lowering {
                 c.origin().attribute("groups"), path, shape, spatial.withChannels(nOut), groups));
         throw new ShapeUnknown();
       }
-      boolean bias = true; // until BiasElision sees what reads it
+      boolean bias = c.bias(); // and then until BiasElision sees what reads it
       long params =
           (long) c.kernel() * c.kernel() * (shape.channels() / groups) * nOut + (bias ? nOut : 0);
       Shape out = spatial.withChannels(nOut);
@@ -1052,7 +1098,7 @@ final class Lowering {
         length = Extent.window(shape.length(), span, stride, padding);
       }
       int nOut = c.filters() > 0 ? c.filters() : Math.max(c.width(), 1) * context.baseWidth();
-      long params = (long) c.kernel() * shape.channels() * nOut + nOut;
+      long params = (long) c.kernel() * shape.channels() * nOut + (c.bias() ? nOut : 0);
       return add(
           new GraphOp.Conv1d(
               c.kernel(),
@@ -1062,7 +1108,7 @@ final class Lowering {
               c.causal(),
               shape.channels(),
               nOut,
-              true,
+              c.bias(),
               folded,
               false),
           Shape.sequence(nOut, length),

@@ -145,6 +145,11 @@ final class ReceptiveFields implements GraphPass {
     }
 
     @Override
+    public Reach visitGroupNorm(GraphOp.GroupNorm op) {
+      return in;
+    }
+
+    @Override
     public Reach visitActivation(GraphOp.Activation op) {
       return in;
     }

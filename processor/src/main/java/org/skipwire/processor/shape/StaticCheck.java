@@ -283,6 +283,10 @@ final class StaticCheck implements DeclarationPass {
         if (!(eps > 0) || Double.isInfinite(eps)) {
           outOfRange(bn.attribute("epsilon"), name, "epsilon", eps, "must be positive and finite");
         }
+        if (layer.batchNorm().group()) {
+          atLeast(bn, name, "groups", layer.batchNorm().groups(), 1);
+          atMost(bn, name, "groups", layer.batchNorm().groups(), Limits.MAX_SIZE);
+        }
         double gamma = layer.batchNorm().gammaInit();
         if (!Double.isFinite(gamma)) {
           outOfRange(bn.attribute("gammaInit"), name, "gammaInit", gamma, "must be finite");

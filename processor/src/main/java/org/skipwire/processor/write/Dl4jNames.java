@@ -45,6 +45,8 @@ final class Dl4jNames {
   static final ClassName SHAKE_SHAKE_VERTEX = ClassName.get(RUNTIME + ".conf", "ShakeShakeVertex");
   static final ClassName LAYER_NORMALIZATION =
       ClassName.get(RUNTIME + ".conf", "LayerNormalization");
+  static final ClassName GROUP_NORMALIZATION =
+      ClassName.get(RUNTIME + ".conf", "GroupNormalization");
   static final ClassName DROP_PATH_VERTEX = ClassName.get(RUNTIME + ".conf", "DropPathVertex");
   static final ClassName CHANNEL_SCALE_VERTEX =
       ClassName.get(RUNTIME + ".conf", "ChannelScaleVertex");

@@ -232,6 +232,17 @@ final class VertexCode {
     }
 
     @Override
+    public Code visitGroupNorm(GraphOp.GroupNorm g) {
+      return layer(
+          chain(
+              new Template().add("new $T.Builder()", Dl4jNames.GROUP_NORMALIZATION),
+              call("nIn").i("channels", g.channels()),
+              call("nOut").i("channels", g.channels()),
+              call("groups").i("groups", g.groups()),
+              call("eps").d("epsilon", g.epsilon())));
+    }
+
+    @Override
     public Code visitDropout(GraphOp.Dropout d) {
       // DL4J's dropout takes the probability of keeping a value.
       return layer(

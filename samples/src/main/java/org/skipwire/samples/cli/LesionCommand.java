@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.skipwire.runtime.SkipwireModel;
+import org.skipwire.runtime.data.SeriesDataSetIterator;
 import org.skipwire.runtime.train.Blocks;
 import org.skipwire.runtime.train.Lesions;
 import org.skipwire.runtime.train.Plots;
@@ -112,7 +114,17 @@ final class LesionCommand implements java.util.concurrent.Callable<Integer> {
 
   private Lesions.Report report(TrainedNetwork net, List<Blocks.Block> blocks, PrintStream out) {
     DataSetIterator test = net.test(data, limit);
-    Lesions.Report r = Lesions.run(net.graph(), blocks, test, draws, seed);
+    Lesions.Report r;
+    if (net.model.task() == SkipwireModel.Task.REGRESSION) {
+      // The declaration says forecaster; its test set must then be a series' windows.
+      if (!(test instanceof SeriesDataSetIterator windows)) {
+        throw new Main.UserError(
+            net.name() + " is a regression network; lesion it on a CSV series (--data FILE.csv)");
+      }
+      r = Lesions.run(net.graph(), blocks, windows, draws, seed);
+    } else {
+      r = Lesions.run(net.graph(), blocks, test, draws, seed);
+    }
     out.print(table(net.name(), net.file.toString(), r, draws));
     out.flush();
     return r;

@@ -8,6 +8,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.node.ArrayNode;
 import org.nd4j.shade.jackson.databind.node.ObjectNode;
 import org.skipwire.runtime.data.DataException;
+import org.skipwire.runtime.data.Series;
+import org.skipwire.runtime.data.SeriesReader;
 import org.skipwire.runtime.predict.Prediction;
 import org.skipwire.runtime.predict.Predictor;
 import org.skipwire.runtime.train.CheckpointException;
@@ -18,13 +20,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * Classifies pictures with a trained checkpoint: the most probable classes of each, with their
- * probabilities, preprocessed as the training images were.
+ * Predicts with a trained checkpoint. A classifier's: the most probable classes of each picture,
+ * with their probabilities, preprocessed as the training images were. A forecaster's: the next
+ * value of each CSV series (from its last {@code T} values, in the series' units).
  */
 @Command(
     name = "predict",
     mixinStandardHelpOptions = true,
-    description = "Print the most probable classes of each image, from a trained checkpoint.")
+    description =
+        "Print the most probable classes of each image (a classifier's checkpoint), or the next"
+            + " value of each CSV series (a forecaster's).")
 final class PredictCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -44,7 +49,17 @@ final class PredictCommand implements Runnable {
   @Option(names = "--json", description = "one JSON object per image, one per line")
   boolean json;
 
-  @Parameters(paramLabel = "FILE", arity = "1..*", description = "PNG or JPEG images")
+  @Option(
+      names = "--column",
+      paramLabel = "NAME",
+      description =
+          "the CSV column a forecaster reads (default: the only one, or the second of two)")
+  String column;
+
+  @Parameters(
+      paramLabel = "FILE",
+      arity = "1..*",
+      description = "PNG or JPEG images, or CSV series for a forecaster")
   List<Path> files;
 
   @Override
@@ -55,6 +70,21 @@ final class PredictCommand implements Runnable {
     Predictor predictor = load(checkpoint);
     PrintWriter out = spec.commandLine().getOut();
     ObjectMapper mapper = new ObjectMapper();
+    boolean given = spec.commandLine().getParseResult().hasMatchedOption("--top");
+    if (predictor.regression()) {
+      if (given) {
+        throw new Main.UserError(
+            "--top ranks classes; " + predictor.info().model() + " is a forecaster");
+      }
+      forecast(predictor, out, mapper);
+      return;
+    }
+    if (column != null) {
+      throw new Main.UserError(
+          "--column picks a forecaster's CSV column; "
+              + predictor.info().model()
+              + " is a classifier of images");
+    }
     for (Path file : files) {
       List<Prediction> ranked;
       try {
@@ -79,6 +109,40 @@ final class PredictCommand implements Runnable {
           line.append(String.format(Locale.ROOT, "  %s %.1f%%", p.label(), 100 * p.probability()));
         }
         out.println(line);
+      }
+    }
+    out.flush();
+  }
+
+  /** One line per series: its next value, in its units. */
+  private void forecast(Predictor predictor, PrintWriter out, ObjectMapper mapper) {
+    for (Path file : files) {
+      double[] next;
+      Series series;
+      try {
+        series = SeriesReader.read(file, column);
+        next = predictor.forecast(series);
+      } catch (DataException e) {
+        throw new Main.UserError(e.getMessage());
+      }
+      if (json) {
+        ObjectNode o = mapper.createObjectNode();
+        o.put("file", file.toString());
+        o.put("column", series.column());
+        o.put("values", series.size());
+        o.put("window", predictor.window());
+        o.put("forecast", next[0]);
+        out.println(o.toString());
+      } else {
+        out.println(
+            String.format(
+                Locale.ROOT,
+                "%s: next %s %.6g (from its last %d of %,d values)",
+                file,
+                series.column(),
+                next[0],
+                predictor.window(),
+                series.size()));
       }
     }
     out.flush();

@@ -12,7 +12,7 @@ final class ZooNames {
       return TorchvisionNames.DENSENET;
     }
     if (model.matches(
-        "resnet\\d+|wide-resnet50-2|resnext50-32x4d|cifar-resnet\\d+-b|fashion-resnet")) {
+        "resnet\\d+|wide-resnet50-2|resnext50-32x4d|cifar-resnet\\d+-(b|gn)|fashion-resnet")) {
       return TorchvisionNames.RESNET;
     }
     if (model.equals("mobilenet-v2")) {

@@ -159,6 +159,20 @@ class ImageCommandsTest {
   }
 
   @Test
+  void predictRefusesAColumnForAClassifier() {
+    Run r =
+        run(
+            "predict",
+            "--checkpoint",
+            run.toString(),
+            "--column",
+            "level",
+            images.resolve("val/Bag/00000.png").toString());
+    assertOneLineError(
+        r, "--column picks a forecaster's CSV column; fashion-resnet is a classifier of images");
+  }
+
+  @Test
   void predictWithoutACheckpoint() {
     Run r = run("predict", "--checkpoint", shared.resolve("no-run").toString(), "x.png");
     assertOneLineError(r, "no checkpoint");
@@ -217,7 +231,8 @@ class ImageCommandsTest {
             shared.resolve("h").toString());
     assertOneLineError(
         r,
-        "an image folder feeds networks with input [1, h, w] or [3, h, w]; this one expects [784]");
+        "an image folder feeds a network that reads pictures, input [1, h, w] (grey) or [3, h, w]"
+            + " (RGB); this one declares [784], a flat vector, which an image folder cannot fill");
   }
 
   @Test

@@ -47,6 +47,8 @@ class ZooTest {
           Map.entry("cifar-resnet44-b", cifar(44, true)),
           Map.entry("cifar-resnet56-b", cifar(56, true)),
           Map.entry("cifar-resnet110-b", cifar(110, true)),
+          Map.entry("cifar-resnet20-gn", GroupNormZooTest.cifarGroupNorm(20)),
+          Map.entry("cifar-resnet56-gn", GroupNormZooTest.cifarGroupNorm(56)),
           Map.entry("densenet121", 7_978_856L),
           Map.entry("densenet169", 14_149_480L),
           Map.entry("densenet201", 20_013_928L),

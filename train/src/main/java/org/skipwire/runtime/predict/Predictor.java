@@ -17,22 +17,27 @@ import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.ImageData;
 import org.skipwire.runtime.data.ImageDecoder;
+import org.skipwire.runtime.data.Series;
 import org.skipwire.runtime.train.CheckpointException;
 import org.skipwire.runtime.train.CheckpointInfo;
 import org.skipwire.runtime.train.Checkpoints;
 import org.skipwire.runtime.train.InferenceInfo;
 
 /**
- * A trained classifier read back from its checkpoint, for pictures: the same preprocessing as in
- * training (decode, centre region resized to the input, grey or RGB as the network was trained,
- * standardised with the statistics the checkpoint records), then the batch-norm folded inference
- * copy of the network where something folds ({@link BatchNormFolding}), softmax probabilities.
+ * A trained network read back from its checkpoint. A classifier reads pictures: the same
+ * preprocessing as in training (decode, centre region resized to the input, grey or RGB as the
+ * network was trained, standardised with the statistics the checkpoint records), then the
+ * batch-norm folded inference copy of the network where something folds ({@link BatchNormFolding}),
+ * softmax probabilities. A forecaster ({@link #regression()}) reads the last {@code T} values of a
+ * series and gives the next one, standardised as in training and brought back to the series' units.
  *
  * <pre>{@code
  * Predictor p = Predictor.load(Path.of("runs/fashion-resnet"));     // the directory or its zip
  * for (Prediction top : p.top(Path.of("shoe.png"), 3)) {
  *   System.out.println(top.label() + " " + top.probability());
  * }
+ * Predictor f = Predictor.load(Path.of("runs/tcn-forecaster"));
+ * double next = f.forecast(Datasets.sunspots())[0];                 // in the series' units
  * }</pre>
  *
  * <p>Methods are synchronised: DL4J graphs are not safe for concurrent {@code output} calls.
@@ -52,9 +57,11 @@ public final class Predictor {
     this.info = info;
     this.graph = graph;
     List<Integer> shape = info.imageShape();
+    boolean series = info.task() == InferenceInfo.Kind.REGRESSION;
+    // A forecaster's window [1, T] is read as one channel of one row of T values.
     this.channels = shape.get(0);
-    this.height = shape.get(1);
-    this.width = shape.get(2);
+    this.height = series ? 1 : shape.get(1);
+    this.width = series ? shape.get(1) : shape.get(2);
     mean = new float[channels];
     invStd = new float[channels];
     for (int c = 0; c < channels; c++) {
@@ -64,10 +71,11 @@ public final class Predictor {
   }
 
   /**
-   * Loads the classifier in a checkpoint directory ({@code runs/<model>}) or a checkpoint zip.
+   * Loads the classifier or forecaster in a checkpoint directory ({@code runs/<model>}) or a
+   * checkpoint zip.
    *
-   * @throws CheckpointException in one line: no checkpoint, a damaged one, one written before
-   *     checkpoints recorded what prediction needs, or one of a forecaster
+   * @throws CheckpointException in one line: no checkpoint, a damaged one, or one written before
+   *     checkpoints recorded what prediction needs
    */
   public static Predictor load(Path dirOrZip) throws CheckpointException {
     Path file = Files.isDirectory(dirOrZip) ? Checkpoints.modelFile(dirOrZip) : dirOrZip;
@@ -79,10 +87,27 @@ public final class Predictor {
           "was written before checkpoints recorded class names and normalisation; train it one"
               + " more epoch with --resume to predict with it");
     }
-    if (info.task() != InferenceInfo.Kind.CLASSIFICATION || info.imageShape().size() != 3) {
+    boolean picture =
+        info.task() == InferenceInfo.Kind.CLASSIFICATION && info.imageShape().size() == 3;
+    boolean series =
+        info.task() == InferenceInfo.Kind.REGRESSION
+            && info.layout().equals("SERIES")
+            && info.imageShape().size() == 2
+            && info.imageShape().get(0) == 1
+            && info.normalization().mean().size() == 1;
+    if (!picture && !series) {
       throw new CheckpointException(
           file.toString(),
-          "holds " + info.model() + ", a forecaster of series; the predictor reads pictures");
+          "holds "
+              + info.model()
+              + " with input "
+              + info.imageShape()
+              + " laid out as "
+              + info.layout()
+              + " for "
+              + info.task().jsonName()
+              + "; the predictor reads [c, h, w] pictures for classifiers and [1, T] windows for"
+              + " forecasters");
     }
     ComputationGraph graph;
     try {
@@ -109,6 +134,91 @@ public final class Predictor {
     return info;
   }
 
+  /** Whether this is a forecaster ({@link #forecast}) rather than a classifier ({@link #top}). */
+  public boolean regression() {
+    return info.task() == InferenceInfo.Kind.REGRESSION;
+  }
+
+  /** The number of past values a forecaster reads, {@code T}. */
+  public int window() {
+    requireTask(true, "window");
+    return width;
+  }
+
+  /**
+   * The forecaster's prediction of the value after {@code values}, in their units, from their last
+   * {@link #window()} values (standardised with the training part's mean and standard deviation, as
+   * in training, and the output brought back).
+   *
+   * @return one value per output of the network (one for skipwire's forecasters)
+   * @throws IllegalArgumentException if there are fewer values than the window, or one is not
+   *     finite
+   */
+  public double[] forecast(double[] values) {
+    requireTask(true, "forecast");
+    if (values.length < width) {
+      throw new IllegalArgumentException(
+          values.length
+              + " values; "
+              + info.model()
+              + " forecasts from the last "
+              + width
+              + " (its input "
+              + info.inputShape()
+              + ")");
+    }
+    double mu = info.normalization().mean().get(0);
+    double sigma = info.normalization().std().get(0);
+    float[] x = new float[width];
+    for (int t = 0; t < width; t++) {
+      double v = values[values.length - width + t];
+      if (!Double.isFinite(v)) {
+        throw new IllegalArgumentException(
+            "value " + (values.length - width + t) + " is " + v + "; a forecast needs numbers");
+      }
+      x[t] = (float) ((v - mu) / sigma);
+    }
+    float[] out = output(x, 1)[0];
+    double[] forecast = new double[out.length];
+    for (int i = 0; i < out.length; i++) {
+      forecast[i] = out[i] * sigma + mu;
+    }
+    return forecast;
+  }
+
+  /**
+   * The forecaster's prediction of the value after the end of {@code series}, in its units.
+   *
+   * @throws DataException naming the series if it is shorter than the window
+   */
+  public double[] forecast(Series series) throws DataException {
+    requireTask(true, "forecast");
+    if (series.size() < width) {
+      throw new DataException(
+          series.name(),
+          series.size()
+              + " values; "
+              + info.model()
+              + " forecasts from the last "
+              + width
+              + " (its input "
+              + info.inputShape()
+              + ")");
+    }
+    return forecast(series.values());
+  }
+
+  private void requireTask(boolean forecaster, String what) {
+    if (regression() != forecaster) {
+      throw new IllegalStateException(
+          info.model()
+              + " is a "
+              + (regression() ? "forecaster; use forecast" : "classifier; use top")
+              + ", not "
+              + what);
+    }
+  }
+
   /** One name per output. */
   public List<String> classNames() {
     return info.classNames();
@@ -116,11 +226,13 @@ public final class Predictor {
 
   /** The {@code k} most probable classes of the picture in {@code file}, most probable first. */
   public List<Prediction> top(Path file, int k) throws DataException {
+    requireTask(false, "top");
     return ranked(probabilities(ImageDecoder.decode(file, channels, height, width)), k);
   }
 
   /** The {@code k} most probable classes of a picture, most probable first. */
   public List<Prediction> top(BufferedImage image, int k) {
+    requireTask(false, "top");
     return ranked(probabilities(ImageDecoder.toPixels(image, channels, height, width)), k);
   }
 
@@ -129,6 +241,7 @@ public final class Predictor {
    * channels first, at the size the network was trained on ({@link InferenceInfo#imageShape()}).
    */
   public List<Prediction> top(float[] pixels, int k) {
+    requireTask(false, "top");
     if (pixels.length != channels * height * width) {
       throw new IllegalArgumentException(
           pixels.length
@@ -148,11 +261,13 @@ public final class Predictor {
 
   /** Class probabilities of one image given as {@code c*h*w} bytes (0..255), channels first. */
   public float[] probabilities(byte[] pixels) {
+    requireTask(false, "probabilities");
     return probabilities(pixels, 1)[0];
   }
 
   /** Class probabilities of every image, in batches of {@code batch}. */
   public float[][] probabilities(ImageData images, int batch) {
+    requireTask(false, "probabilities");
     if (!images.shape().equals(info.imageShape())) {
       throw new IllegalArgumentException(
           "images are " + images.shape() + ", the model reads " + info.imageShape());
@@ -195,6 +310,7 @@ public final class Predictor {
     long[] shape =
         switch (info.layout()) {
           case "FLAT" -> new long[] {n, size};
+          case "SERIES" -> new long[] {n, 1, width};
           case "SEQUENCE" -> new long[] {n, width, height};
           default -> new long[] {n, channels, height, width};
         };

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.skipwire.runtime.FastPaths;
+import org.skipwire.runtime.data.SeriesDataSetIterator;
 
 /**
  * The lesion experiment of Veit, Wilber and Belongie 2016 ("Residual networks behave like ensembles
@@ -97,7 +98,7 @@ public final class Lesions {
   }
 
   /**
-   * Runs the experiment on the test set.
+   * Runs the experiment on a classifier's test set, scored by accuracy.
    *
    * @param draws random subsets per k, averaged
    * @param seed for the random subsets
@@ -108,7 +109,26 @@ public final class Lesions {
       DataSetIterator test,
       int draws,
       long seed) {
-    Task task = Task.of(test);
+    return run(graph, blocks, test, Task.classification(), draws, seed);
+  }
+
+  /** Runs the experiment on a forecaster's test windows, scored by MSE in the series' units. */
+  public static Report run(
+      ComputationGraph graph,
+      List<Blocks.Block> blocks,
+      SeriesDataSetIterator test,
+      int draws,
+      long seed) {
+    return run(graph, blocks, test, Task.regression(test), draws, seed);
+  }
+
+  private static Report run(
+      ComputationGraph graph,
+      List<Blocks.Block> blocks,
+      DataSetIterator test,
+      Task task,
+      int draws,
+      long seed) {
     boolean classes = task instanceof Task.Classification;
     Trainer.Evaluation whole = Trainer.evaluate(graph, test, task);
     double intact = classes ? whole.accuracy() : whole.mse();

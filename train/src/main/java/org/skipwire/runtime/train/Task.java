@@ -6,22 +6,26 @@ import java.util.List;
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.SeriesDataSetIterator;
 
 /**
- * What a run learns, decided by its data: classes from images ({@link Classification}: mean
- * cross-entropy and accuracy) or the next value of a series ({@link Regression}: mean squared
- * error, reported in the series' units against the naive last-value forecast). It scores batches
- * and the test set, and words the epoch lines, the final line and the plots.
+ * What a run learns, as the network declares it ({@link SkipwireModel#task()}, from its {@code
+ * Output}): classes ({@link Classification}: mean cross-entropy and accuracy) or the next value of
+ * a series ({@link Regression}: mean squared error, reported in the series' units against the naive
+ * last-value forecast). It scores batches and the test set, and words the epoch lines, the final
+ * line and the plots.
  */
 abstract sealed class Task {
 
-  /** Regression when the test set is a series' windows, classification otherwise. */
-  static Task of(DataSetIterator test) {
-    return test instanceof SeriesDataSetIterator series
-        ? new Regression(series.std(), series.naiveMse())
-        : new Classification();
+  /** Classes, the one task of image data. */
+  static Task classification() {
+    return new Classification();
+  }
+
+  /** The next value of the series {@code test} holds the later windows of. */
+  static Task regression(SeriesDataSetIterator test) {
+    return new Regression(test.std(), test.naiveMse());
   }
 
   /** Summed loss (and, for classes, correct count) of a batch of outputs against its labels. */

@@ -48,13 +48,14 @@ import org.skipwire.runtime.data.SeriesSplit;
  * augmentation of epoch e depend only on the seed and e, and the updater state, iteration and epoch
  * counters travel in the checkpoint, so a resumed run continues as if never stopped.
  *
- * <p>The data decides the task. Images ({@link Dataset}) make a classification run: loss is mean
- * cross-entropy, with training and test accuracy, and the last line is the test accuracy. A series
- * ({@link Series}, or any run whose test iterator is a {@link SeriesDataSetIterator}) makes a
- * regression run: loss is the mean squared error between standardised values, the epoch line adds
- * the test MSE in the series' units, and the last line compares it with the naive forecast (each
- * value predicted by the one before it), e.g. for a small causal convolutional network with a
- * window of 24 months after 4 epochs on the shipped sunspots:
+ * <p>The network's declared task ({@link SkipwireModel#task()}) decides the run, and data that does
+ * not fit it is refused before training. A classification network trains on classes ({@link
+ * Dataset}): loss is mean cross-entropy, with training and test accuracy, and the last line is the
+ * test accuracy. A regression network trains on a series ({@link Series}, or a graph trained on
+ * {@link SeriesDataSetIterator}s): loss is the mean squared error between standardised values, the
+ * epoch line adds the test MSE in the series' units, and the last line compares it with the naive
+ * forecast (each value predicted by the one before it), e.g. for a small causal convolutional
+ * network with a window of 24 months after 4 epochs on the shipped sunspots:
  *
  * <pre>
  * test MSE 397.1 (RMSE 19.93) in the series' units on 560 values; naive last-value baseline MSE 401.6; ratio 0.989
@@ -146,6 +147,15 @@ public final class Trainer {
    */
   public TrainResult train(SkipwireModel model, Dataset data)
       throws DataException, CheckpointException, TrainingDivergedException {
+    if (model.task() == SkipwireModel.Task.REGRESSION) {
+      throw new DataException(
+          data.name(),
+          model.name()
+              + " is a regression network (@Output loss "
+              + model.loss()
+              + "); a data set of classes trains a classification network, e.g. @Output(loss ="
+              + " MCXENT)");
+    }
     DataSplit split = data.iterators(model.inputShape(), model.outputShape(), plan.dataOptions());
     int perEpoch = split.train().batchesPerEpoch();
     out.printf(
@@ -171,7 +181,8 @@ public final class Trainer {
         split.train(),
         split.test(),
         data.name(),
-        inference);
+        inference,
+        Task.classification());
   }
 
   /**
@@ -186,6 +197,14 @@ public final class Trainer {
       throws DataException, CheckpointException, TrainingDivergedException {
     SeriesSplit split =
         series.iterators(model.inputShape(), model.outputShape(), plan.dataOptions());
+    if (model.task() != SkipwireModel.Task.REGRESSION) {
+      throw new DataException(
+          series.name(),
+          model.name()
+              + " is a classification network (@Output loss "
+              + model.loss()
+              + "); a series trains a regression network, e.g. @Output(loss = MSE)");
+    }
     int perEpoch = split.train().batchesPerEpoch();
     out.printf(
         Locale.ROOT,
@@ -206,14 +225,16 @@ public final class Trainer {
         split.test(),
         series.name(),
         InferenceInfo.forecaster(
-            model.name(), model.inputShape(), split.train().mean(), split.train().std()));
+            model.name(), model.inputShape(), split.train().mean(), split.train().std()),
+        Task.regression(split.test()));
   }
 
   /**
-   * Trains any single-input, single-output graph: a regression run when {@code test} is a {@link
-   * SeriesDataSetIterator}, a classification run otherwise. A fresh graph keeps its own updater;
-   * only its learning rate is replaced by the plan's schedule. Under {@link TrainingPlan#resume()}
-   * the graph comes from the checkpoint instead, if there is one, and {@code fresh} is not called.
+   * Trains any single-input, single-output classification graph (a forecaster: {@link
+   * #train(String, Supplier, SeriesDataSetIterator, SeriesDataSetIterator)}). A fresh graph keeps
+   * its own updater; only its learning rate is replaced by the plan's schedule. Under {@link
+   * TrainingPlan#resume()} the graph comes from the checkpoint instead, if there is one, and {@code
+   * fresh} is not called.
    *
    * @param name the network's name, recorded in checkpoints and checked on resume
    * @param fresh makes a new initialised graph
@@ -225,7 +246,21 @@ public final class Trainer {
       String name, Supplier<ComputationGraph> fresh, DataSetIterator train, DataSetIterator test)
       throws CheckpointException, TrainingDivergedException {
     String source = train instanceof EpochIterator it ? it.source() : "";
-    return run(name, fresh, train, test, source, null);
+    return run(name, fresh, train, test, source, null, Task.classification());
+  }
+
+  /**
+   * Trains any single-input, single-output regression graph on a series' windows (from {@link
+   * Series#split}), as {@link #train(String, Supplier, DataSetIterator, DataSetIterator)} does a
+   * classification graph.
+   */
+  public TrainResult train(
+      String name,
+      Supplier<ComputationGraph> fresh,
+      SeriesDataSetIterator train,
+      SeriesDataSetIterator test)
+      throws CheckpointException, TrainingDivergedException {
+    return run(name, fresh, train, test, train.source(), null, Task.regression(test));
   }
 
   private TrainResult run(
@@ -234,9 +269,9 @@ public final class Trainer {
       DataSetIterator train,
       DataSetIterator test,
       String datasetName,
-      InferenceInfo inference)
+      InferenceInfo inference,
+      Task task)
       throws CheckpointException, TrainingDivergedException {
-    Task task = Task.of(test);
     int perEpoch = batchesPerEpoch(train);
     int trainImages = imagesPerEpoch(train);
     if (perEpoch == 0) {

@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.skipwire.runtime.conf.GroupNormalization;
 
 /**
  * One parameter tensor of a graph as a state_dict sees it: its key under a {@link
@@ -34,6 +35,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   <li>Batch norm's running variance is {@code running_var} in PyTorch; DL4J keeps {@code var}, or
  *       by default {@code log10stdev}, log10 of its square root ({@code var = (10^l)^2}, eps added
  *       when normalising, as PyTorch does).
+ *   <li>Group norm's {@code gamma} and {@code beta} are {@code weight} and {@code bias}, as {@code
+ *       torch.nn.GroupNorm} names them.
  *   <li>Biases and the other vectors are {@code [1, n]} in DL4J and {@code [n]} in PyTorch.
  * </ul>
  *
@@ -158,6 +161,11 @@ public record ParamSlot(
               ? Layout.LOG10_STD
               : Layout.SAME;
       return new ParamSlot(module + "." + torch, vertex, param, List.of(a.length()), layout, a);
+    }
+    if (conf instanceof GroupNormalization) {
+      String torch = param.equals(GroupNormalization.GAMMA) ? "weight" : "bias";
+      return new ParamSlot(
+          module + "." + torch, vertex, param, List.of(a.length()), Layout.SAME, a);
     }
     if (param.equals("W") && conf instanceof DepthwiseConvolution2D && a.rank() == 4) {
       List<Long> torch = List.of(a.size(2) * a.size(3), 1L, a.size(0), a.size(1));

@@ -15,16 +15,17 @@ public final class TorchvisionNames {
    * {@code bn1}; stage {@code conv2 ... conv5} is {@code layer1 ... layer4} (a stage named {@code
    * stageN} is {@code layerN}); block {@code bK} is {@code K}; a block's {@code convN.bn} is {@code
    * bnN}; its projection shortcut is {@code downsample.0} and {@code downsample.1}; {@code fc}
-   * stays.
+   * stays. A group norm ({@code .gn}) stands where the batch norm would, as torchvision's {@code
+   * ResNet(norm_layer = lambda c: nn.GroupNorm(g, c))} names it.
    */
   public static final NamingConvention RESNET =
       NamingConvention.named("torchvision-resnet")
-          .rename("^stem\\.bn$", "bn1")
+          .rename("^stem\\.[bg]n$", "bn1")
           .rename("^stem$", "conv1")
           .rename("^conv(\\d+)\\.b(\\d+)\\.", "layer{1-1}.{2}.")
           .rename("^stage(\\d+)\\.b(\\d+)\\.", "layer{1}.{2}.")
-          .rename("\\.conv(\\d+)\\.bn$", ".bn{1}")
-          .rename("\\.shortcut\\.bn$", ".downsample.1")
+          .rename("\\.conv(\\d+)\\.[bg]n$", ".bn{1}")
+          .rename("\\.shortcut\\.[bg]n$", ".downsample.1")
           .rename("\\.shortcut$", ".downsample.0")
           .build();
 

@@ -63,6 +63,11 @@ final class Forecaster {
 
   /** The forecaster behind the contract generated networks implement: input [1, T], output [1]. */
   static SkipwireModel model(int window) {
+    return model(window, SkipwireModel.Task.REGRESSION);
+  }
+
+  /** The forecaster's graph, declared with another task (a declaration the trainer refuses). */
+  static SkipwireModel model(int window, SkipwireModel.Task declared) {
     return new SkipwireModel() {
       @Override
       public String name() {
@@ -106,7 +111,7 @@ final class Forecaster {
 
       @Override
       public Task task() {
-        return Task.REGRESSION;
+        return declared;
       }
 
       @Override

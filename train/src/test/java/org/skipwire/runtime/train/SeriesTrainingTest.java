@@ -18,10 +18,13 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.data.DataException;
 import org.skipwire.runtime.data.Datasets;
 import org.skipwire.runtime.data.Series;
 import org.skipwire.runtime.data.SeriesSplit;
+import org.skipwire.runtime.predict.Predictor;
 
 /** Regression runs: a hand-built causal convolutional forecaster on the shipped sunspot series. */
 class SeriesTrainingTest {
@@ -231,5 +234,83 @@ class SeriesTrainingTest {
                 "sunspots (embedded): a series trains a network with input [1, T] and output [1]"),
         e.getMessage());
     assertEquals("", printed(), "refused before training");
+  }
+
+  /** The task comes from the declaration, not from the data: a classifier is refused a series. */
+  @Test
+  void aClassificationNetworkCannotTrainOnASeries() {
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () ->
+                new Trainer(small().build(), out)
+                    .train(
+                        Forecaster.model(WINDOW, SkipwireModel.Task.CLASSIFICATION),
+                        Datasets.sunspots()));
+
+    assertEquals(
+        "sunspots (embedded): forecaster is a classification network (@Output loss MSE); a series"
+            + " trains a regression network, e.g. @Output(loss = MSE)",
+        e.getMessage());
+    assertEquals("", printed(), "refused before training");
+  }
+
+  /** And a regression network is refused a data set of classes. */
+  @Test
+  void aRegressionNetworkCannotTrainOnClasses() {
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () ->
+                new Trainer(small().build(), out).train(Forecaster.model(WINDOW), Tiny.embedded()));
+
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "forecaster is a regression network (@Output loss MSE); a data set"
+                    + " of classes trains a classification network"),
+        e.getMessage());
+    assertEquals("", printed(), "refused before training");
+  }
+
+  /**
+   * A forecaster's checkpoint predicts values: the last 24 values, standardised with the training
+   * part's mean and deviation, through the network, and back to the series' units.
+   */
+  @Test
+  void aTrainedForecasterPredictsTheNextValue() throws Exception {
+    Series sunspots = Datasets.sunspots();
+    TrainingPlan plan = small().epochs(1).trainLimit(640).checkpointDir(dir).build();
+    new Trainer(plan, out).train(Forecaster.model(WINDOW), sunspots);
+    SeriesSplit split = sunspots.split(WINDOW, plan.dataOptions());
+    double mean = split.mean();
+    double std = split.std();
+
+    Predictor p = Predictor.load(dir);
+
+    assertTrue(p.regression());
+    assertEquals(WINDOW, p.window());
+    double[] v = sunspots.values();
+    float[] window = new float[WINDOW];
+    for (int t = 0; t < WINDOW; t++) {
+      window[t] = (float) ((v[v.length - WINDOW + t] - mean) / std);
+    }
+    double expected =
+        Checkpoints.load(dir)
+                    .graph()
+                    .outputSingle(false, Nd4j.create(window, new long[] {1, 1, WINDOW}))
+                    .getDouble(0)
+                * std
+            + mean;
+    assertEquals(expected, p.forecast(sunspots)[0], 1e-3 * Math.abs(expected) + 1e-3);
+    assertEquals(expected, p.forecast(v)[0], 1e-3 * Math.abs(expected) + 1e-3);
+    assertTrue(Double.isFinite(expected) && expected > -50 && expected < 500, "" + expected);
+
+    IllegalArgumentException shortWindow =
+        assertThrows(IllegalArgumentException.class, () -> p.forecast(new double[] {1, 2, 3}));
+    assertEquals(
+        "3 values; forecaster forecasts from the last 24 (its input [1, 24])",
+        shortWindow.getMessage());
+    assertThrows(IllegalStateException.class, () -> p.top(new float[WINDOW], 1));
   }
 }

@@ -64,7 +64,7 @@ class TrainerTest {
     assertTrue(copy != trained, "conv-bn folds, so the test set runs on a copy");
     assertNull(copy.getVertex("bn"));
     DataSetIterator test = Tiny.data(plan, 300, 200).test();
-    Task task = Task.of(test);
+    Task task = Task.classification();
     Trainer.Evaluation folded = Trainer.evaluate(copy, test, task);
     Trainer.Evaluation plain = Trainer.evaluate(trained, test, task);
     assertEquals(plain.accuracy(), folded.accuracy(), 1e-9);
