@@ -305,7 +305,9 @@ public class MultiHeadSelfAttentionImpl extends AbstractLayer<MultiHeadSelfAtten
     INDArray v = table.get(VALUE_WEIGHT);
     long size = q.length();
     boolean laidOut =
-        dense(flat)
+        flat != null
+            && flat.isVector()
+            && flat.elementWiseStride() == 1
             && dense(q)
             && dense(k)
             && dense(v)
@@ -315,7 +317,7 @@ public class MultiHeadSelfAttentionImpl extends AbstractLayer<MultiHeadSelfAtten
     if (!laidOut) {
       return null;
     }
-    return flat.reshape('c', flat.length())
+    return flat.reshape('c', new long[] {flat.length()})
         .get(NDArrayIndex.interval(0, 3 * size))
         .reshape('c', 3 * q.size(0) * q.size(1), q.size(2));
   }
