@@ -11,6 +11,7 @@ import static org.skipwire.runtime.conf.VertexTesting.assertWorkspacesChangeNoth
 import static org.skipwire.runtime.conf.VertexTesting.random;
 import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,9 +28,12 @@ import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,6 +45,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.skipwire.runtime.weights.Npy;
 
 class MultiHeadSelfAttentionTest {
 
@@ -288,6 +293,53 @@ class MultiHeadSelfAttentionTest {
     }
   }
 
+  /**
+   * The same weights in PyTorch's {@code nn.MultiheadAttention} (no biases) give the same output,
+   * weight gradients and input gradient for the loss {@code sum(y * r)}, unmasked and with a key
+   * padding mask; fixtures from {@code tools/torch/skipwire_torch.py attention}, computed in double
+   * and stored in float, so the bar is 1e-5.
+   */
+  @Test
+  void equalsPyTorchsMultiheadAttention() throws Exception {
+    ComputationGraph graph = attentionOnly(8, 8, 2, 5);
+    graph.initGradientsView(); // fit would; the test calls the layer directly
+    Layer conf =
+        ((LayerVertex) graph.getConfiguration().getVertices().get("attn"))
+            .getLayerConf()
+            .getLayer();
+    org.deeplearning4j.nn.api.Layer layer = graph.getLayer("attn");
+    String[] keys = {"Wq", "Wk", "Wv", "Wo"};
+    for (String key : keys) {
+      layer.setParam(key, fixture(key));
+    }
+    INDArray x = fixture("x");
+    INDArray r = fixture("r");
+    assertTrue(conf instanceof MultiHeadSelfAttention);
+
+    for (String suffix : new String[] {"", "-masked"}) {
+      LayerWorkspaceMgr none = LayerWorkspaceMgr.noWorkspaces();
+      layer.setInput(x, none);
+      layer.setMaskArray(suffix.isEmpty() ? null : fixture("mask"));
+      INDArray y = layer.activate(true, none);
+      assertClose(fixture("y" + suffix), y, "output" + suffix);
+      Pair<Gradient, INDArray> back = layer.backpropGradient(r, none);
+      assertClose(fixture("dx" + suffix), back.getSecond(), "input gradient" + suffix);
+      for (String key : keys) {
+        assertClose(
+            fixture("d" + key + suffix),
+            back.getFirst().getGradientFor(key),
+            "gradient " + key + suffix);
+      }
+    }
+  }
+
+  private static INDArray fixture(String name) throws Exception {
+    Path path =
+        Path.of(
+            MultiHeadSelfAttentionTest.class.getResource("/attention/" + name + ".npy").toURI());
+    return Npy.read(path).castTo(DataType.DOUBLE);
+  }
+
   private static void assertClose(INDArray expected, INDArray actual, String what) {
     double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
     double diff = expected.sub(actual).amaxNumber().doubleValue();
@@ -504,12 +556,16 @@ class MultiHeadSelfAttentionTest {
 
   /** in (nIn features) -> attention -> output, nothing else. */
   private static ComputationGraph attentionOnly(int nIn, int nOut, int heads) {
+    return attentionOnly(nIn, nOut, heads, STEPS);
+  }
+
+  private static ComputationGraph attentionOnly(int nIn, int nOut, int heads, int steps) {
     ComputationGraph graph =
         new ComputationGraph(
             base(new NoOp(), WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs("in")
-                .setInputTypes(InputType.recurrent(nIn, STEPS))
+                .setInputTypes(InputType.recurrent(nIn, steps))
                 .addLayer(
                     "attn",
                     new MultiHeadSelfAttention.Builder().nOut(nOut).nHeads(heads).build(),
