@@ -2,8 +2,12 @@
 # Side-by-side speed benchmark: the generated networks and their hand-wired DL4J twins on the
 # fast path and as DL4J ships (-Dskipwire.fastpath=false), then PyTorch where python3 has torch.
 # Training and inference images/s, random data, median step after warm-up; ratios at the end.
+# Beside images/s: forward multiply-adds per image, GFLOP/s (training counted as 3x forward) and
+# the % of the fp32 peak that the first skipwire run probes (a 2048^3 sgemm), the same peak for
+# every column, PyTorch's included.
 #
 #   bench/run.sh [MODEL ...]          default: cifar-resnet20-b densenet-bc-100-12 resnet50
+#                                     transformer-encoder
 #   BENCH_ARGS="--steps 5" bench/run.sh cifar-resnet20-b
 #
 # Without BENCH_ARGS each model gets settings that keep the run under half an hour on 2 cores:
@@ -18,7 +22,7 @@ cd "$(dirname "$0")/.."
 jar=samples/target/skipwire.jar
 [ -f "$jar" ] || mvn -B -q -pl samples -am package -DskipTests
 if [ "$#" -eq 0 ]; then
-  set -- cifar-resnet20-b densenet-bc-100-12 resnet50
+  set -- cifar-resnet20-b densenet-bc-100-12 resnet50 transformer-encoder
 fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -39,17 +43,22 @@ for py in ${PYTHON:-} python3 /usr/bin/python3; do
   if "$py" -c 'import torch' 2>/dev/null; then torch_python=$py; break; fi
 done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+peak=""
 for model in "$@"; do
   args=($(settings "$model"))
   echo "== $model ${args[*]:-}"
   echo "-- fast path (the default), beside DL4J's own oneDNN helpers (--dl4j-helpers)"
-  java -jar "$jar" bench --dl4j-helpers "${args[@]}" "$model" 2>/dev/null | tee -a "$out" | sed 's/^/  /'
+  java -jar "$jar" bench --dl4j-helpers ${peak:+--peak "$peak"} "${args[@]}" "$model" 2>/dev/null \
+    | tee -a "$out" | sed 's/^/  /'
+  # The first run's probe is the peak of every later column.
+  [ -n "${peak:-}" ] || peak=$(awk '$1 == "peak:" { print $2; exit }' "$out")
   echo "-- as shipped: -Dskipwire.fastpath=false (generated graph only)"
-  java -Dskipwire.fastpath=false -jar "$jar" bench --no-hand --no-fold "${args[@]}" "$model" \
-    2>/dev/null | sed 's/ generated / shipped   /' | tee -a "$out" | sed 's/^/  /'
+  java -Dskipwire.fastpath=false -jar "$jar" bench --no-hand --no-fold ${peak:+--peak "$peak"} \
+    "${args[@]}" "$model" 2>/dev/null | sed 's/ generated / shipped   /' | tee -a "$out" | sed 's/^/  /'
   echo "-- PyTorch"
   if [ -n "$torch_python" ]; then
-    "$torch_python" bench/torch_bench.py "${args[@]}" "$model" | tee -a "$out" | sed 's/^/  /'
+    "$torch_python" bench/torch_bench.py ${peak:+--peak "$peak"} "${args[@]}" "$model" \
+      | tee -a "$out" | sed 's/^/  /'
   else
     echo "  skipped: no python3 here imports torch (apt-get install python3-torch python3-torchvision)"
   fi

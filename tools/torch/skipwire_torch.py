@@ -13,6 +13,8 @@ python3-torch and python3-torchvision; nothing is downloaded).
                        runtime/src/test/resources/groupnorm
   make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
                        of two 224x224 images) and torch.npy (its probabilities), for a test
+  attention DIR        nn.MultiheadAttention's output and gradients for random weights, in the
+                       layout of skipwire's MultiHeadSelfAttention (runtime's test resources)
   verify [MODEL ...]   torchvision's networks vs `skipwire infer`, both file formats, and the
                        export round trip (skipwire -> safetensors -> PyTorch); exits 1 over the bar
 
@@ -390,6 +392,48 @@ def verify(models):
     return 0 if worst <= BAR else 1
 
 
+def attention(out):
+    """x [2, 8, 5] (skipwire's NCW), nn.MultiheadAttention(8, 2 heads, no biases) in double, the
+    loss sum(y * r) for a fixed random r, and its gradients, with the weights as skipwire keeps
+    them: Wq, Wk, Wv [heads, head size, nIn] (rows of in_proj_weight, head-major) and Wo [heads x
+    head size, nOut] (out_proj.weight transposed). mask.npy hides the last two steps of example 0
+    from every query (key_padding_mask); the masked outputs and gradients end in -masked."""
+    os.makedirs(out, exist_ok=True)
+    n, e, t, heads = 2, 8, 5, 2
+    g = torch.Generator().manual_seed(31)
+    mha = nn.MultiheadAttention(e, heads, bias=False, batch_first=True).double()
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.randn(3 * e, e, generator=g, dtype=torch.float64) * 0.4)
+        mha.out_proj.weight.copy_(torch.randn(e, e, generator=g, dtype=torch.float64) * 0.4)
+    x = torch.randn(n, e, t, generator=g, dtype=torch.float64)
+    r = torch.randn(n, e, t, generator=g, dtype=torch.float64)
+    mask = torch.ones(n, t, dtype=torch.float64)
+    mask[0, 3:] = 0
+    w = mha.in_proj_weight.detach()
+    d = e // heads
+    npy(os.path.join(out, "x.npy"), x.numpy())
+    npy(os.path.join(out, "r.npy"), r.numpy())
+    npy(os.path.join(out, "mask.npy"), mask.numpy())
+    for i, key in enumerate(("Wq", "Wk", "Wv")):
+        npy(os.path.join(out, key + ".npy"), w[i * e:(i + 1) * e].reshape(heads, d, e).numpy())
+    npy(os.path.join(out, "Wo.npy"), mha.out_proj.weight.detach().t().contiguous().numpy())
+    for suffix, padding in (("", None), ("-masked", mask == 0)):
+        mha.zero_grad()
+        xs = x.clone().requires_grad_(True)
+        seq = xs.transpose(1, 2)
+        y, _ = mha(seq, seq, seq, key_padding_mask=padding, need_weights=False)
+        y = y.transpose(1, 2)
+        (y * r).sum().backward()
+        gw = mha.in_proj_weight.grad
+        npy(os.path.join(out, "y" + suffix + ".npy"), y.detach().numpy())
+        npy(os.path.join(out, "dx" + suffix + ".npy"), xs.grad.numpy())
+        for i, key in enumerate(("Wq", "Wk", "Wv")):
+            npy(os.path.join(out, "d" + key + suffix + ".npy"),
+                gw[i * e:(i + 1) * e].reshape(heads, d, e).numpy())
+        npy(os.path.join(out, "dWo" + suffix + ".npy"), mha.out_proj.weight.grad.t().contiguous().numpy())
+    print("attention fixtures in", out)
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
@@ -403,6 +447,8 @@ if __name__ == "__main__":
         groupnorm(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "attention":
+        attention(sys.argv[2])
     elif len(sys.argv) >= 2 and sys.argv[1] == "verify":
         sys.exit(verify(sys.argv[2:] or list(TORCHVISION)))
     else:

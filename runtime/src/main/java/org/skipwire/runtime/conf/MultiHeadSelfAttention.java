@@ -1,20 +1,25 @@
 package org.skipwire.runtime.conf;
 
+import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.impl.MultiHeadSelfAttentionImpl;
 
 /**
  * Multi-head scaled dot-product self-attention (Vaswani et al. 2017) over the time steps of a
@@ -41,6 +46,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * init does not reach a SameDiffLayer), with fan-in {@code nIn} and fan-out {@code headSize} for
  * the input projections and {@code nHeads * headSize} to {@code nOut} for the output one, as DL4J's
  * layer does.
+ *
+ * <p>It runs as {@link MultiHeadSelfAttentionImpl}, a hand-written forward and backward pass on
+ * ND4J matrix products, not through SameDiff: DL4J runs a {@code SameDiffLayer} through a SameDiff
+ * session that copies its input and gradients and re-associates its arrays on every call, which
+ * kept the transformer sample at a small fraction of PyTorch's speed. The class stays a {@code
+ * SameDiffLayer} so that its JSON, its parameter keys and their layout (DL4J's {@code
+ * SameDiffParamInitializer}) are those of every configuration and checkpoint written before; {@link
+ * #defineLayer} is the SameDiff definition of the same math, which {@code
+ * -Dskipwire.attention=samediff} ({@link #IMPLEMENTATION_PROPERTY}) runs instead, for comparisons.
  *
  * <p>Why not DL4J's layer: in DL4J 1.0.0-M2.1 a {@code SameDiffLayer}'s backward pass returns every
  * gradient doubled, its parameters' and the one it hands to the layers below, the same defect as in
@@ -71,6 +85,13 @@ public class MultiHeadSelfAttention extends SameDiffLayer {
 
   /** Output projection, {@code [nHeads * headSize, nOut]}. */
   public static final String OUT_WEIGHT = "Wo";
+
+  /**
+   * System property: {@code samediff} runs the layer through DL4J's SameDiff layer machinery and
+   * {@link #defineLayer}, as before the hand-written implementation; anything else, or unset, runs
+   * {@link MultiHeadSelfAttentionImpl}. Read when a network is initialised.
+   */
+  public static final String IMPLEMENTATION_PROPERTY = "skipwire.attention";
 
   private long nIn;
   private long nOut;
@@ -169,6 +190,34 @@ public class MultiHeadSelfAttention extends SameDiffLayer {
     }
   }
 
+  /**
+   * {@link MultiHeadSelfAttentionImpl}, or DL4J's SameDiff layer under {@link
+   * #IMPLEMENTATION_PROPERTY}.
+   */
+  @Override
+  public org.deeplearning4j.nn.api.Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> trainingListeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    if ("samediff".equals(System.getProperty(IMPLEMENTATION_PROPERTY))) {
+      return super.instantiate(
+          conf, trainingListeners, layerIndex, layerParamsView, initializeParams, networkDataType);
+    }
+    MultiHeadSelfAttentionImpl layer = new MultiHeadSelfAttentionImpl(conf, networkDataType);
+    layer.setListeners(trainingListeners);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(layerParamsView);
+    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
+  }
+
+  /**
+   * The same attention in SameDiff, which DL4J runs only under {@link #IMPLEMENTATION_PROPERTY}.
+   */
   @Override
   public SDVariable defineLayer(
       SameDiff sd, SDVariable input, Map<String, SDVariable> params, SDVariable mask) {

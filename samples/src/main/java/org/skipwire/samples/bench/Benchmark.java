@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -147,6 +149,38 @@ public final class Benchmark {
               plan.infer() ? pairedRatio(infer.get(k), infer.get(first)) : Double.NaN));
     }
     return results;
+  }
+
+  /**
+   * The machine's measured fp32 peak: the best of a few {@code n x n x n} single-precision matrix
+   * products on ND4J's threads, through BLAS ({@code Nd4j.gemm}, OpenBLAS) and through libnd4j's
+   * {@code matmul} op (oneDNN's sgemm on the oneDNN build), whichever is faster. A probe, not the
+   * data sheet's figure: what a well-tuned fp32 kernel gets here, now, under the current load.
+   */
+  public record Peak(double gflops, String kernel, int size) {
+    /** Measures it: one untimed and three timed products per kernel, about a second at n 2048. */
+    public static Peak probe(int n) {
+      INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+      INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+      INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+      double flop = 2.0 * n * n * n;
+      double blas = best(() -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0));
+      double matmul = best(() -> Nd4j.exec(new Mmul(a, b, c, MMulTranspose.allFalse())));
+      return blas <= matmul
+          ? new Peak(flop / blas / 1e9, "BLAS sgemm", n)
+          : new Peak(flop / matmul / 1e9, "libnd4j matmul", n);
+    }
+
+    private static double best(Runnable product) {
+      product.run();
+      double best = Double.MAX_VALUE;
+      for (int i = 0; i < 3; i++) {
+        long t0 = System.nanoTime();
+        product.run();
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+      }
+      return best;
+    }
   }
 
   /** Median over steps of this graph's speed over the reference's: reference time / own time. */

@@ -13,6 +13,7 @@ import org.skipwire.runtime.BatchNormFolding;
 import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.samples.bench.Benchmark;
+import org.skipwire.samples.bench.Flops;
 import org.skipwire.samples.bench.HandWired;
 import org.skipwire.samples.bench.SameDiffResNet;
 import picocli.CommandLine.Command;
@@ -91,6 +92,14 @@ final class BenchCommand implements Runnable {
               + " default,nchw,composed/threshold; see SameDiffResNet.Options.")
   List<String> sameDiff = List.of();
 
+  @Option(
+      names = "--peak",
+      paramLabel = "GFLOPS",
+      description =
+          "fp32 peak for the % columns instead of probing it (bench/run.sh passes the fast"
+              + " path's probe to every run)")
+  Double peak;
+
   @Override
   public void run() {
     PrintWriter out = spec.commandLine().getOut();
@@ -106,15 +115,38 @@ final class BenchCommand implements Runnable {
       }
     }
     out.println("backend: " + FastPaths.describe());
+    if (peak != null && !(peak > 0)) {
+      throw new Main.UserError("--peak must be a positive GFLOP/s figure, got " + peak);
+    }
+    double peakGflops;
+    if (peak == null) {
+      Benchmark.Peak p = Benchmark.Peak.probe(2048);
+      peakGflops = p.gflops();
+      out.printf(
+          Locale.ROOT,
+          "peak: %.1f GFLOP/s fp32 (%s %d^3, best of 3, %d threads)%n",
+          p.gflops(),
+          p.kernel(),
+          p.size(),
+          Runtime.getRuntime().availableProcessors());
+    } else {
+      peakGflops = peak;
+      out.printf(Locale.ROOT, "peak: %.1f GFLOP/s fp32 (given)%n", peakGflops);
+    }
     out.printf(
         Locale.ROOT,
-        "%-20s %-10s %6s %12s %13s %13s%n",
+        "%-20s %-10s %6s %12s %13s %13s %9s %14s %6s %14s %6s%n",
         "model",
         "wiring",
         "batch",
         "params",
         "train img/s",
-        "infer img/s");
+        "infer img/s",
+        "MMAC/img",
+        "train GFLOP/s",
+        "%peak",
+        "infer GFLOP/s",
+        "%peak");
     out.flush();
     for (String name : models) {
       SkipwireModel model = SummaryCommand.find(name);
@@ -140,16 +172,25 @@ final class BenchCommand implements Runnable {
       List<Benchmark.Result> results =
           Benchmark.runNets(
               nets, shape, classes, new Benchmark.Plan(b, warmup, steps, !noTrain, !noInfer));
+      // Forward multiply-adds per image; a training step counts 3x forward, a multiply-add 2 FLOPs.
+      long macs = Flops.macsPerImage(graphs.get("generated"), in);
       for (Benchmark.Result r : results) {
+        double train = r.trainPerSecond() * 3 * 2 * macs / 1e9;
+        double infer = r.inferPerSecond() * 2 * macs / 1e9;
         out.printf(
             Locale.ROOT,
-            "%-20s %-10s %6d %,12d %13.1f %13.1f%n",
+            "%-20s %-10s %6d %,12d %13.1f %13.1f %9.2f %14.1f %6.1f %14.1f %6.1f%n",
             name,
             r.wiring(),
             b,
             r.params(),
             r.trainPerSecond(),
-            r.inferPerSecond());
+            r.inferPerSecond(),
+            macs / 1e6,
+            train,
+            100 * train / peakGflops,
+            infer,
+            100 * infer / peakGflops);
       }
       Benchmark.Result g = results.get(0);
       for (Benchmark.Result r : results) {
@@ -209,15 +250,21 @@ final class BenchCommand implements Runnable {
         pair.put("folded", BatchNormFolding.forInference(generated));
         List<Benchmark.Result> f =
             Benchmark.run(pair, shape, classes, new Benchmark.Plan(b, warmup, steps, false, true));
+        double folded = f.get(1).inferPerSecond() * 2 * macs / 1e9;
         out.printf(
             Locale.ROOT,
-            "%-20s %-10s %6d %,12d %13s %13.1f%n",
+            "%-20s %-10s %6d %,12d %13s %13.1f %9.2f %14s %6s %14.1f %6.1f%n",
             name,
             "bn-folded",
             b,
             f.get(1).params(),
             "-",
-            f.get(1).inferPerSecond());
+            f.get(1).inferPerSecond(),
+            macs / 1e6,
+            "-",
+            "-",
+            folded,
+            100 * folded / peakGflops);
         out.printf(
             Locale.ROOT,
             "%-20s %-10s %6s %12s %13s %13.3f%n",

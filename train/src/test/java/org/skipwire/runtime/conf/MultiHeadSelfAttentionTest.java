@@ -11,10 +11,12 @@ import static org.skipwire.runtime.conf.VertexTesting.assertWorkspacesChangeNoth
 import static org.skipwire.runtime.conf.VertexTesting.random;
 import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -26,9 +28,12 @@ import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,6 +45,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+import org.skipwire.runtime.weights.Npy;
 
 class MultiHeadSelfAttentionTest {
 
@@ -211,6 +217,178 @@ class MultiHeadSelfAttentionTest {
         labels());
   }
 
+  /** With a mask that hides the last two steps of one example and none of the other. */
+  @Test
+  void gradientsMatchFiniteDifferencesWithAMask() {
+    ComputationGraph graph = classifier(attentionBuilder(WIDTH).build(), true, new NoOp());
+    INDArray x = random(12, DataType.DOUBLE, BATCH, IN, STEPS);
+    INDArray mask = Nd4j.create(new double[][] {{1, 1, 1, 0, 0}, {1, 1, 1, 1, 1}});
+
+    DataType before = Nd4j.dataType();
+    DataType beforeFloat = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    try {
+      assertTrue(
+          GradientCheckUtil.checkGradients(
+              new GradientCheckUtil.GraphConfig()
+                  .net(graph)
+                  .inputs(new INDArray[] {x})
+                  .labels(new INDArray[] {labels()})
+                  .inputMask(new INDArray[] {mask})
+                  .labelMask(new INDArray[] {mask})
+                  .epsilon(1e-6)
+                  .maxRelError(1e-3)
+                  .minAbsoluteError(1e-8)
+                  .exitOnFirstError(true)),
+          "GradientCheckUtil found analytic and numeric gradients that differ");
+    } finally {
+      Nd4j.setDefaultDataTypes(before, beforeFloat);
+    }
+  }
+
+  // --- against the SameDiff implementation ------------------------------------------------------
+
+  /**
+   * In float, the hand-written layer gives the output and every gradient of the same layer run
+   * through SameDiff ({@code -Dskipwire.attention=samediff}, {@link #defineLayer}), within 1e-5 of
+   * the largest value, without and with a mask, in a residual sum so the input gradient counts.
+   */
+  @Test
+  void equalsTheSameDiffLayerInFloat() {
+    int batch = 3;
+    int steps = 7;
+    INDArray x = random(13, DataType.FLOAT, batch, IN, steps).subi(0.5).muli(2);
+    INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, CLASSES, steps);
+    for (int n = 0; n < batch; n++) {
+      for (int t = 0; t < steps; t++) {
+        labels.putScalar(new int[] {n, (n + 2 * t) % CLASSES, t}, 1);
+      }
+    }
+    INDArray mask = Nd4j.ones(DataType.FLOAT, batch, steps);
+    mask.putScalar(0, 6, 0);
+    mask.putScalar(0, 5, 0);
+    mask.putScalar(2, 0, 0);
+
+    for (INDArray m : new INDArray[] {null, mask}) {
+      ComputationGraph ours = floatClassifier(steps, false);
+      ComputationGraph sameDiff = floatClassifier(steps, true);
+      assertEquals("MultiHeadSelfAttentionImpl", ours.getLayer("attn").getClass().getSimpleName());
+      assertEquals(
+          org.deeplearning4j.nn.layers.samediff.SameDiffLayer.class,
+          sameDiff.getLayer("attn").getClass());
+      sameDiff.setParams(ours.params());
+      INDArray[] masks = m == null ? null : new INDArray[] {m};
+      String what = m == null ? "unmasked" : "masked";
+
+      INDArray y = ours.output(false, new INDArray[] {x}, masks)[0];
+      INDArray ySd = sameDiff.output(false, new INDArray[] {x}, masks)[0];
+      assertClose(ySd, y, what + " output");
+
+      Map<String, INDArray> g = gradients(ours, x, labels, masks);
+      Map<String, INDArray> gSd = gradients(sameDiff, x, labels, masks);
+      assertEquals(gSd.keySet(), g.keySet());
+      for (String key : gSd.keySet()) {
+        assertClose(gSd.get(key), g.get(key), what + " gradient " + key);
+      }
+    }
+  }
+
+  /**
+   * The same weights in PyTorch's {@code nn.MultiheadAttention} (no biases) give the same output,
+   * weight gradients and input gradient for the loss {@code sum(y * r)}, unmasked and with a key
+   * padding mask; fixtures from {@code tools/torch/skipwire_torch.py attention}, computed in double
+   * and stored in float, so the bar is 1e-5.
+   */
+  @Test
+  void equalsPyTorchsMultiheadAttention() throws Exception {
+    ComputationGraph graph = attentionOnly(8, 8, 2, 5);
+    graph.initGradientsView(); // fit would; the test calls the layer directly
+    Layer conf =
+        ((LayerVertex) graph.getConfiguration().getVertices().get("attn"))
+            .getLayerConf()
+            .getLayer();
+    org.deeplearning4j.nn.api.Layer layer = graph.getLayer("attn");
+    String[] keys = {"Wq", "Wk", "Wv", "Wo"};
+    for (String key : keys) {
+      layer.setParam(key, fixture(key));
+    }
+    INDArray x = fixture("x");
+    INDArray r = fixture("r");
+    assertTrue(conf instanceof MultiHeadSelfAttention);
+
+    for (String suffix : new String[] {"", "-masked"}) {
+      LayerWorkspaceMgr none = LayerWorkspaceMgr.noWorkspaces();
+      layer.setInput(x, none);
+      layer.setMaskArray(suffix.isEmpty() ? null : fixture("mask"));
+      INDArray y = layer.activate(true, none);
+      assertClose(fixture("y" + suffix), y, "output" + suffix);
+      Pair<Gradient, INDArray> back = layer.backpropGradient(r, none);
+      assertClose(fixture("dx" + suffix), back.getSecond(), "input gradient" + suffix);
+      for (String key : keys) {
+        assertClose(
+            fixture("d" + key + suffix),
+            back.getFirst().getGradientFor(key),
+            "gradient " + key + suffix);
+      }
+    }
+  }
+
+  private static INDArray fixture(String name) throws Exception {
+    Path path =
+        Path.of(
+            MultiHeadSelfAttentionTest.class.getResource("/attention/" + name + ".npy").toURI());
+    return Npy.read(path).castTo(DataType.DOUBLE);
+  }
+
+  private static void assertClose(INDArray expected, INDArray actual, String what) {
+    double scale = Math.max(1.0, expected.amaxNumber().doubleValue());
+    double diff = expected.sub(actual).amaxNumber().doubleValue();
+    assertTrue(
+        diff <= 1e-5 * scale,
+        () -> what + ": max |difference| " + diff + " over " + scale + ", bar 1e-5 relative");
+  }
+
+  /** {@link #classifier} with residual, in float, 4 features in two heads, NoOp. */
+  private static ComputationGraph floatClassifier(int steps, boolean throughSameDiff) {
+    String property = MultiHeadSelfAttention.IMPLEMENTATION_PROPERTY;
+    String before = System.getProperty(property);
+    if (throughSameDiff) {
+      System.setProperty(property, "samediff");
+    } else {
+      System.clearProperty(property);
+    }
+    try {
+      GraphBuilder b =
+          base(new NoOp(), WorkspaceMode.ENABLED)
+              .dataType(DataType.FLOAT)
+              .graphBuilder()
+              .addInputs("in")
+              .setInputTypes(InputType.recurrent(IN, steps))
+              .addLayer(
+                  "pre",
+                  new Convolution1DLayer.Builder(1).nOut(WIDTH).activation(Activation.TANH).build(),
+                  "in")
+              .addLayer("attn", attentionBuilder(WIDTH).build(), "pre")
+              .addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), "pre", "attn")
+              .addLayer(
+                  "out",
+                  new RnnOutputLayer.Builder(LossFunction.MCXENT)
+                      .nOut(CLASSES)
+                      .activation(Activation.SOFTMAX)
+                      .build(),
+                  "sum");
+      ComputationGraph graph = new ComputationGraph(b.setOutputs("out").build());
+      graph.init();
+      return graph;
+    } finally {
+      if (before == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, before);
+      }
+    }
+  }
+
   // --- configuration ----------------------------------------------------------------------------
 
   @Test
@@ -340,9 +518,17 @@ class MultiHeadSelfAttentionTest {
   /** The gradients DL4J computes for one batch, as copies. */
   private static Map<String, INDArray> gradients(
       ComputationGraph graph, INDArray x, INDArray labels) {
+    return gradients(graph, x, labels, null);
+  }
+
+  /** As above, with input and label masks (null: none). */
+  private static Map<String, INDArray> gradients(
+      ComputationGraph graph, INDArray x, INDArray labels, INDArray[] masks) {
     graph.setInputs(x);
     graph.setLabels(labels);
+    graph.setLayerMaskArrays(masks, masks);
     graph.computeGradientAndScore();
+    graph.clearLayerMaskArrays();
     Map<String, INDArray> out = new HashMap<>();
     graph.gradient().gradientForVariable().forEach((k, v) -> out.put(k, v.dup()));
     return out;
@@ -370,12 +556,16 @@ class MultiHeadSelfAttentionTest {
 
   /** in (nIn features) -> attention -> output, nothing else. */
   private static ComputationGraph attentionOnly(int nIn, int nOut, int heads) {
+    return attentionOnly(nIn, nOut, heads, STEPS);
+  }
+
+  private static ComputationGraph attentionOnly(int nIn, int nOut, int heads, int steps) {
     ComputationGraph graph =
         new ComputationGraph(
             base(new NoOp(), WorkspaceMode.ENABLED)
                 .graphBuilder()
                 .addInputs("in")
-                .setInputTypes(InputType.recurrent(nIn, STEPS))
+                .setInputTypes(InputType.recurrent(nIn, steps))
                 .addLayer(
                     "attn",
                     new MultiHeadSelfAttention.Builder().nOut(nOut).nHeads(heads).build(),
