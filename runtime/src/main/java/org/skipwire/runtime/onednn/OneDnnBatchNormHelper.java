@@ -10,11 +10,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SHIFT;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_fuse_norm_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_global_stats;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
@@ -28,7 +26,6 @@ import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
-import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -61,22 +58,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * variance, as DL4J's), from which the layer moves its running statistics during backprop; in
  * inference mode it normalises with the running statistics it is given. {@code null} from either
  * method makes the layer use its own code (any type other than float, any rank other than 4).
- *
- * <p>With {@link #fuseRelu} (set by {@link OneDnnLayers#install} where a ReLU {@link
- * FusedReluLayer} alone reads this batch norm) it computes {@code relu(batchnorm(x))} in the same
- * pass, oneDNN's {@code dnnl_fuse_norm_relu}: the forward keeps a mask of where the output is
- * positive (one byte or bit per element, oneDNN's workspace) and the backward applies it to the
- * incoming gradient before the batch norm's own, so the ReLU costs neither a pass nor a copy.
  */
 public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
   private record Key(List<Long> shape, CNN2DFormat format, boolean training) {}
 
   private record Primitives(
-      memory.desc data,
-      memory.desc channels,
-      memory.desc workspace,
-      primitive forward,
-      primitive backward) {}
+      memory.desc data, memory.desc channels, primitive forward, primitive backward) {}
 
   // Bounded: a batch size seen once (a last, smaller batch) must not pin its primitives forever.
   private final Map<Key, Primitives> primitives = OneDnn.recentlyUsed(8);
@@ -90,26 +77,11 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
   private INDArray diffShift;
   private INDArray runningMean;
   private INDArray runningVar;
-  private boolean fuseRelu;
-  // What the last forward pass returned with the ReLU applied (compared by identity), and its mask.
-  private INDArray reluOutput;
-  private BytePointer reluMask;
 
   public OneDnnBatchNormHelper() {}
 
   /** DL4J constructs helpers reflectively with the network's data type. */
   public OneDnnBatchNormHelper(DataType dataType) {}
-
-  /** From now on, applies a ReLU to its output (see the class comment). */
-  void fuseRelu() {
-    fuseRelu = true;
-    primitives.clear();
-  }
-
-  /** Whether {@code output} is what the last forward pass returned, the ReLU applied. */
-  boolean appliedRelu(INDArray output) {
-    return output != null && output == reluOutput;
-  }
 
   @Override
   public boolean checkSupported() {
@@ -134,7 +106,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
       double eps,
       CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
-    reluOutput = null;
     if (!supported(x, gamma, beta)) {
       return null;
     }
@@ -163,13 +134,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
       // Outputs in training mode (the batch statistics), inputs in inference mode.
       args.put(DNNL_ARG_MEAN, OneDnn.wrap(p.channels(), m));
       args.put(DNNL_ARG_VARIANCE, OneDnn.wrap(p.channels(), v));
-      if (p.workspace() != null) {
-        args.put(DNNL_ARG_WORKSPACE, new memory(p.workspace(), OneDnn.engine(), mask(p)));
-      }
       run(p.forward(), args);
-    }
-    if (fuseRelu) {
-      reluOutput = out;
     }
     return out;
   }
@@ -212,9 +177,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
       args.put(DNNL_ARG_DIFF_SRC, OneDnn.wrap(p.data(), dIn));
       args.put(DNNL_ARG_DIFF_SCALE, OneDnn.wrap(p.channels(), diffScale));
       args.put(DNNL_ARG_DIFF_SHIFT, OneDnn.wrap(p.channels(), diffShift));
-      if (p.workspace() != null) {
-        args.put(DNNL_ARG_WORKSPACE, new memory(p.workspace(), OneDnn.engine(), mask(p)));
-      }
       run(p.backward(), args);
     }
     dGammaView.assign(diffScale.reshape(dGammaView.shape()));
@@ -276,22 +238,6 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     }
   }
 
-  /**
-   * The fused ReLU's mask, written by the training forward pass and read by the backward: one
-   * buffer per layer, grown to the largest shape seen, outside DL4J's workspaces.
-   */
-  private BytePointer mask(Primitives p) {
-    long bytes = p.workspace().get_size();
-    if (reluMask == null || reluMask.capacity() < bytes) {
-      if (reluMask != null) {
-        reluMask.releaseReference();
-      }
-      // Kept beyond the PointerScope the caller has open.
-      reluMask = new BytePointer(bytes).retainReference();
-    }
-    return reluMask;
-  }
-
   /** The primitives for one input shape and mode, built on first use. */
   private Primitives primitives(INDArray x, CNN2DFormat format, boolean training, float eps) {
     Key key =
@@ -309,19 +255,15 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
             dims, memory.data_type.f32, nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw);
     memory.desc channelDesc =
         new memory.desc(new long[] {dims[1]}, memory.data_type.f32, memory.format_tag.x);
-    int flags = dnnl_use_scale | dnnl_use_shift | (fuseRelu ? dnnl_fuse_norm_relu : 0);
+    int flags = dnnl_use_scale | dnnl_use_shift;
     primitive forward;
     primitive backward = null;
-    memory.desc workspace = null;
     if (training) {
       batch_normalization_forward.primitive_desc fwd =
           new batch_normalization_forward.primitive_desc(
               new batch_normalization_forward.desc(dnnl_forward_training, data, eps, flags),
               OneDnn.engine());
       forward = new batch_normalization_forward(fwd);
-      if (fuseRelu) {
-        workspace = fwd.workspace_desc();
-      }
       backward =
           new batch_normalization_backward(
               new batch_normalization_backward.primitive_desc(
@@ -336,7 +278,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
                       dnnl_forward_inference, data, eps, flags | dnnl_use_global_stats),
                   OneDnn.engine()));
     }
-    p = new Primitives(data, channelDesc, workspace, forward, backward);
+    p = new Primitives(data, channelDesc, forward, backward);
     primitives.put(key, p);
     return p;
   }

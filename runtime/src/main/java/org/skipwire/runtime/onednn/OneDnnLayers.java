@@ -24,10 +24,9 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  * changes.
  *
  * <p>Then it replaces each ReLU {@code ActivationLayer} that alone reads a batch norm or a residual
- * sum by a {@link FusedReluLayer}: after a batch norm on {@link OneDnnBatchNormHelper} the ReLU
- * runs inside oneDNN's batch normalization, after a sum (or a batch norm DL4J computes) in place.
- * The configuration is untouched; only the layer objects of this graph change. One thing shows: in
- * {@code feedForward}'s activations such a batch norm's entry is the ReLU's output.
+ * sum by an {@link InPlaceReluLayer}, which saves DL4J's copies. The configuration is untouched;
+ * only the layer objects of this graph change. One thing shows: in {@code feedForward}'s
+ * activations in training mode such a batch norm's or sum's entry is the ReLU's output.
  *
  * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers and layers; {@code
  * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
@@ -70,8 +69,9 @@ public final class OneDnnLayers {
 
   /**
    * Swaps the helpers of every layer that has DL4J's oneDNN helper and returns how many, then puts
-   * in the {@link FusedReluLayer}s. Call it after {@code init()} and before training: DL4J creates
-   * a layer's helper once, in its constructor. Only where DL4J's helpers are on (the fast path).
+   * in the {@link InPlaceReluLayer}s. Call it after {@code init()} and before training: DL4J
+   * creates a layer's helper once, in its constructor. Only where DL4J's helpers are on (the fast
+   * path).
    */
   public static int install(ComputationGraph graph) {
     Set<String> which = enabled();
@@ -96,7 +96,7 @@ public final class OneDnnLayers {
       }
     }
     if (which.contains("relu")) {
-      fuseRelus(graph);
+      inPlaceRelus(graph);
     }
     return swapped;
   }
@@ -120,8 +120,8 @@ public final class OneDnnLayers {
             System.getProperty("org.eclipse.deeplearning4j.helpers.disable", "false"));
   }
 
-  /** Replaces the ReLU activation layers that can run fused or in place; returns how many. */
-  static int fuseRelus(ComputationGraph graph) {
+  /** Replaces the ReLU activation layers that can run in place; returns how many. */
+  static int inPlaceRelus(ComputationGraph graph) {
     int replaced = 0;
     Layer[] layers = graph.getLayers();
     for (GraphVertex v : graph.getVertices()) {
@@ -137,20 +137,22 @@ public final class OneDnnLayers {
       if (!readOnlyBy(source, v)) {
         continue;
       }
-      OneDnnBatchNormHelper fused = null;
-      if (source instanceof LayerVertex sl && sl.getLayer() instanceof BatchNormalization bn) {
-        if (bn.getHelper() instanceof OneDnnBatchNormHelper h) {
-          h.fuseRelu();
-          fused = h;
-        }
-      } else if (!(graph.getConfiguration().getVertices().get(source.getVertexName())
-              instanceof ElementWiseVertex sum
-          && sum.getOp() == ElementWiseVertex.Op.Add)) {
+      // A batch norm's backprop reads its input and statistics, a sum's nothing; with locked gamma
+      // and beta DL4J's own batch norm returns the normalised input it keeps for backprop.
+      boolean batchNorm =
+          source instanceof LayerVertex sl
+              && sl.getLayer() instanceof BatchNormalization bn
+              && !bn.layerConf().isLockGammaBeta();
+      boolean sum =
+          graph.getConfiguration().getVertices().get(source.getVertexName())
+                  instanceof ElementWiseVertex e
+              && e.getOp() == ElementWiseVertex.Op.Add;
+      if (!batchNorm && !sum) {
         continue;
       }
       Layer old = lv.getLayer();
-      FusedReluLayer relu =
-          new FusedReluLayer(old.conf(), ((ActivationLayer) old).getDataType(), fused);
+      InPlaceReluLayer relu =
+          new InPlaceReluLayer(old.conf(), ((ActivationLayer) old).getDataType());
       relu.setIndex(old.getIndex());
       relu.setListeners(old.getListeners());
       relu.setIterationCount(old.getIterationCount());
