@@ -102,7 +102,7 @@ public final class Backend {
 
     /**
      * One line, e.g. {@code CPU linux-x86_64-onednn-avx2, HAVE_ONEDNN, oneDNN layer helpers on,
-     * skipwire's for batchnorm and conv, 2 threads (fast path)}.
+     * skipwire's for batchnorm, conv, relu, 2 threads (fast path)}.
      */
     @Override
     public String toString() {
@@ -116,7 +116,7 @@ public final class Backend {
               ? "off"
               : skipwireHelpers.isEmpty()
                   ? "on"
-                  : "on, skipwire's for " + String.join(" and ", new TreeSet<>(skipwireHelpers)),
+                  : "on, skipwire's for " + String.join(", ", new TreeSet<>(skipwireHelpers)),
           threads,
           choice.fastPath() ? "fast path" : "fast path off: DL4J as shipped");
     }

@@ -4,11 +4,17 @@ import java.lang.reflect.Field;
 import java.util.Locale;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.VertexIndices;
+import org.deeplearning4j.nn.graph.vertex.impl.LayerVertex;
+import org.deeplearning4j.nn.layers.ActivationLayer;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 
 /**
  * Puts skipwire's oneDNN helpers into an initialised graph's layers where DL4J put its own: {@link
@@ -17,8 +23,14 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * -Dskipwire.fastpath=false}, or {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true}) nothing
  * changes.
  *
- * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers; {@code -Dskipwire.onednn=conv} or {@code
- * =batchnorm} swaps only those.
+ * <p>Then it replaces each ReLU {@code ActivationLayer} that alone reads a batch norm or a residual
+ * sum by an {@link InPlaceReluLayer}, which saves DL4J's copies. The configuration is untouched;
+ * only the layer objects of this graph change. One thing shows: in {@code feedForward}'s
+ * activations in training mode such a batch norm's or sum's entry is the ReLU's output.
+ *
+ * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers and layers; {@code
+ * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
+ * swaps only those.
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -26,7 +38,9 @@ import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
  * {@code new ComputationGraph(conf)} gets it from one call after {@code init()}.
  */
 public final class OneDnnLayers {
-  /** Which of skipwire's oneDNN helpers to use: unset or true (all), false, conv, batchnorm. */
+  /**
+   * Which of skipwire's oneDNN helpers to use: unset or true (all), false, conv, batchnorm, relu.
+   */
   public static final String PROPERTY = "skipwire.onednn";
 
   private static final Field CONV_HELPER = helperField(ConvolutionLayer.class);
@@ -34,27 +48,35 @@ public final class OneDnnLayers {
 
   private OneDnnLayers() {}
 
-  /** The helpers {@link #install} will swap in this JVM: a subset of {conv, batchnorm}. */
+  /** What {@link #install} will swap in this JVM: a subset of {conv, batchnorm, relu}. */
   public static Set<String> enabled() {
     String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
     if (setting.equals("false") || !OneDnn.available()) {
       return Set.of();
     }
     boolean all = setting.equals("true");
-    boolean conv = CONV_HELPER != null && (all || setting.contains("conv"));
-    boolean batchNorm = BATCH_NORM_HELPER != null && (all || setting.contains("batchnorm"));
-    return conv && batchNorm
-        ? Set.of("conv", "batchnorm")
-        : conv ? Set.of("conv") : batchNorm ? Set.of("batchnorm") : Set.of();
+    Set<String> on = new java.util.TreeSet<>();
+    if (CONV_HELPER != null && (all || setting.contains("conv"))) {
+      on.add("conv");
+    }
+    if (BATCH_NORM_HELPER != null && (all || setting.contains("batchnorm"))) {
+      on.add("batchnorm");
+    }
+    if (all || setting.contains("relu")) {
+      on.add("relu");
+    }
+    return Set.copyOf(on);
   }
 
   /**
-   * Swaps the helpers of every layer that has DL4J's oneDNN helper; returns how many. Call it after
-   * {@code init()} and before training: DL4J creates a layer's helper once, in its constructor.
+   * Swaps the helpers of every layer that has DL4J's oneDNN helper and returns how many, then puts
+   * in the {@link InPlaceReluLayer}s. Call it after {@code init()} and before training: DL4J
+   * creates a layer's helper once, in its constructor. Only where DL4J's helpers are on (the fast
+   * path).
    */
   public static int install(ComputationGraph graph) {
     Set<String> which = enabled();
-    if (which.isEmpty()) {
+    if (which.isEmpty() || !dl4jHelpersOn(graph)) {
       return 0;
     }
     int swapped = 0;
@@ -74,7 +96,97 @@ public final class OneDnnLayers {
         swapped++;
       }
     }
+    if (which.contains("relu")) {
+      inPlaceRelus(graph);
+    }
     return swapped;
+  }
+
+  /**
+   * Whether DL4J made its oneDNN helpers for this graph's layers: the fast path. A graph without
+   * convolutions or batch norms counts as on where Backend turned them on.
+   */
+  private static boolean dl4jHelpersOn(ComputationGraph graph) {
+    boolean any = false;
+    for (Layer layer : graph.getLayers()) {
+      if (layer instanceof ConvolutionLayer || layer instanceof BatchNormalization) {
+        if (layer.getHelper() != null) {
+          return true;
+        }
+        any = true;
+      }
+    }
+    return !any
+        && !Boolean.parseBoolean(
+            System.getProperty("org.eclipse.deeplearning4j.helpers.disable", "false"));
+  }
+
+  /** Replaces the ReLU activation layers that can run in place; returns how many. */
+  static int inPlaceRelus(ComputationGraph graph) {
+    int replaced = 0;
+    Layer[] layers = graph.getLayers();
+    for (GraphVertex v : graph.getVertices()) {
+      if (!(v instanceof LayerVertex lv)
+          || lv.getLayer().getClass() != ActivationLayer.class
+          || lv.getLayerPreProcessor() != null
+          || !plainRelu(lv.getLayer())
+          || v.getInputVertices() == null
+          || v.getInputVertices().length != 1) {
+        continue;
+      }
+      GraphVertex source = graph.getVertices()[v.getInputVertices()[0].getVertexIndex()];
+      if (!readOnlyBy(source, v)) {
+        continue;
+      }
+      // A batch norm's backprop reads its input and statistics, a sum's nothing; with locked gamma
+      // and beta DL4J's own batch norm returns the normalised input it keeps for backprop.
+      boolean batchNorm =
+          source instanceof LayerVertex sl
+              && sl.getLayer() instanceof BatchNormalization bn
+              && !bn.layerConf().isLockGammaBeta();
+      boolean sum =
+          graph.getConfiguration().getVertices().get(source.getVertexName())
+                  instanceof ElementWiseVertex e
+              && e.getOp() == ElementWiseVertex.Op.Add;
+      if (!batchNorm && !sum) {
+        continue;
+      }
+      Layer old = lv.getLayer();
+      InPlaceReluLayer relu =
+          new InPlaceReluLayer(old.conf(), ((ActivationLayer) old).getDataType());
+      relu.setIndex(old.getIndex());
+      relu.setListeners(old.getListeners());
+      relu.setIterationCount(old.getIterationCount());
+      relu.setEpochCount(old.getEpochCount());
+      lv.setLayer(relu);
+      for (int i = 0; i < layers.length; i++) {
+        if (layers[i] == old) {
+          layers[i] = relu;
+        }
+      }
+      replaced++;
+    }
+    return replaced;
+  }
+
+  /** ReLU without a threshold, slope or cap: DL4J's {@code Activation.RELU}. */
+  private static boolean plainRelu(Layer layer) {
+    return layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a
+        && a.getActivationFn() instanceof ActivationReLU r
+        && r.getMax() == null
+        && r.getThreshold() == null
+        && r.getNegativeSlope() == null
+        && a.getIDropout() == null;
+  }
+
+  /** Whether {@code reader} is the only reader of {@code source}, which is no network output. */
+  private static boolean readOnlyBy(GraphVertex source, GraphVertex reader) {
+    VertexIndices[] out = source.getOutputVertices();
+    return !source.isInputVertex()
+        && !source.isOutputVertex()
+        && out != null
+        && out.length == 1
+        && out[0].getVertexIndex() == reader.getVertexIndex();
   }
 
   private static void set(Field helper, Layer layer, Object value) {

@@ -41,7 +41,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's
@@ -359,6 +361,163 @@ class OneDnnHelpersTest {
     assertClose("parameters", reference.params(), ours.params());
     assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
     assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+  }
+
+  /**
+   * conv-BN-ReLU, conv-BN plus the skip, ReLU after the sum, then a batch norm read by two ReLUs:
+   * the first two ReLUs run in place, the two sharing a batch norm stay DL4J's.
+   */
+  private static ComputationGraph reluResidual(CNN2DFormat format, DataType type, int width) {
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(13)
+            .dataType(type)
+            .updater(type == DataType.DOUBLE ? new NoOp() : new Nesterovs(0.05, 0.9))
+            .convolutionMode(ConvolutionMode.Same)
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(InputType.convolutional(8, 8, 3, format))
+            .addLayer("c0", conv(3, width, 1, format), "in")
+            .addLayer("bn0", new BatchNormalization.Builder().build(), "c0")
+            .addLayer("a0", new ActivationLayer(Activation.RELU), "bn0")
+            .addLayer("c1", conv(3, width, 1, format), "a0")
+            .addLayer("bn1", new BatchNormalization.Builder().build(), "c1")
+            .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "bn1", "a0")
+            .addLayer("a1", new ActivationLayer(Activation.RELU), "add")
+            .addLayer("c2", conv(3, width, 2, format), "a1")
+            .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
+            .addLayer("a2", new ActivationLayer(Activation.RELU), "bn2")
+            .addLayer("a2b", new ActivationLayer(Activation.RELU), "bn2")
+            .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a2", "a2b")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add2")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    ComputationGraph graph = new ComputationGraph(conf);
+    graph.init();
+    return graph;
+  }
+
+  private static DataSet batch(CNN2DFormat format, DataType type, long seed) {
+    Nd4j.getRandom().setSeed(seed);
+    long[] shape = format == CNN2DFormat.NCHW ? new long[] {6, 3, 8, 8} : new long[] {6, 8, 8, 3};
+    INDArray x = Nd4j.randn(type, shape);
+    INDArray y = Nd4j.zeros(type, 6, 4);
+    for (int i = 0; i < 6; i++) {
+      y.putScalar(i, i % 4, 1.0);
+    }
+    return new DataSet(x, y);
+  }
+
+  private static void assertReluLayers(ComputationGraph graph) {
+    assertInstanceOf(InPlaceReluLayer.class, graph.getLayer("a0"), "a0 after a batch norm");
+    assertInstanceOf(InPlaceReluLayer.class, graph.getLayer("a1"), "a1 after a sum");
+    for (String shared : new String[] {"a2", "a2b"}) {
+      assertEquals(
+          org.deeplearning4j.nn.layers.ActivationLayer.class,
+          graph.getLayer(shared).getClass(),
+          shared + " reads a batch norm another layer reads too: DL4J's layer");
+    }
+    for (Layer layer : graph.getLayers()) {
+      assertTrue(
+          java.util.Arrays.asList(graph.getVertices()).stream()
+              .anyMatch(v -> v.hasLayer() && v.getLayer() == layer),
+          "the graph's layer list and its vertices agree");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(CNN2DFormat.class)
+  void inPlaceRelusTrainLikeDl4j(CNN2DFormat format) {
+    assumeHelpers();
+    ComputationGraph ours = withHelpers(true, () -> reluResidual(format, DataType.FLOAT, 8));
+    assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
+    assertReluLayers(ours);
+    ComputationGraph reference = withHelpers(false, () -> reluResidual(format, DataType.FLOAT, 8));
+    DataSet batch = batch(format, DataType.FLOAT, 23);
+    for (int step = 0; step < 3; step++) {
+      ours.fit(batch);
+      reference.fit(batch);
+    }
+    for (Layer layer : ours.getLayers()) {
+      if (layer.getHelper() instanceof OneDnnConvHelper
+          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
+        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
+      }
+    }
+    assertClose("parameters", reference.params(), ours.params());
+    INDArray x = batch.getFeatures();
+    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
+    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+    // Vertex by vertex, in inference and in training mode (where the batch norm's and the sum's
+    // entries are their ReLUs' outputs, which ran in place).
+    Map<String, INDArray> a = reference.feedForward(x, false);
+    Map<String, INDArray> b = ours.feedForward(x, false);
+    for (String v : a.keySet()) {
+      assertClose(v, a.get(v), b.get(v));
+    }
+    a = reference.feedForward(x, true);
+    b = ours.feedForward(x, true);
+    for (String v : new String[] {"a0", "a1", "a2", "a2b", "add2", "gap", "out"}) {
+      assertClose(v, a.get(v), b.get(v));
+    }
+    assertClose("bn0, the ReLU in place", Transforms.relu(a.get("bn0"), true), b.get("bn0"));
+  }
+
+  @Test
+  void reluLayersPassGradientChecksInDouble() {
+    // DL4J's code everywhere (oneDNN has no double kernels; DL4J's helpers off) and the ReLU layers
+    // replaced directly, so every one that qualifies runs in place.
+    ComputationGraph graph =
+        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.DOUBLE, 3));
+    assertEquals(2, OneDnnLayers.inPlaceRelus(graph));
+    assertReluLayers(graph);
+    DataSet batch = batch(CNN2DFormat.NCHW, DataType.DOUBLE, 29);
+    DataType before = Nd4j.dataType();
+    DataType beforeFloat = Nd4j.defaultFloatingPointType();
+    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    try {
+      boolean ok =
+          org.deeplearning4j.gradientcheck.GradientCheckUtil.checkGradients(
+              new org.deeplearning4j.gradientcheck.GradientCheckUtil.GraphConfig()
+                  .net(graph)
+                  .inputs(new INDArray[] {batch.getFeatures()})
+                  .labels(new INDArray[] {batch.getLabels()})
+                  .epsilon(1e-6)
+                  .maxRelError(1e-3)
+                  .minAbsoluteError(1e-8)
+                  // Running statistics: moved by the layer, not by their "gradient".
+                  .excludeParams(
+                      Stream.of("bn0", "bn1", "bn2")
+                          .flatMap(bn -> Stream.of(bn + "_mean", bn + "_var", bn + "_log10stdev"))
+                          .collect(java.util.stream.Collectors.toSet()))
+                  .exitOnFirstError(true));
+      assertTrue(ok, "GradientCheckUtil found analytic and numeric gradients that differ");
+    } finally {
+      Nd4j.setDefaultDataTypes(before, beforeFloat);
+    }
+  }
+
+  @Test
+  void withTheFastPathOffTheReluLayersStayDl4js() {
+    assumeHelpers();
+    ComputationGraph graph =
+        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 4));
+    assertEquals(0, OneDnnLayers.install(graph));
+    assertEquals(
+        org.deeplearning4j.nn.layers.ActivationLayer.class, graph.getLayer("a0").getClass());
+    System.setProperty(OneDnnLayers.PROPERTY, "conv,batchnorm");
+    ComputationGraph noRelu =
+        withHelpers(true, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 4));
+    assertEquals(6, OneDnnLayers.install(noRelu));
+    assertEquals(
+        org.deeplearning4j.nn.layers.ActivationLayer.class, noRelu.getLayer("a0").getClass());
   }
 
   @Test

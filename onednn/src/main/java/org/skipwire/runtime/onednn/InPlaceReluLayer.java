@@ -1,0 +1,56 @@
+package org.skipwire.runtime.onednn;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.ActivationLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The run-time stand-in for a DL4J ReLU {@code ActivationLayer} that alone reads a batch norm or a
+ * residual sum; {@link OneDnnLayers#install} puts it in place of DL4J's layer object, the
+ * configuration (and so the JSON, the parameters and the checkpoints) stays DL4J's.
+ *
+ * <p>Why: DL4J's activation layer copies its input before the ReLU in training, to keep it for
+ * backprop, and in backprop copies it again, runs {@code relu_bp} into a third array and moves that
+ * into its workspace. Where no other vertex reads the input, and the vertex that made it does not
+ * need it for its own backprop (a batch norm keeps its input and statistics, a sum nothing), the
+ * ReLU can run in place, and its backprop can mask the gradient by the output ({@code relu(x) > 0}
+ * exactly where {@code x > 0}) straight into the gradient array: one pass each way.
+ *
+ * <p>In inference it does what DL4J's layer does: its input moved into this layer's workspace (a
+ * copy where the vertex before it has its own) and the ReLU in place.
+ */
+public final class InPlaceReluLayer extends ActivationLayer {
+  InPlaceReluLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+    assertInputSet(false);
+    // In training every activation lives in one workspace and this is the array itself; in
+    // inference each vertex has its own, closed once its readers ran, so it is moved here.
+    INDArray out = mgr.leverageTo(ArrayType.ACTIVATIONS, input);
+    Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
+    return out;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+    assertInputSet(true);
+    // The input is the output where the ReLU ran in place, else the array before it: positive
+    // exactly where the output is.
+    INDArray delta =
+        mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), input.shape());
+    Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(input, epsilon, delta));
+    return new Pair<>(new DefaultGradient(), delta);
+  }
+}
