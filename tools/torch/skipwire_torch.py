@@ -10,7 +10,7 @@ python3-torch and python3-torchvision; nothing is downloaded).
                        images and its probabilities, shipped in samples/src/test/resources/weights
   groupnorm DIR        torch.nn.GroupNorm on a feature map and a sequence (inputs, gamma, beta,
                        outputs and the gradients of sum(y * r)), shipped in
-                       runtime/src/test/resources/groupnorm
+                       train/src/test/resources/groupnorm
   make MODEL DIR       one torchvision network's MODEL.pth, MODEL.safetensors, input.npy (a batch
                        of two 224x224 images) and torch.npy (its probabilities), for a test
   attention DIR        nn.MultiheadAttention's output and gradients for random weights, in the

@@ -57,6 +57,16 @@ public final class TinyGroupNormGraph implements SkipwireModel {
    */
   public static final long TOTAL_PARAMS = 20_170L;
 
+  /**
+   * Estimated bytes of parameters, gradients and Adam's state to train this network.
+   */
+  public static final long TRAINING_BYTES_FIXED = 321_952L;
+
+  /**
+   * Estimated bytes of activations, their gradients and scratch per example of a training batch.
+   */
+  public static final long TRAINING_BYTES_PER_EXAMPLE = 918_864L;
+
   private static final List<Integer> INPUT_SHAPE = List.of(3, 16, 16);
 
   private static final List<Integer> OUTPUT_SHAPE = List.of(10);
