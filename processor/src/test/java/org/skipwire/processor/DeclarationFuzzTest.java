@@ -566,6 +566,9 @@ class DeclarationFuzzTest {
           if (chance(0.05)) {
             conv += ", dilation = " + wild(2);
           }
+          if (more(0.1)) {
+            conv += ", bias = false";
+          }
           parts.add(conv + ")");
         }
         case 4, 5 ->
@@ -609,7 +612,8 @@ class DeclarationFuzzTest {
                     + ")");
       }
       if ((sequence ? more(0.35) : chance(0.35)) && op <= 5) {
-        parts.add("@BatchNorm");
+        // Now and then a group norm instead, its groups sometimes not dividing the channels.
+        parts.add(more(0.25) ? "@GroupNorm(groups = " + (more(0.2) ? 3 : 2) + ")" : "@BatchNorm");
       }
       if (chance(0.35) && op <= 5) {
         parts.add("@Activation(RELU)");
