@@ -18,8 +18,8 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.skipwire.runtime.impl.ChannelAffineParamInitializer;
 import org.skipwire.runtime.impl.GroupNormalizationImpl;
-import org.skipwire.runtime.impl.GroupNormalizationParamInitializer;
 
 /**
  * Group normalisation (Wu and He 2018) over groups of channels, as a layer (DL4J 1.0.0-M2.1 has
@@ -158,7 +158,7 @@ public class GroupNormalization extends FeedForwardLayer {
 
   @Override
   public ParamInitializer initializer() {
-    return GroupNormalizationParamInitializer.getInstance();
+    return ChannelAffineParamInitializer.getInstance();
   }
 
   @Override

@@ -18,8 +18,8 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.regularization.Regularization;
+import org.skipwire.runtime.impl.ChannelAffineParamInitializer;
 import org.skipwire.runtime.impl.LayerNormalizationImpl;
-import org.skipwire.runtime.impl.LayerNormalizationParamInitializer;
 
 /**
  * Layer normalisation (Ba, Kiros and Hinton 2016) over the feature or channel dimension, as a layer
@@ -128,7 +128,7 @@ public class LayerNormalization extends FeedForwardLayer {
 
   @Override
   public ParamInitializer initializer() {
-    return LayerNormalizationParamInitializer.getInstance();
+    return ChannelAffineParamInitializer.getInstance();
   }
 
   @Override

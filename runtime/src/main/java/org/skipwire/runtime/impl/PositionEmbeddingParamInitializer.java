@@ -16,8 +16,8 @@ import org.skipwire.runtime.conf.PositionEmbedding;
 /**
  * Lays out {@link PositionEmbedding}'s one parameter, {@code P [C, T]} in c order, in its flat view
  * and draws its initial values from {@code N(0, initStd^2)} with ND4J's generator. Like {@link
- * LayerNormalizationParamInitializer}, it counts as neither weight nor bias, so it gets no weight
- * or bias regularisation and uses the layer's updater.
+ * ChannelAffineParamInitializer}, it counts as neither weight nor bias, so it gets no weight or
+ * bias regularisation and uses the layer's updater.
  */
 public final class PositionEmbeddingParamInitializer implements ParamInitializer {
 

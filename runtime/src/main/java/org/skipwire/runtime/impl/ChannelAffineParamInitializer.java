@@ -1,32 +1,38 @@
 package org.skipwire.runtime.impl;
 
-import static org.skipwire.runtime.conf.LayerNormalization.BETA;
-import static org.skipwire.runtime.conf.LayerNormalization.GAMMA;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.skipwire.runtime.conf.GroupNormalization;
 import org.skipwire.runtime.conf.LayerNormalization;
 
 /**
- * Lays out {@link LayerNormalization}'s parameters in its flat view: gamma {@code [C]}, then beta
- * {@code [C]}. Like DL4J's batch norm, neither counts as a weight or a bias, so neither gets the
- * weight or bias regularisation and both use the layer's updater.
+ * Lays out the parameters of a normalisation with a per-channel scale and shift ({@link
+ * LayerNormalization}, {@link GroupNormalization}) in its flat view: gamma {@code [C]}, then beta
+ * {@code [C]}, {@code C} being the layer's {@code nIn}. Like DL4J's batch norm, neither counts as a
+ * weight or a bias, so neither gets the weight or bias regularisation and both use the layer's
+ * updater.
  */
-public final class LayerNormalizationParamInitializer implements ParamInitializer {
+public final class ChannelAffineParamInitializer implements ParamInitializer {
 
-  private static final LayerNormalizationParamInitializer INSTANCE =
-      new LayerNormalizationParamInitializer();
+  /** The scale's key, as {@link LayerNormalization#GAMMA} and {@link GroupNormalization#GAMMA}. */
+  static final String GAMMA = "gamma";
 
-  private LayerNormalizationParamInitializer() {}
+  /** The shift's key, as {@link LayerNormalization#BETA} and {@link GroupNormalization#BETA}. */
+  static final String BETA = "beta";
 
-  public static LayerNormalizationParamInitializer getInstance() {
+  private static final ChannelAffineParamInitializer INSTANCE = new ChannelAffineParamInitializer();
+
+  private ChannelAffineParamInitializer() {}
+
+  public static ChannelAffineParamInitializer getInstance() {
     return INSTANCE;
   }
 
@@ -37,7 +43,7 @@ public final class LayerNormalizationParamInitializer implements ParamInitialize
 
   @Override
   public long numParams(Layer layer) {
-    return 2 * ((LayerNormalization) layer).getNIn();
+    return 2 * ((FeedForwardLayer) layer).getNIn();
   }
 
   @Override
@@ -86,7 +92,7 @@ public final class LayerNormalizationParamInitializer implements ParamInitialize
   }
 
   private static Map<String, INDArray> split(NeuralNetConfiguration conf, INDArray flat) {
-    long c = ((LayerNormalization) conf.getLayer()).getNIn();
+    long c = ((FeedForwardLayer) conf.getLayer()).getNIn();
     INDArray v = flat.reshape(flat.length());
     Map<String, INDArray> out = new LinkedHashMap<>();
     out.put(GAMMA, v.get(NDArrayIndex.interval(0, c)));
