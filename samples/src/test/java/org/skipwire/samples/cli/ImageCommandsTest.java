@@ -82,7 +82,7 @@ class ImageCommandsTest {
         lines
             .get(lines.size() - 1)
             .matches(
-                "test accuracy \\d+\\.\\d\\d% on 200 images after 1 epochs \\(fashion-resnet\\)"),
+                "test accuracy \\d+\\.\\d\\d% on 200 images after 1 epoch \\(fashion-resnet\\)"),
         lines.get(lines.size() - 1));
   }
 

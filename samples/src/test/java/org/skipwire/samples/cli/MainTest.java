@@ -118,9 +118,7 @@ class MainTest {
     assertTrue(
         lines
             .get(lines.size() - 1)
-            .matches(
-                "test accuracy \\d+\\.\\d\\d% on 1000 images after 1 epochs "
-                    + "\\(highway-mlp\\)"),
+            .matches("test accuracy \\d+\\.\\d\\d% on 1000 images after 1 epoch \\(highway-mlp\\)"),
         lines.get(lines.size() - 1));
     assertTrue(Files.isRegularFile(dir.resolve("checkpoint.zip")), "checkpoint");
     assertTrue(Files.isRegularFile(dir.resolve("loss.png")), "loss plot");

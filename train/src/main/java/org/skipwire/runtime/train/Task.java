@@ -89,10 +89,11 @@ abstract sealed class Task {
     String finalLine(Trainer.Evaluation last, int epochs, String name) {
       return String.format(
           Locale.ROOT,
-          "test accuracy %.2f%% on %d images after %d epochs (%s)",
+          "test accuracy %.2f%% on %d images after %d %s (%s)",
           100 * last.accuracy(),
           last.images(),
           epochs,
+          epochs == 1 ? "epoch" : "epochs",
           name);
     }
 
