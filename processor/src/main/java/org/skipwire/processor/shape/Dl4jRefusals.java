@@ -50,14 +50,10 @@ final class Dl4jRefusals {
   /** As a pass: what DL4J would refuse in the graph. */
   static GraphPass.Outcome pass(Lowered lowered) {
     List<Problem> problems = new ArrayList<>();
-    check(lowered.graph(), Graph.INPUT, problems);
-    return new GraphPass.Outcome(lowered, problems);
-  }
-
-  static void check(Graph graph, String inputName, List<Problem> problems) {
     Dl4jRefusals check = new Dl4jRefusals(problems);
-    check.output(graph);
-    check.names(graph, inputName);
+    check.output(lowered.graph());
+    check.names(lowered.graph(), Graph.INPUT);
+    return new GraphPass.Outcome(lowered, problems);
   }
 
   private void output(Graph graph) {

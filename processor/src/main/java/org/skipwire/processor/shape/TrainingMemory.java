@@ -1,11 +1,9 @@
 package org.skipwire.processor.shape;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.skipwire.processor.diag.Message;
-import org.skipwire.processor.diag.Problem;
 import org.skipwire.processor.model.Graph;
 import org.skipwire.processor.model.GraphOp;
 import org.skipwire.processor.model.Shape;
@@ -89,32 +87,32 @@ public record TrainingMemory(long fixedBytes, long perExampleBytes) {
     return s.isImage() ? (long) s.height() * s.width() : 1;
   }
 
-  /** {@code [skipwire/too-large]} on the network when one example needs more than the bound. */
-  /** As a pass: the training-memory bound. */
+  /**
+   * As a pass: {@code [skipwire/too-large]} on the network when one example needs more than the
+   * bound.
+   */
   static GraphPass.Outcome pass(Lowered lowered) {
-    List<Problem> problems = new ArrayList<>();
-    check(lowered.graph(), Graph.INPUT, problems);
-    return new GraphPass.Outcome(lowered, problems);
-  }
-
-  static void check(Graph graph, String inputName, List<Problem> problems) {
-    TrainingMemory memory = of(graph, inputName);
+    Graph graph = lowered.graph();
+    TrainingMemory memory = of(graph, Graph.INPUT);
     long one = memory.bytes(1);
-    if (one > Limits.MAX_TRAINING_BYTES) {
-      problems.add(
-          Message.TOO_LARGE.at(
-              graph.network().origin(),
-              graph.network().simpleName(),
-              "estimated training memory for one example",
-              String.format(
-                  java.util.Locale.ROOT,
-                  "%,d bytes (%,d for parameters, gradients and updater state, %,d per example)",
-                  one,
-                  memory.fixedBytes(),
-                  memory.perExampleBytes()),
-              Limits.MAX_TRAINING_BYTES,
-              "use fewer or narrower layers, or smaller inputs"));
+    if (one <= Limits.MAX_TRAINING_BYTES) {
+      return GraphPass.Outcome.clean(lowered);
     }
+    return new GraphPass.Outcome(
+        lowered,
+        List.of(
+            Message.TOO_LARGE.at(
+                graph.network().origin(),
+                graph.network().simpleName(),
+                "estimated training memory for one example",
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%,d bytes (%,d for parameters, gradients and updater state, %,d per example)",
+                    one,
+                    memory.fixedBytes(),
+                    memory.perExampleBytes()),
+                Limits.MAX_TRAINING_BYTES,
+                "use fewer or narrower layers, or smaller inputs")));
   }
 
   private static long add(long a, long b) {
