@@ -5,10 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
@@ -191,21 +189,7 @@ public class GroupNormalization extends FeedForwardLayer {
 
   /** Channels of a supported input type; fails on any other. */
   private long size(InputType inputType) {
-    if (inputType instanceof InputType.InputTypeFeedForward f) {
-      return f.getSize();
-    }
-    if (inputType instanceof InputType.InputTypeRecurrent r && r.getFormat() == RNNFormat.NCW) {
-      return r.getSize();
-    }
-    if (inputType instanceof InputType.InputTypeConvolutional c
-        && c.getFormat() == CNN2DFormat.NCHW) {
-      return c.getChannels();
-    }
-    throw new IllegalStateException(
-        "group norm "
-            + getLayerName()
-            + " needs flat, NCW sequence or NCHW input, got "
-            + inputType);
+    return NormalisedInput.channels(inputType, "group norm " + getLayerName());
   }
 
   /** None: flat, sequence and map input are all normalised as they come. */
