@@ -23,7 +23,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * into its workspace. Where no other vertex reads the input, and the vertex that made it does not
  * need it for its own backprop (a batch norm keeps its input and statistics, a sum nothing), the
  * ReLU can run in place, and its backprop can mask the gradient by the output ({@code relu(x) > 0}
- * exactly where {@code x > 0}) straight into the gradient array: one pass each way.
+ * exactly where {@code x > 0}) straight into the gradient array: one pass each way, the backward
+ * one on oneDNN ({@link OneDnnRelu}).
  *
  * <p>In inference it does what DL4J's layer does: its input moved into this layer's workspace (a
  * copy where the vertex before it has its own) and the ReLU in place.
@@ -50,7 +51,9 @@ public final class InPlaceReluLayer extends ActivationLayer {
     // exactly where the output is.
     INDArray delta =
         mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), input.shape());
-    Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(input, epsilon, delta));
+    if (!OneDnnRelu.backward(input, epsilon, delta)) {
+      Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(input, epsilon, delta));
+    }
     return new Pair<>(new DefaultGradient(), delta);
   }
 }
