@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -30,11 +29,12 @@ import org.skipwire.runtime.conf.AddActivationVertex;
  * convolution fewer (batch norm is about a fifth of a CIFAR ResNet's inference time). It has no
  * batch norms left, so it is for {@code output}, not for training.
  *
- * <p>A pair folds where a plain 2D convolution (identity activation, NCHW) feeds nothing but a
- * batch norm (NCHW, learnable gamma and beta): the post-activation residual blocks. Pre-activation
- * units (BN, ReLU, conv) have nothing to fold into and stay as they are. An activation layer that
- * then reads nothing but such a convolution becomes the convolution's activation, and one that
- * reads nothing but a residual sum joins it in an {@link AddActivationVertex}.
+ * <p>A pair folds where a plain 2D convolution (identity activation) feeds nothing but a batch norm
+ * (learnable gamma and beta) of the same layout, channels-first or {@link ChannelsLast
+ * channels-last}: the post-activation residual blocks. Pre-activation units (BN, ReLU, conv) have
+ * nothing to fold into and stay as they are. An activation layer that then reads nothing but such a
+ * convolution becomes the convolution's activation, and one that reads nothing but a residual sum
+ * joins it in an {@link AddActivationVertex}.
  */
 public final class BatchNormFolding {
   private BatchNormFolding() {}
@@ -102,7 +102,6 @@ public final class BatchNormFolding {
           || !(lv.getLayerConf().getLayer() instanceof BatchNormalization b)
           || lv.getPreProcessor() != null
           || b.isLockGammaBeta()
-          || b.getCnn2DFormat() != CNN2DFormat.NCHW
           || inputs.size() != 1) {
         continue;
       }
@@ -114,8 +113,9 @@ public final class BatchNormFolding {
         continue;
       }
       ConvolutionLayer c = (ConvolutionLayer) cv.getLayerConf().getLayer();
+      // Either layout, as long as both agree: the weights are [out, in, kH, kW] in both.
       if (c.getActivationFn() instanceof ActivationIdentity
-          && c.getCnn2dDataFormat() == CNN2DFormat.NCHW) {
+          && c.getCnn2dDataFormat() == b.getCnn2DFormat()) {
         folded.put(bn, conv);
       }
     }

@@ -1,5 +1,7 @@
 package org.skipwire.runtime;
 
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -16,6 +18,19 @@ public interface FastPath {
    * JavaCPP reads once). Called once, from {@link FastPaths#init()}; must not touch ND4J itself.
    */
   void init();
+
+  /**
+   * The configuration this fast path runs fastest, computing what {@code conf} computes with the
+   * same parameters, e.g. its {@link ChannelsLast} copy; {@code conf} itself where it has nothing
+   * to change. Called before the graph is built ({@link SkipwireModel#create}); must not modify
+   * {@code conf}.
+   *
+   * @param inputs the network's input types, in order
+   */
+  default ComputationGraphConfiguration configure(
+      ComputationGraphConfiguration conf, InputType... inputs) {
+    return conf;
+  }
 
   /**
    * Puts this fast path's helpers into an initialised graph's layers (after {@code init()}, before

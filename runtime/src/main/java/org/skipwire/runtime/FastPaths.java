@@ -3,6 +3,8 @@ package org.skipwire.runtime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -43,6 +45,21 @@ public final class FastPaths {
         p.init();
       }
     }
+  }
+
+  /**
+   * The configuration to build a new graph from: {@code conf} as every fast path would run it
+   * ({@link FastPath#configure}), {@code conf} itself where none changes it. {@code conf} is left
+   * untouched.
+   */
+  public static ComputationGraphConfiguration configure(
+      ComputationGraphConfiguration conf, InputType... inputs) {
+    init();
+    ComputationGraphConfiguration result = conf;
+    for (FastPath p : all()) {
+      result = p.configure(result, inputs);
+    }
+    return result;
   }
 
   /** Lets every fast path install its helpers into the graph; returns how many layers changed. */

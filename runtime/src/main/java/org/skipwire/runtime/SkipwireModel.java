@@ -2,6 +2,7 @@ package org.skipwire.runtime;
 
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -73,9 +74,29 @@ public interface SkipwireModel {
     return configuration(Training.defaults());
   }
 
-  /** A new initialised graph with the given training settings. */
+  /**
+   * The DL4J input type of {@link #inputShape()}, what {@code configuration} was built for: an
+   * image for {@code [C, H, W]}, a sequence for {@code [C, T]}, a vector for {@code [n]}.
+   */
+  default InputType inputType() {
+    List<Integer> s = inputShape();
+    return switch (s.size()) {
+      case 3 -> InputType.convolutional(s.get(1), s.get(2), s.get(0));
+      case 2 -> InputType.recurrent(s.get(0), s.get(1));
+      case 1 -> InputType.feedForward(s.get(0));
+      default -> throw new IllegalStateException(name() + ": no DL4J input type for " + s);
+    };
+  }
+
+  /**
+   * A new initialised graph with the given training settings, as the fast path runs it: {@link
+   * FastPaths#configure} may give it another layout than {@link #configuration(Training)}'s (on the
+   * oneDNN fast path an image network runs {@link ChannelsLast channels-last} inside; input,
+   * output, parameters and results are the same), and {@link FastPaths#install} its helpers.
+   */
   default ComputationGraph create(Training training) {
-    ComputationGraph graph = new ComputationGraph(configuration(training));
+    ComputationGraph graph =
+        new ComputationGraph(FastPaths.configure(configuration(training), inputType()));
     graph.init();
     FastPaths.install(graph);
     return graph;

@@ -30,7 +30,8 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  *
  * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers and layers; {@code
  * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
- * swaps only those.
+ * swaps only those, and a list without {@code nhwc} keeps new image graphs channels-first ({@link
+ * #channelsLast()}).
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -39,7 +40,8 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  */
 public final class OneDnnLayers {
   /**
-   * Which of skipwire's oneDNN helpers to use: unset or true (all), false, conv, batchnorm, relu.
+   * Which of skipwire's oneDNN helpers to use: unset or true (all), false, conv, batchnorm, relu,
+   * nhwc.
    */
   public static final String PROPERTY = "skipwire.onednn";
 
@@ -48,7 +50,10 @@ public final class OneDnnLayers {
 
   private OneDnnLayers() {}
 
-  /** What {@link #install} will swap in this JVM: a subset of {conv, batchnorm, relu}. */
+  /**
+   * What this JVM's fast path does: a subset of {conv, batchnorm, relu, nhwc}, where nhwc is {@link
+   * #channelsLast()}'s layout and the rest what {@link #install} swaps.
+   */
   public static Set<String> enabled() {
     String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
     if (setting.equals("false") || !OneDnn.available()) {
@@ -65,7 +70,23 @@ public final class OneDnnLayers {
     if (all || setting.contains("relu")) {
       on.add("relu");
     }
+    if (all || setting.contains("nhwc")) {
+      on.add("nhwc");
+    }
     return Set.copyOf(on);
+  }
+
+  /**
+   * Whether new image networks run channels-last ({@link org.skipwire.runtime.ChannelsLast}): where
+   * DL4J's oneDNN layer helpers are on and skipwire's conv and batch-norm helpers replace them,
+   * which read channels-last arrays without a reorder. {@code
+   * -Dskipwire.onednn=conv,batchnorm,relu} keeps them channels-first.
+   */
+  public static boolean channelsLast() {
+    Set<String> on = enabled();
+    return on.containsAll(Set.of("conv", "batchnorm", "nhwc"))
+        && !Boolean.parseBoolean(System.getProperty(Backend.HELPERS_DISABLE_PROPERTY, "true"))
+        && org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper.mklDnnEnabled();
   }
 
   /**

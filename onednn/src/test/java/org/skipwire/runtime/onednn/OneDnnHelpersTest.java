@@ -471,6 +471,56 @@ class OneDnnHelpersTest {
   }
 
   @Test
+  void theChannelsLastCopyTrainsLikeDl4jsChannelsFirstCode() {
+    assumeHelpers();
+    ComputationGraph reference =
+        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 8));
+    ComputationGraphConfiguration copy =
+        new OneDnnFastPath()
+            .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3));
+    assertTrue(org.skipwire.runtime.ChannelsLast.isChannelsLast(copy), "the fast path's layout");
+    ComputationGraph ours =
+        withHelpers(
+            true,
+            () -> {
+              ComputationGraph g = new ComputationGraph(copy);
+              g.init();
+              return g;
+            });
+    assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
+    assertReluLayers(ours);
+    ours.setParams(reference.params().dup());
+    DataSet batch = batch(CNN2DFormat.NCHW, DataType.FLOAT, 31);
+    INDArray x = batch.getFeatures();
+    // Vertex by vertex in inference, before training: ours NHWC inside, compared as NCHW.
+    Map<String, INDArray> a = reference.feedForward(x, false);
+    Map<String, INDArray> b = ours.feedForward(x, false);
+    for (String v : a.keySet()) {
+      INDArray o = b.get(v);
+      assertClose(v, a.get(v), o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
+    }
+    for (int step = 0; step < 3; step++) {
+      ours.fit(batch);
+      reference.fit(batch);
+    }
+    for (Layer layer : ours.getLayers()) {
+      if (layer.getHelper() instanceof OneDnnConvHelper
+          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
+        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
+      }
+    }
+    assertClose("parameters", reference.params(), ours.params());
+    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
+    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+    System.setProperty(OneDnnLayers.PROPERTY, "conv,batchnorm,relu");
+    assertEquals(
+        reference.getConfiguration(),
+        new OneDnnFastPath()
+            .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3)),
+        "without nhwc in the setting the layout stays channels-first");
+  }
+
+  @Test
   void reluLayersPassGradientChecksInDouble() {
     // DL4J's code everywhere (oneDNN has no double kernels; DL4J's helpers off) and the ReLU layers
     // replaced directly, so every one that qualifies runs in place.

@@ -31,7 +31,8 @@ public final class Flops {
    * org.skipwire.runtime.SkipwireModel#inputShape()}).
    */
   public static long macsPerImage(ComputationGraph graph, List<Integer> inputShape) {
-    ComputationGraphConfiguration conf = graph.getConfiguration();
+    // A copy: DL4J's type inference sets sizes and formats on the configuration it walks.
+    ComputationGraphConfiguration conf = graph.getConfiguration().clone();
     Map<String, InputType> outputs = conf.getLayerActivationTypes(inputType(inputShape));
     long total = 0;
     for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.ChannelsLast;
 import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.samples.bench.Benchmark;
@@ -78,6 +79,13 @@ final class BenchCommand implements Runnable {
           "add the generated network on DL4J's own oneDNN conv and batch-norm helpers instead of"
               + " skipwire's (dl4j/gen: paired ratio)")
   boolean dl4jHelpers;
+
+  @Option(
+      names = "--nchw",
+      description =
+          "add the generated network channels-first on the same fast path (-Dskipwire.onednn"
+              + " without nhwc; nchw/gen: paired ratio), to measure the channels-last layout")
+  boolean nchw;
 
   @Option(
       names = "--samediff",
@@ -156,14 +164,27 @@ final class BenchCommand implements Runnable {
       graphs.put("generated", model.create());
       ComputationGraphConfiguration hand = noHand ? null : HandWired.of(name);
       if (hand != null) {
-        ComputationGraph g = new ComputationGraph(hand);
+        // What SkipwireModel.create does for the generated graph: the fast path's layout, helpers.
+        ComputationGraph g = new ComputationGraph(FastPaths.configure(hand, model.inputType()));
         g.init();
-        FastPaths.install(g); // what SkipwireModel.create does for the generated graph
+        FastPaths.install(g);
         graphs.put("hand", g);
       }
       if (dl4jHelpers) {
-        graphs.put("dl4j", withoutSkipwireHelpers(model::create));
+        graphs.put("dl4j", withOneDnn("false", model::create));
       }
+      if (nchw) {
+        graphs.put("nchw", withOneDnn("conv,batchnorm,relu", model::create));
+      }
+      out.printf(
+          "%s: %s%n",
+          name,
+          ChannelsLast.isChannelsLast(graphs.get("generated").getConfiguration())
+              ? "channels-last (NHWC) inside"
+              : "channels-first (NCHW)"
+                  + ChannelsLast.unsupported(model.configuration(), model.inputType())
+                      .map(why -> ", as it has no channels-last copy: " + why)
+                      .orElse(""));
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
       graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
       nets.putAll(sameDiffNets(name, sameDiffOptions, out));
@@ -194,12 +215,12 @@ final class BenchCommand implements Runnable {
       }
       Benchmark.Result g = results.get(0);
       for (Benchmark.Result r : results) {
-        if (r.wiring().equals("dl4j")) {
+        if (r.wiring().equals("dl4j") || r.wiring().equals("nchw")) {
           out.printf(
               Locale.ROOT,
               "%-20s %-10s %6s %12s %13.3f %13.3f%n",
               name,
-              "dl4j/gen",
+              r.wiring() + "/gen",
               "",
               "",
               r.trainRatio(),
@@ -285,9 +306,9 @@ final class BenchCommand implements Runnable {
   private static final String ONEDNN_PROPERTY = "skipwire.onednn";
 
   /** A graph built with DL4J's own oneDNN helpers left in place (-Dskipwire.onednn=false). */
-  private static ComputationGraph withoutSkipwireHelpers(Supplier<ComputationGraph> create) {
+  private static ComputationGraph withOneDnn(String setting, Supplier<ComputationGraph> create) {
     String before = System.getProperty(ONEDNN_PROPERTY);
-    System.setProperty(ONEDNN_PROPERTY, "false");
+    System.setProperty(ONEDNN_PROPERTY, setting);
     try {
       return create.get();
     } finally {

@@ -1,6 +1,7 @@
 package org.skipwire.samples.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +48,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.skipwire.runtime.BatchNormFolding;
+import org.skipwire.runtime.ChannelsLast;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
 import org.skipwire.runtime.onednn.Backend;
@@ -105,7 +107,8 @@ class FastPathTest {
     assertEquals(reference.params(), fast.params(), "same seed, same parameters");
 
     // Every convolution and batch norm of the fast graph runs on oneDNN, through skipwire's
-    // helpers (SkipwireModel.create swaps them in for DL4J's), none of the reference's.
+    // helpers (SkipwireModel.create swaps them in for DL4J's), none of the reference's, and the
+    // fast graph is the channels-last copy (SkipwireModel.create through FastPaths.configure).
     for (Layer layer : fast.getLayers()) {
       if (layer instanceof org.deeplearning4j.nn.layers.convolution.ConvolutionLayer c) {
         assertTrue(c.getHelper() instanceof OneDnnConvHelper, layer.getConfig().getLayerName());
@@ -120,6 +123,11 @@ class FastPathTest {
         assertNull(c.getHelper(), layer.getConfig().getLayerName());
       }
     }
+
+    assertTrue(
+        ChannelsLast.isChannelsLast(fast.getConfiguration()),
+        "the fast path runs " + name + " channels-last");
+    assertFalse(ChannelsLast.isChannelsLast(reference.getConfiguration()));
 
     Nd4j.getRandom().setSeed(11);
     INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 32, 32);
@@ -160,16 +168,25 @@ class FastPathTest {
       }
       Nd4j.getRandom().setSeed(13);
       INDArray epsilon = Nd4j.randn(DataType.FLOAT, activations.get(vertex).shape());
-      Pass a = pass(layer, in, epsilon);
+      // The fast graph runs channels-last inside: its layers get and give NHWC arrays.
+      Pass a = pass(layer, channelsLast(in), channelsLast(epsilon));
       Pass b = pass(reference.getLayer(vertex), in, epsilon);
-      assertClose(vertex + " forward", a.out(), b.out());
-      assertClose(vertex + " epsilon", a.epsilon(), b.epsilon());
+      assertClose(vertex + " forward", channelsFirst(a.out()), b.out());
+      assertClose(vertex + " epsilon", channelsFirst(a.epsilon()), b.epsilon());
       for (String key : b.gradients().keySet()) {
         assertClose(vertex + " " + key, a.gradients().get(key), b.gradients().get(key));
       }
       compared++;
     }
     assertTrue(compared >= 10, "compared " + compared + " layers");
+  }
+
+  private static INDArray channelsLast(INDArray a) {
+    return a.rank() == 4 ? a.permute(0, 2, 3, 1).dup('c') : a;
+  }
+
+  private static INDArray channelsFirst(INDArray a) {
+    return a.rank() == 4 ? a.permute(0, 3, 1, 2) : a;
   }
 
   private record Pass(INDArray out, INDArray epsilon, Map<String, INDArray> gradients) {}
