@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -439,11 +440,18 @@ class OneDnnHelpersTest {
     ComputationGraph ours = withHelpers(true, () -> reluResidual(format, DataType.FLOAT, 8));
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
     assertReluLayers(ours);
+    // Channels-last, the batch norm before a0 applies a0's ReLU itself (oneDNN's fused kernel);
+    // a1 reads a sum, and channels-first nothing fuses.
+    boolean fuses = format == CNN2DFormat.NHWC;
+    assertEquals(fuses, ((InPlaceReluLayer) ours.getLayer("a0")).fused(), "a0 fused into bn0");
+    assertFalse(((InPlaceReluLayer) ours.getLayer("a1")).fused(), "a1 reads a sum");
+    OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
     ComputationGraph reference = withHelpers(false, () -> reluResidual(format, DataType.FLOAT, 8));
     DataSet batch = batch(format, DataType.FLOAT, 23);
     for (int step = 0; step < 3; step++) {
       ours.fit(batch);
       reference.fit(batch);
+      assertEquals(fuses, bn0.fusedBackward(), "bn0's training pass fused");
     }
     for (Layer layer : ours.getLayers()) {
       if (layer.getHelper() instanceof OneDnnConvHelper
@@ -473,8 +481,9 @@ class OneDnnHelpersTest {
   @Test
   void theChannelsLastCopyTrainsLikeDl4jsChannelsFirstCode() {
     assumeHelpers();
+    // 16 channels: the fast path keeps narrower batch norms channels-first (OneDnnFastPath.slower).
     ComputationGraph reference =
-        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 8));
+        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 16));
     ComputationGraphConfiguration copy =
         new OneDnnFastPath()
             .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3));
@@ -489,6 +498,9 @@ class OneDnnHelpersTest {
             });
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
     assertReluLayers(ours);
+    for (String c : new String[] {"c0", "c1", "c2"}) {
+      assertInstanceOf(ChannelsLastConvolutionLayer.class, ours.getLayer(c), c);
+    }
     ours.setParams(reference.params().dup());
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.FLOAT, 31);
     INDArray x = batch.getFeatures();
@@ -521,12 +533,50 @@ class OneDnnHelpersTest {
   }
 
   @Test
+  void concatenationsAndOddChannelBatchNormsStayChannelsFirst() {
+    assumeHelpers();
+    InputType image = InputType.convolutional(8, 8, 3);
+    ComputationGraphConfiguration wide =
+        reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 16).getConfiguration();
+    assertEquals(java.util.Optional.empty(), OneDnnFastPath.slower(wide));
+    ComputationGraphConfiguration odd =
+        reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 12).getConfiguration();
+    assertEquals(
+        "bn0 normalises 12 channels, not a multiple of 16: oneDNN's channels-last batch norm is"
+            + " slow there",
+        OneDnnFastPath.slower(odd).orElseThrow());
+    assertSame(odd, new OneDnnFastPath().configure(odd, image), "stays as it is");
+    ComputationGraphConfiguration concat =
+        new NeuralNetConfiguration.Builder()
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(image)
+            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+            .addLayer("c1", conv(3, 16, 1, CNN2DFormat.NCHW), "c0")
+            .addVertex("cat", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "c0", "c1")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "cat")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    assertEquals(
+        "cat concatenates, which DL4J does slowly along channels-last's last axis",
+        OneDnnFastPath.slower(concat).orElseThrow());
+    assertSame(concat, new OneDnnFastPath().configure(concat, image));
+  }
+
+  @Test
   void reluLayersPassGradientChecksInDouble() {
     // DL4J's code everywhere (oneDNN has no double kernels; DL4J's helpers off) and the ReLU layers
     // replaced directly, so every one that qualifies runs in place.
     ComputationGraph graph =
         withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.DOUBLE, 3));
-    assertEquals(2, OneDnnLayers.inPlaceRelus(graph));
+    assertEquals(2, OneDnnLayers.inPlaceRelus(graph, false));
     assertReluLayers(graph);
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.DOUBLE, 29);
     DataType before = Nd4j.dataType();
