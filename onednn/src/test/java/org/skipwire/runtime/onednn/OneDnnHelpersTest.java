@@ -347,10 +347,20 @@ class OneDnnHelpersTest {
     for (int i = 0; i < 8; i++) {
       y.putScalar(i, i % 4, 1.0);
     }
-    DataSet batch = new DataSet(x, y);
+    assertTrainsAlike(reference, ours, new DataSet(x, y), () -> {});
+  }
+
+  /**
+   * Three Nesterov steps of both graphs on one batch ({@code afterEachStep} after each), no helper
+   * fallen back, then the parameters (running statistics included), the inference output and the
+   * score within 1e-4.
+   */
+  private static void assertTrainsAlike(
+      ComputationGraph reference, ComputationGraph ours, DataSet batch, Runnable afterEachStep) {
     for (int step = 0; step < 3; step++) {
       ours.fit(batch);
       reference.fit(batch);
+      afterEachStep.run();
     }
     for (Layer layer : ours.getLayers()) {
       if (layer.getHelper() instanceof OneDnnConvHelper
@@ -358,7 +368,7 @@ class OneDnnHelpersTest {
         assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
       }
     }
-    // Parameters, running statistics included, after three Nesterov steps.
+    INDArray x = batch.getFeatures();
     assertClose("parameters", reference.params(), ours.params());
     assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
     assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
@@ -448,21 +458,12 @@ class OneDnnHelpersTest {
     OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
     ComputationGraph reference = withHelpers(false, () -> reluResidual(format, DataType.FLOAT, 8));
     DataSet batch = batch(format, DataType.FLOAT, 23);
-    for (int step = 0; step < 3; step++) {
-      ours.fit(batch);
-      reference.fit(batch);
-      assertEquals(fuses, bn0.fusedBackward(), "bn0's training pass fused");
-    }
-    for (Layer layer : ours.getLayers()) {
-      if (layer.getHelper() instanceof OneDnnConvHelper
-          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
-        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
-      }
-    }
-    assertClose("parameters", reference.params(), ours.params());
+    assertTrainsAlike(
+        reference,
+        ours,
+        batch,
+        () -> assertEquals(fuses, bn0.fusedBackward(), "bn0's training pass fused"));
     INDArray x = batch.getFeatures();
-    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
-    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
     // Vertex by vertex, in inference and in training mode (where the batch norm's and the sum's
     // entries are their ReLUs' outputs, which ran in place).
     Map<String, INDArray> a = reference.feedForward(x, false);
@@ -511,19 +512,7 @@ class OneDnnHelpersTest {
       INDArray o = b.get(v);
       assertClose(v, a.get(v), o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
     }
-    for (int step = 0; step < 3; step++) {
-      ours.fit(batch);
-      reference.fit(batch);
-    }
-    for (Layer layer : ours.getLayers()) {
-      if (layer.getHelper() instanceof OneDnnConvHelper
-          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
-        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
-      }
-    }
-    assertClose("parameters", reference.params(), ours.params());
-    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
-    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+    assertTrainsAlike(reference, ours, batch, () -> {});
     System.setProperty(OneDnnLayers.PROPERTY, "conv,batchnorm,relu");
     assertEquals(
         reference.getConfiguration(),
