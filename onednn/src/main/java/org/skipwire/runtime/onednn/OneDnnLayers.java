@@ -31,8 +31,13 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  *
  * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers and layers; {@code
  * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
- * swaps only those, and a list without {@code nhwc} keeps new image graphs channels-first ({@link
- * #channelsLast()}).
+ * swaps only those, a list without {@code nhwc} keeps new image graphs channels-first ({@link
+ * #channelsLast()}), and one without {@code fuse} keeps a channels-last batch norm and its ReLU two
+ * passes.
+ *
+ * <p>In a channels-last graph each convolution's layer object becomes a {@link
+ * ChannelsLastConvolutionLayer} and a batch norm that alone feeds a ReLU applies it itself ({@link
+ * OneDnnBatchNormHelper#fuseRelu()}).
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -42,7 +47,7 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
 public final class OneDnnLayers {
   /**
    * Which of skipwire's oneDNN helpers to use: unset or true (all), false, conv, batchnorm, relu,
-   * nhwc.
+   * nhwc, fuse.
    */
   public static final String PROPERTY = "skipwire.onednn";
 
@@ -52,8 +57,9 @@ public final class OneDnnLayers {
   private OneDnnLayers() {}
 
   /**
-   * What this JVM's fast path does: a subset of {conv, batchnorm, relu, nhwc}, where nhwc is {@link
-   * #channelsLast()}'s layout and the rest what {@link #install} swaps.
+   * What this JVM's fast path does: a subset of {conv, batchnorm, relu, nhwc, fuse}, where nhwc is
+   * {@link #channelsLast()}'s layout, fuse the channels-last batch norm + ReLU, and the rest what
+   * {@link #install} swaps.
    */
   public static Set<String> enabled() {
     String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
