@@ -197,7 +197,7 @@ final class BenchCommand implements Runnable {
               : "channels-first (NCHW)"
                   + ChannelsLast.unsupported(model.configuration(), model.inputType())
                       .map(why -> ", as it has no channels-last copy: " + why)
-                      .orElse(", where the fast path does not find channels-last faster"));
+                      .orElse(""));
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
       graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
       nets.putAll(sameDiffNets(name, sameDiffOptions, out));
