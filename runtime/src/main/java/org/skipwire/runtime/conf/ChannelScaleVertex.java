@@ -150,11 +150,11 @@ public class ChannelScaleVertex extends GraphVertex {
 
   @Override
   public MemoryReport getMemoryReport(InputType... inputTypes) {
-    // Training makes x * dL/dy once, to sum it into dL/ds.
+    // dL/ds is one reduction of x and dL/dy, with no temporary of their size.
     InputType out = getOutputType(-1, inputTypes);
     return new LayerMemoryReport.Builder(null, ChannelScaleVertex.class, inputTypes[0], out)
         .standardMemory(0, 0)
-        .workingMemory(0, 0, 0, out.arrayElementsPerExample())
+        .workingMemory(0, 0, 0, 0)
         .cacheMemory(0, 0)
         .build();
   }
