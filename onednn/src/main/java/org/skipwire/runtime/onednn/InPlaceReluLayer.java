@@ -28,10 +28,23 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>In inference it does what DL4J's layer does: its input moved into this layer's workspace (a
  * copy where the vertex before it has its own) and the ReLU in place.
+ *
+ * <p>After a batch norm that applies this ReLU itself ({@link OneDnnBatchNormHelper#fuseRelu()},
+ * channels-last), it passes the batch norm's output and its own gradient through unchanged, for
+ * every pass in which the batch norm did fuse; otherwise it is the ReLU above.
  */
 public final class InPlaceReluLayer extends ActivationLayer {
-  InPlaceReluLayer(NeuralNetConfiguration conf, DataType dataType) {
+  private final OneDnnBatchNormHelper fusedInto;
+
+  InPlaceReluLayer(
+      NeuralNetConfiguration conf, DataType dataType, OneDnnBatchNormHelper fusedInto) {
     super(conf, dataType);
+    this.fusedInto = fusedInto;
+  }
+
+  /** Whether the batch norm before it applies this ReLU (where its passes fuse). */
+  boolean fused() {
+    return fusedInto != null;
   }
 
   @Override
@@ -40,13 +53,19 @@ public final class InPlaceReluLayer extends ActivationLayer {
     // In training every activation lives in one workspace and this is the array itself; in
     // inference each vertex has its own, closed once its readers ran, so it is moved here.
     INDArray out = mgr.leverageTo(ArrayType.ACTIVATIONS, input);
-    Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
+    if (fusedInto == null || !fusedInto.fusedForward()) {
+      Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
+    }
     return out;
   }
 
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
+    if (fusedInto != null && fusedInto.fusedBackward()) {
+      // The batch norm's backprop masks the gradient by the ReLU's mask from its forward pass.
+      return new Pair<>(new DefaultGradient(), mgr.leverageTo(ArrayType.ACTIVATION_GRAD, epsilon));
+    }
     // The input is the output where the ReLU ran in place, else the array before it: positive
     // exactly where the output is.
     INDArray delta =

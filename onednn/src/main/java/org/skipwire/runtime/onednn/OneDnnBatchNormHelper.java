@@ -10,9 +10,11 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SHIFT;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_fuse_norm_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_global_stats;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scale;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_shift;
@@ -26,6 +28,7 @@ import org.bytedeco.dnnl.batch_normalization_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -58,12 +61,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * variance, as DL4J's), from which the layer moves its running statistics during backprop; in
  * inference mode it normalises with the running statistics it is given. {@code null} from either
  * method makes the layer use its own code (any type other than float, any rank other than 4).
+ *
+ * <p>{@link #fuseRelu()} makes it apply the ReLU that follows it as well, on channels-last arrays:
+ * oneDNN's fused batch norm + ReLU ({@code dnnl_fuse_norm_relu}), which keeps a bit mask of the
+ * positive outputs for the backward pass, where it masks the incoming gradient itself. The ReLU
+ * layer after it ({@link InPlaceReluLayer}) then passes both ways through unchanged, asking {@link
+ * #fusedForward()} and {@link #fusedBackward()} whether the last pass fused. Channels-first stays
+ * unfused: there oneDNN's fused kernel is its plain {@code ncsp_bnorm}, three to four times slower.
  */
 public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
-  private record Key(List<Long> shape, CNN2DFormat format, boolean training) {}
+  private record Key(List<Long> shape, CNN2DFormat format, boolean training, boolean fused) {}
 
   private record Primitives(
-      memory.desc data, memory.desc channels, primitive forward, primitive backward) {}
+      memory.desc data,
+      memory.desc channels,
+      memory.desc workspace,
+      primitive forward,
+      primitive backward) {}
 
   // Bounded: a batch size seen once (a last, smaller batch) must not pin its primitives forever.
   private final Map<Key, Primitives> primitives = OneDnn.recentlyUsed(8);
@@ -77,11 +91,32 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
   private INDArray diffShift;
   private INDArray runningMean;
   private INDArray runningVar;
+  // The fused ReLU: whether to fuse, whether the last forward did (the ReLU layer asks), whether
+  // the last training forward did and left its mask in the workspace for the backward pass.
+  private boolean fuseRelu;
+  private boolean fusedForward;
+  private boolean fusedTraining;
+  private BytePointer workspace;
 
   public OneDnnBatchNormHelper() {}
 
   /** DL4J constructs helpers reflectively with the network's data type. */
   public OneDnnBatchNormHelper(DataType dataType) {}
+
+  /** From now on, also apply the ReLU that alone reads this batch norm, where the input is NHWC. */
+  void fuseRelu() {
+    fuseRelu = true;
+  }
+
+  /** Whether the last forward pass applied the ReLU too. */
+  public boolean fusedForward() {
+    return fusedForward;
+  }
+
+  /** Whether the last training forward pass applied the ReLU, so that backprop masks by it. */
+  public boolean fusedBackward() {
+    return fusedTraining;
+  }
 
   @Override
   public boolean checkSupported() {
@@ -106,9 +141,15 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
       double eps,
       CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
+    // False until this pass succeeds: where it declines or fails, DL4J's own code runs, unfused.
+    fusedForward = false;
+    if (training) {
+      fusedTraining = false;
+    }
     if (!supported(x, gamma, beta)) {
       return null;
     }
+    boolean fused = fuseRelu && format == CNN2DFormat.NHWC;
     INDArray in = OneDnn.denseOrCopy(x);
     long channels = channels(in, format);
     ensureBuffers(channels);
@@ -124,17 +165,24 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     }
     INDArray out =
         workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, in.shape(), 'c');
-    Primitives p = primitives(in, format, training, (float) eps);
+    Primitives p = primitives(in, format, training, fused, (float) eps);
     try (PointerScope scope = new PointerScope()) {
       IntMemoryMap args = new IntMemoryMap();
       args.put(DNNL_ARG_SRC, OneDnn.wrap(p.data(), in));
       args.put(DNNL_ARG_DST, OneDnn.wrap(p.data(), out));
+      if (p.workspace() != null) {
+        args.put(DNNL_ARG_WORKSPACE, workspaceMemory(p.workspace()));
+      }
       args.put(DNNL_ARG_SCALE, OneDnn.wrap(p.channels(), scale));
       args.put(DNNL_ARG_SHIFT, OneDnn.wrap(p.channels(), shift));
       // Outputs in training mode (the batch statistics), inputs in inference mode.
       args.put(DNNL_ARG_MEAN, OneDnn.wrap(p.channels(), m));
       args.put(DNNL_ARG_VARIANCE, OneDnn.wrap(p.channels(), v));
       run(p.forward(), args);
+    }
+    fusedForward = fused;
+    if (training) {
+      fusedTraining = fused;
     }
     return out;
   }
@@ -151,13 +199,23 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
       double eps,
       CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
+    boolean fused = fusedTraining;
     if (!supported(input, gamma, beta) || meanCache == null || dGammaView == null) {
+      if (fused) {
+        // The ReLU after it passed the gradient through unmasked: DL4J's code would be wrong.
+        throw new IllegalStateException(
+            "batch norm fused with its ReLU cannot hand its backprop to DL4J's code");
+      }
       return null;
     }
     INDArray in = OneDnn.denseOrCopy(input);
     INDArray dOut = OneDnn.denseOrCopy(epsilon);
     long channels = channels(in, format);
     if (meanCache.length() != channels) {
+      if (fused) {
+        throw new IllegalStateException(
+            "batch norm fused with its ReLU: backprop of another shape than its forward");
+      }
       return null;
     }
     scale.assign(gamma.reshape(channels));
@@ -165,11 +223,14 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     INDArray dIn =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, DataType.FLOAT, in.shape(), 'c');
-    Primitives p = primitives(in, format, true, (float) eps);
+    Primitives p = primitives(in, format, true, fused, (float) eps);
     try (PointerScope scope = new PointerScope()) {
       IntMemoryMap args = new IntMemoryMap();
       args.put(DNNL_ARG_SRC, OneDnn.wrap(p.data(), in));
       args.put(DNNL_ARG_DIFF_DST, OneDnn.wrap(p.data(), dOut));
+      if (p.workspace() != null) {
+        args.put(DNNL_ARG_WORKSPACE, workspaceMemory(p.workspace()));
+      }
       args.put(DNNL_ARG_MEAN, OneDnn.wrap(p.channels(), meanCache));
       args.put(DNNL_ARG_VARIANCE, OneDnn.wrap(p.channels(), varCache));
       args.put(DNNL_ARG_SCALE, OneDnn.wrap(p.channels(), scale));
@@ -238,10 +299,28 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
     }
   }
 
+  /** The fused ReLU's mask, in this helper's buffer: kept from the training forward to backprop. */
+  private memory workspaceMemory(memory.desc desc) {
+    long bytes = desc.get_size();
+    if (workspace == null || workspace.capacity() < bytes) {
+      if (workspace != null) {
+        workspace.releaseReference();
+      }
+      // Beyond any PointerScope; freed when a larger one replaces it.
+      workspace = new BytePointer(Math.max(bytes, 64)).retainReference();
+    }
+    return new memory(desc, OneDnn.engine(), workspace);
+  }
+
   /** The primitives for one input shape and mode, built on first use. */
-  private Primitives primitives(INDArray x, CNN2DFormat format, boolean training, float eps) {
+  private Primitives primitives(
+      INDArray x, CNN2DFormat format, boolean training, boolean fused, float eps) {
     Key key =
-        new Key(List.of(x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]), format, training);
+        new Key(
+            List.of(x.shape()[0], x.shape()[1], x.shape()[2], x.shape()[3]),
+            format,
+            training,
+            fused);
     Primitives p = primitives.get(key);
     if (p != null) {
       return p;
@@ -255,15 +334,19 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
             dims, memory.data_type.f32, nhwc ? memory.format_tag.nhwc : memory.format_tag.nchw);
     memory.desc channelDesc =
         new memory.desc(new long[] {dims[1]}, memory.data_type.f32, memory.format_tag.x);
-    int flags = dnnl_use_scale | dnnl_use_shift;
+    int flags = dnnl_use_scale | dnnl_use_shift | (fused ? dnnl_fuse_norm_relu : 0);
     primitive forward;
     primitive backward = null;
+    memory.desc workspaceDesc = null;
     if (training) {
       batch_normalization_forward.primitive_desc fwd =
           new batch_normalization_forward.primitive_desc(
               new batch_normalization_forward.desc(dnnl_forward_training, data, eps, flags),
               OneDnn.engine());
       forward = new batch_normalization_forward(fwd);
+      if (fused) {
+        workspaceDesc = fwd.workspace_desc();
+      }
       backward =
           new batch_normalization_backward(
               new batch_normalization_backward.primitive_desc(
@@ -278,7 +361,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
                       dnnl_forward_inference, data, eps, flags | dnnl_use_global_stats),
                   OneDnn.engine()));
     }
-    p = new Primitives(data, channelDesc, forward, backward);
+    p = new Primitives(data, channelDesc, workspaceDesc, forward, backward);
     primitives.put(key, p);
     return p;
   }

@@ -4,6 +4,7 @@ import java.lang.reflect.Field;
 import java.util.Locale;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -73,6 +74,9 @@ public final class OneDnnLayers {
     if (all || setting.contains("nhwc")) {
       on.add("nhwc");
     }
+    if (all || setting.contains("fuse")) {
+      on.add("fuse");
+    }
     return Set.copyOf(on);
   }
 
@@ -107,7 +111,12 @@ public final class OneDnnLayers {
       if (which.contains("conv")
           && layer.getClass() == ConvolutionLayer.class
           && layer.getHelper() instanceof MKLDNNConvHelper) {
-        set(CONV_HELPER, layer, new OneDnnConvHelper());
+        OneDnnConvHelper helper = new OneDnnConvHelper();
+        if (((ConvolutionLayer) layer).layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC) {
+          channelsLastConvolution(graph, (ConvolutionLayer) layer, helper);
+        } else {
+          set(CONV_HELPER, layer, helper);
+        }
         swapped++;
       } else if (which.contains("batchnorm")
           && layer instanceof BatchNormalization bn
@@ -118,7 +127,7 @@ public final class OneDnnLayers {
       }
     }
     if (which.contains("relu")) {
-      inPlaceRelus(graph);
+      inPlaceRelus(graph, which.contains("fuse") && which.contains("batchnorm"));
     }
     return swapped;
   }
@@ -142,10 +151,13 @@ public final class OneDnnLayers {
             System.getProperty("org.eclipse.deeplearning4j.helpers.disable", "false"));
   }
 
-  /** Replaces the ReLU activation layers that can run in place; returns how many. */
-  static int inPlaceRelus(ComputationGraph graph) {
+  /**
+   * Replaces the ReLU activation layers that can run in place; returns how many. With {@code fuse},
+   * a channels-last batch norm on skipwire's helper that alone feeds one of them applies the ReLU
+   * itself ({@link OneDnnBatchNormHelper#fuseRelu()}).
+   */
+  static int inPlaceRelus(ComputationGraph graph, boolean fuse) {
     int replaced = 0;
-    Layer[] layers = graph.getLayers();
     for (GraphVertex v : graph.getVertices()) {
       if (!(v instanceof LayerVertex lv)
           || lv.getLayer().getClass() != ActivationLayer.class
@@ -172,22 +184,63 @@ public final class OneDnnLayers {
       if (!batchNorm && !sum) {
         continue;
       }
-      Layer old = lv.getLayer();
-      InPlaceReluLayer relu =
-          new InPlaceReluLayer(old.conf(), ((ActivationLayer) old).getDataType());
-      relu.setIndex(old.getIndex());
-      relu.setListeners(old.getListeners());
-      relu.setIterationCount(old.getIterationCount());
-      relu.setEpochCount(old.getEpochCount());
-      lv.setLayer(relu);
-      for (int i = 0; i < layers.length; i++) {
-        if (layers[i] == old) {
-          layers[i] = relu;
-        }
+      OneDnnBatchNormHelper fusedInto = null;
+      if (fuse
+          && batchNorm
+          && ((LayerVertex) source).getLayer() instanceof BatchNormalization bn
+          && bn.getHelper() instanceof OneDnnBatchNormHelper h
+          && bn.layerConf().getCnn2DFormat() == CNN2DFormat.NHWC) {
+        h.fuseRelu();
+        fusedInto = h;
       }
+      Layer old = lv.getLayer();
+      replace(
+          graph,
+          lv,
+          old,
+          new InPlaceReluLayer(old.conf(), ((ActivationLayer) old).getDataType(), fusedInto));
       replaced++;
     }
     return replaced;
+  }
+
+  /**
+   * Puts a {@link ChannelsLastConvolutionLayer} with {@code helper} in place of a channels-last
+   * convolution layer object: the same configuration and the same parameter and gradient arrays.
+   */
+  private static void channelsLastConvolution(
+      ComputationGraph graph, ConvolutionLayer old, OneDnnConvHelper helper) {
+    LayerVertex lv = null;
+    for (GraphVertex v : graph.getVertices()) {
+      if (v instanceof LayerVertex l && l.getLayer() == old) {
+        lv = l;
+      }
+    }
+    ChannelsLastConvolutionLayer conv =
+        new ChannelsLastConvolutionLayer(old.conf(), old.getDataType());
+    conv.useHelper(helper);
+    conv.setParamsViewArray(old.params());
+    conv.setParamTable(old.paramTable());
+    if (old.getGradientsViewArray() != null) {
+      conv.setBackpropGradientsViewArray(old.getGradientsViewArray());
+    }
+    conv.setConvolutionMode(old.getConvolutionMode());
+    replace(graph, lv, old, conv);
+  }
+
+  /** Puts {@code replacement} where {@code old} was: in its vertex and the graph's layer list. */
+  private static void replace(ComputationGraph graph, LayerVertex vertex, Layer old, Layer neu) {
+    neu.setIndex(old.getIndex());
+    neu.setListeners(old.getListeners());
+    neu.setIterationCount(old.getIterationCount());
+    neu.setEpochCount(old.getEpochCount());
+    vertex.setLayer(neu);
+    Layer[] layers = graph.getLayers();
+    for (int i = 0; i < layers.length; i++) {
+      if (layers[i] == old) {
+        layers[i] = neu;
+      }
+    }
   }
 
   /** ReLU without a threshold, slope or cap: DL4J's {@code Activation.RELU}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,6 +22,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -44,6 +46,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.skipwire.runtime.conf.ChannelScaleVertex;
 
 /**
  * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's
@@ -346,10 +349,20 @@ class OneDnnHelpersTest {
     for (int i = 0; i < 8; i++) {
       y.putScalar(i, i % 4, 1.0);
     }
-    DataSet batch = new DataSet(x, y);
+    assertTrainsAlike(reference, ours, new DataSet(x, y), () -> {});
+  }
+
+  /**
+   * Three Nesterov steps of both graphs on one batch ({@code afterEachStep} after each), no helper
+   * fallen back, then the parameters (running statistics included), the inference output and the
+   * score within 1e-4.
+   */
+  private static void assertTrainsAlike(
+      ComputationGraph reference, ComputationGraph ours, DataSet batch, Runnable afterEachStep) {
     for (int step = 0; step < 3; step++) {
       ours.fit(batch);
       reference.fit(batch);
+      afterEachStep.run();
     }
     for (Layer layer : ours.getLayers()) {
       if (layer.getHelper() instanceof OneDnnConvHelper
@@ -357,7 +370,7 @@ class OneDnnHelpersTest {
         assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
       }
     }
-    // Parameters, running statistics included, after three Nesterov steps.
+    INDArray x = batch.getFeatures();
     assertClose("parameters", reference.params(), ours.params());
     assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
     assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
@@ -439,22 +452,20 @@ class OneDnnHelpersTest {
     ComputationGraph ours = withHelpers(true, () -> reluResidual(format, DataType.FLOAT, 8));
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
     assertReluLayers(ours);
+    // Channels-last, the batch norm before a0 applies a0's ReLU itself (oneDNN's fused kernel);
+    // a1 reads a sum, and channels-first nothing fuses.
+    boolean fuses = format == CNN2DFormat.NHWC;
+    assertEquals(fuses, ((InPlaceReluLayer) ours.getLayer("a0")).fused(), "a0 fused into bn0");
+    assertFalse(((InPlaceReluLayer) ours.getLayer("a1")).fused(), "a1 reads a sum");
+    OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
     ComputationGraph reference = withHelpers(false, () -> reluResidual(format, DataType.FLOAT, 8));
     DataSet batch = batch(format, DataType.FLOAT, 23);
-    for (int step = 0; step < 3; step++) {
-      ours.fit(batch);
-      reference.fit(batch);
-    }
-    for (Layer layer : ours.getLayers()) {
-      if (layer.getHelper() instanceof OneDnnConvHelper
-          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
-        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
-      }
-    }
-    assertClose("parameters", reference.params(), ours.params());
+    assertTrainsAlike(
+        reference,
+        ours,
+        batch,
+        () -> assertEquals(fuses, bn0.fusedBackward(), "bn0's training pass fused"));
     INDArray x = batch.getFeatures();
-    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
-    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
     // Vertex by vertex, in inference and in training mode (where the batch norm's and the sum's
     // entries are their ReLUs' outputs, which ran in place).
     Map<String, INDArray> a = reference.feedForward(x, false);
@@ -473,8 +484,9 @@ class OneDnnHelpersTest {
   @Test
   void theChannelsLastCopyTrainsLikeDl4jsChannelsFirstCode() {
     assumeHelpers();
+    // 16 channels: the fast path keeps narrower batch norms channels-first (OneDnnFastPath.slower).
     ComputationGraph reference =
-        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 8));
+        withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 16));
     ComputationGraphConfiguration copy =
         new OneDnnFastPath()
             .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3));
@@ -489,6 +501,9 @@ class OneDnnHelpersTest {
             });
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
     assertReluLayers(ours);
+    for (String c : new String[] {"c0", "c1", "c2"}) {
+      assertInstanceOf(ChannelsLastConvolutionLayer.class, ours.getLayer(c), c);
+    }
     ours.setParams(reference.params().dup());
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.FLOAT, 31);
     INDArray x = batch.getFeatures();
@@ -499,19 +514,7 @@ class OneDnnHelpersTest {
       INDArray o = b.get(v);
       assertClose(v, a.get(v), o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
     }
-    for (int step = 0; step < 3; step++) {
-      ours.fit(batch);
-      reference.fit(batch);
-    }
-    for (Layer layer : ours.getLayers()) {
-      if (layer.getHelper() instanceof OneDnnConvHelper
-          || layer.getHelper() instanceof OneDnnBatchNormHelper) {
-        assertEquals(0, helperFailures(layer), layer.getConfig().getLayerName() + " fell back");
-      }
-    }
-    assertClose("parameters", reference.params(), ours.params());
-    assertClose("inference", reference.outputSingle(false, x), ours.outputSingle(false, x));
-    assertEquals(reference.score(batch), ours.score(batch), 1e-4 * reference.score(batch));
+    assertTrainsAlike(reference, ours, batch, () -> {});
     System.setProperty(OneDnnLayers.PROPERTY, "conv,batchnorm,relu");
     assertEquals(
         reference.getConfiguration(),
@@ -521,12 +524,76 @@ class OneDnnHelpersTest {
   }
 
   @Test
+  void concatenationsAndOddChannelBatchNormsStayChannelsFirst() {
+    assumeHelpers();
+    InputType image = InputType.convolutional(8, 8, 3);
+    ComputationGraphConfiguration wide =
+        reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 16).getConfiguration();
+    assertEquals(java.util.Optional.empty(), OneDnnFastPath.slower(wide));
+    ComputationGraphConfiguration odd =
+        reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 12).getConfiguration();
+    assertEquals(
+        "bn0 normalises 12 channels, not a multiple of 16: oneDNN's channels-last batch norm is"
+            + " slow there",
+        OneDnnFastPath.slower(odd).orElseThrow());
+    assertSame(odd, new OneDnnFastPath().configure(odd, image), "stays as it is");
+    ComputationGraphConfiguration concat =
+        new NeuralNetConfiguration.Builder()
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(image)
+            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+            .addLayer("c1", conv(3, 16, 1, CNN2DFormat.NCHW), "c0")
+            .addVertex("cat", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "c0", "c1")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "cat")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    assertEquals(
+        "cat concatenates, which DL4J does slowly along channels-last's last axis",
+        OneDnnFastPath.slower(concat).orElseThrow());
+    assertSame(concat, new OneDnnFastPath().configure(concat, image));
+    ComputationGraphConfiguration squeezeExcitation =
+        new NeuralNetConfiguration.Builder()
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(image)
+            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+            .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c0")
+            .addLayer(
+                "excite",
+                new DenseLayer.Builder().nOut(16).activation(Activation.SIGMOID).build(),
+                "squeeze")
+            .addVertex("scale", new ChannelScaleVertex(), "c0", "excite")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "scale")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    assertEquals(
+        "scale scales channels (squeeze-excitation), which measured slower channels-last",
+        OneDnnFastPath.slower(squeezeExcitation).orElseThrow());
+    assertSame(squeezeExcitation, new OneDnnFastPath().configure(squeezeExcitation, image));
+  }
+
+  @Test
   void reluLayersPassGradientChecksInDouble() {
     // DL4J's code everywhere (oneDNN has no double kernels; DL4J's helpers off) and the ReLU layers
     // replaced directly, so every one that qualifies runs in place.
     ComputationGraph graph =
         withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.DOUBLE, 3));
-    assertEquals(2, OneDnnLayers.inPlaceRelus(graph));
+    assertEquals(2, OneDnnLayers.inPlaceRelus(graph, false));
     assertReluLayers(graph);
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.DOUBLE, 29);
     DataType before = Nd4j.dataType();

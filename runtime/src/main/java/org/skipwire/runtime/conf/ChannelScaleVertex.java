@@ -150,11 +150,14 @@ public class ChannelScaleVertex extends GraphVertex {
 
   @Override
   public MemoryReport getMemoryReport(InputType... inputTypes) {
-    // dL/ds is one reduction of x and dL/dy, with no temporary of their size.
+    // dL/ds: channels-first one reduction of x and dL/dy, with no temporary of their size;
+    // channels-last a matrix product over x * dL/dy, made once.
     InputType out = getOutputType(-1, inputTypes);
+    boolean product =
+        dataFormat == CNN2DFormat.NHWC && out instanceof InputType.InputTypeConvolutional;
     return new LayerMemoryReport.Builder(null, ChannelScaleVertex.class, inputTypes[0], out)
         .standardMemory(0, 0)
-        .workingMemory(0, 0, 0, 0)
+        .workingMemory(0, 0, 0, product ? out.arrayElementsPerExample() : 0)
         .cacheMemory(0, 0)
         .build();
   }

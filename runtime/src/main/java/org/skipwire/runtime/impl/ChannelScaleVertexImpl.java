@@ -13,6 +13,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -24,7 +25,6 @@ public class ChannelScaleVertexImpl extends BaseGraphVertex {
 
   private static final int[] EXAMPLE_AND_CHANNEL = {0, 1};
   private static final int[] EXAMPLE_AND_LAST_CHANNEL = {0, 3};
-  private static final int[] LAST_HEIGHT_AND_WIDTH = {1, 2};
 
   /** Whether a rank-4 x is [N, H, W, C]; sequences and flat inputs are channels-first always. */
   private final boolean channelsLast;
@@ -80,16 +80,21 @@ public class ChannelScaleVertexImpl extends BaseGraphVertex {
         workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, e.dataType(), s.shape());
     if (x.rank() == 2) {
       ds.assign(e).muli(x);
+    } else if (isChannelsLast(x)) {
+      // ds[n] = ones[1, HW] (e * x)[n] as [HW, C], one batched matrix product; e * x and the ones
+      // are temporaries of the working-memory workspace DL4J has open around doBackward. A Dot
+      // over the positions, strided here, took four to five times as long on SE-ResNet-50's maps.
+      long n = x.size(0);
+      long positions = x.size(1) * x.size(2);
+      long c = x.size(3);
+      INDArray products = e.mul(x).reshape('c', n, positions, c);
+      INDArray ones = Nd4j.ones(x.dataType(), n, 1, positions);
+      Nd4j.exec(new Mmul(ones, products, ds.reshape('c', n, 1, c), null));
     } else {
-      // One reduction, sum over positions of e * x, with no e * x temporary: several times faster
-      // than multiplying and then summing, in either layout.
-      int[] positions;
-      if (isChannelsLast(x)) {
-        positions = LAST_HEIGHT_AND_WIDTH;
-      } else {
-        positions = new int[x.rank() - 2];
-        Arrays.setAll(positions, i -> i + 2);
-      }
+      // One reduction over the (contiguous) positions of e * x, with no e * x temporary: several
+      // times faster than multiplying and then summing.
+      int[] positions = new int[x.rank() - 2];
+      Arrays.setAll(positions, i -> i + 2);
       Nd4j.getExecutioner().exec(new Dot(e, x, ds, positions));
     }
     return new Pair<>(null, new INDArray[] {dx, ds});

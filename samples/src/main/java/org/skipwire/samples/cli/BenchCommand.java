@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -86,6 +87,14 @@ final class BenchCommand implements Runnable {
           "add the generated network channels-first on the same fast path (-Dskipwire.onednn"
               + " without nhwc; nchw/gen: paired ratio), to measure the channels-last layout")
   boolean nchw;
+
+  @Option(
+      names = "--alt",
+      paramLabel = "SETTING",
+      description =
+          "add the generated network built under -Dskipwire.onednn=SETTING (alt/gen: paired"
+              + " ratio), e.g. conv,batchnorm,relu,nhwc for the batch-norm+ReLU fusion off")
+  String alt;
 
   @Option(
       names = "--samediff",
@@ -176,6 +185,10 @@ final class BenchCommand implements Runnable {
       if (nchw) {
         graphs.put("nchw", withOneDnn("conv,batchnorm,relu", model::create));
       }
+      if (alt != null) {
+        out.println("alt: -D" + ONEDNN_PROPERTY + "=" + alt);
+        graphs.put("alt", withOneDnn(alt, model::create));
+      }
       out.printf(
           "%s: %s%n",
           name,
@@ -184,7 +197,7 @@ final class BenchCommand implements Runnable {
               : "channels-first (NCHW)"
                   + ChannelsLast.unsupported(model.configuration(), model.inputType())
                       .map(why -> ", as it has no channels-last copy: " + why)
-                      .orElse(""));
+                      .orElse(", where the fast path does not find channels-last faster"));
       Map<String, Benchmark.Net> nets = new LinkedHashMap<>();
       graphs.forEach((k, g) -> nets.put(k, Benchmark.Net.of(g)));
       nets.putAll(sameDiffNets(name, sameDiffOptions, out));
@@ -215,7 +228,7 @@ final class BenchCommand implements Runnable {
       }
       Benchmark.Result g = results.get(0);
       for (Benchmark.Result r : results) {
-        if (r.wiring().equals("dl4j") || r.wiring().equals("nchw")) {
+        if (Set.of("dl4j", "nchw", "alt").contains(r.wiring())) {
           out.printf(
               Locale.ROOT,
               "%-20s %-10s %6s %12s %13.3f %13.3f%n",

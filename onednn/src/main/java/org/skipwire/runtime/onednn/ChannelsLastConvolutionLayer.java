@@ -1,0 +1,78 @@
+package org.skipwire.runtime.onednn;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The run-time stand-in for DL4J's 2-D {@code ConvolutionLayer} object in a channels-last graph on
+ * {@link OneDnnConvHelper}: DL4J's layer, minus the copy its forward pass makes of an NHWC input
+ * before it hands the original to the helper ({@code input.permute(0, 3, 1, 2).dup()}, which only
+ * its own im2col path reads). That copy was 9% of a channels-last ResNet-50 training step (JFR
+ * samples). {@link OneDnnLayers#install} puts it in; the configuration, parameters (the same
+ * arrays) and checkpoints stay DL4J's. Anything else (NCHW, another helper, a helper that failed
+ * once) runs DL4J's code unchanged.
+ */
+public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
+  ChannelsLastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  /** Sets the helper; package-private for {@link OneDnnLayers}. */
+  void useHelper(OneDnnConvHelper h) {
+    helper = h;
+  }
+
+  @Override
+  protected Pair<INDArray, INDArray> preOutput(
+      boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
+    if (layerConf().getCnn2dDataFormat() != CNN2DFormat.NHWC
+        || !(helper instanceof OneDnnConvHelper)
+        || helperCountFail != 0) {
+      return super.preOutput(training, forBackprop, workspaceMgr);
+    }
+    if (preOutput != null && forBackprop) {
+      return new Pair<>(preOutput, null);
+    }
+    assertInputSet(false);
+    validateInputRank();
+    INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+    INDArray weights =
+        getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+    INDArray in = input.castTo(dataType);
+    validateInputDepth(weights.size(1));
+    if (!hasBias()) {
+      if (dummyBias == null) {
+        try (MemoryWorkspace ws = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+          dummyBias = Nd4j.create(1, layerConf().getNOut());
+        }
+      }
+      bias = dummyBias;
+    }
+    // The helper works out Same mode's padding from the input itself, as DL4J's code would.
+    INDArray out =
+        helper.preOutput(
+            in,
+            weights,
+            bias,
+            layerConf().getKernelSize(),
+            layerConf().getStride(),
+            layerConf().getPadding(),
+            layerConf().getCudnnAlgoMode(),
+            layerConf().getCudnnFwdAlgo(),
+            convolutionMode,
+            layerConf().getDilation(),
+            CNN2DFormat.NHWC,
+            workspaceMgr);
+    return out != null
+        ? new Pair<>(out, null)
+        : super.preOutput(training, forBackprop, workspaceMgr);
+  }
+}
