@@ -22,9 +22,13 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.skipwire.runtime.conf.AddActivationVertex;
 import org.skipwire.runtime.conf.AxisMergeVertex;
+import org.skipwire.runtime.conf.ChannelScaleVertex;
 import org.skipwire.runtime.conf.ChannelsLastPreProcessor;
 import org.skipwire.runtime.conf.DropPathVertex;
+import org.skipwire.runtime.conf.GatedSkipVertex;
+import org.skipwire.runtime.conf.ScaleVertex;
 import org.skipwire.runtime.conf.ShakeShakeVertex;
+import org.skipwire.runtime.conf.ZeroPadChannelsVertex;
 
 /**
  * A channels-last (NHWC) copy of a channels-first (NCHW) image network: the same layers, the same
@@ -40,16 +44,19 @@ import org.skipwire.runtime.conf.ShakeShakeVertex;
  * only not faster.
  *
  * <p>Concatenations become {@link AxisMergeVertex}es on axis 3 (DL4J's own merge vertex forgets its
- * axis when a configuration is copied).
+ * axis when a configuration is copied); skipwire's option-A shortcut ({@link
+ * ZeroPadChannelsVertex}) and squeeze-excitation scale ({@link ChannelScaleVertex}) get {@code
+ * dataFormat} NHWC.
  *
  * <p>It converts only what it knows to be the same computation in both formats: DL4J's 2-D
  * convolution, batch norm, pooling, global pooling, activation and dropout layers, element-wise and
- * merge (concatenation) vertices, and skipwire's residual sum, drop-path and shake-shake vertices;
- * layers after global pooling are untouched. Anything else that sees a feature map (a flatten into
- * a dense layer, whose weights would then read the features in another order; skipwire's
- * channel-scale, zero-pad, grouped-convolution and normalisation layers, which are channels-first)
- * leaves the network as it is, for the reason {@link #unsupported} gives. So does an output that is
- * itself a feature map: its callers would get it transposed.
+ * merge (concatenation) vertices, and skipwire's residual sum, drop-path, shake-shake, ReZero
+ * scale, gated skip, zero-pad shortcut and channel-scale vertices; layers after global pooling are
+ * untouched. Anything else that sees a feature map (a flatten into a dense layer, whose weights
+ * would then read the features in another order; skipwire's grouped-convolution and normalisation
+ * layers and highway gates, DL4J's depthwise convolution) leaves the network as it is, for the
+ * reason {@link #unsupported} gives. So does an output that is itself a feature map: its callers
+ * would get it transposed.
  */
 public final class ChannelsLast {
   private static final Set<Class<?>> PER_ELEMENT_VERTICES =
@@ -57,7 +64,13 @@ public final class ChannelsLast {
           ElementWiseVertex.class,
           AddActivationVertex.class,
           DropPathVertex.class,
-          ShakeShakeVertex.class);
+          ShakeShakeVertex.class,
+          ScaleVertex.class,
+          GatedSkipVertex.class);
+
+  /** Vertices that take {@code dataFormat} NHWC in the copy. */
+  private static final Set<Class<?>> FORMATTED_VERTICES =
+      Set.of(ZeroPadChannelsVertex.class, ChannelScaleVertex.class);
 
   private ChannelsLast() {}
 
@@ -98,6 +111,10 @@ public final class ChannelsLast {
       GraphVertex v = copy.getVertices().get(name);
       if (v instanceof MergeVertex) {
         copy.getVertices().put(name, new AxisMergeVertex(3));
+      } else if (v instanceof ZeroPadChannelsVertex z) {
+        z.setDataFormat(CNN2DFormat.NHWC);
+      } else if (v instanceof ChannelScaleVertex s) {
+        s.setDataFormat(CNN2DFormat.NHWC);
       } else if (v instanceof LayerVertex lv) {
         Layer layer = lv.getLayerConf().getLayer();
         if (layer instanceof ConvolutionLayer c) {
@@ -208,7 +225,9 @@ public final class ChannelsLast {
         return name + " (" + v.getClass().getSimpleName() + ") reads the network input directly";
       }
     }
-    if (v instanceof MergeVertex || PER_ELEMENT_VERTICES.contains(v.getClass())) {
+    if (v instanceof MergeVertex
+        || PER_ELEMENT_VERTICES.contains(v.getClass())
+        || FORMATTED_VERTICES.contains(v.getClass())) {
       return null;
     }
     return name + " (" + v.getClass().getSimpleName() + ") has no channels-last form here";

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -41,7 +43,11 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.skipwire.runtime.conf.AddActivationVertex;
+import org.skipwire.runtime.conf.ChannelScaleVertex;
 import org.skipwire.runtime.conf.ChannelsLastPreProcessor;
+import org.skipwire.runtime.conf.GatedSkipVertex;
+import org.skipwire.runtime.conf.GroupNormalization;
+import org.skipwire.runtime.conf.ScaleVertex;
 import org.skipwire.runtime.conf.ZeroPadChannelsVertex;
 
 /**
@@ -112,6 +118,45 @@ class ChannelsLastTest {
         .build();
   }
 
+  /**
+   * skipwire's vertices that the conversion takes: an option-A shortcut (subsample, zero channels)
+   * beside a ReZero-scaled strided branch, squeeze-excitation's channel scale, and a gated skip.
+   */
+  private static ComputationGraphConfiguration shortcuts(DataType type) {
+    return start(type)
+        .addLayer("stem", conv(3, 4, 1, true), "in")
+        .addLayer("bn0", new BatchNormalization.Builder().build(), "stem")
+        .addLayer("r0", relu(), "bn0")
+        .addLayer("c1", conv(3, 8, 2, false), "r0")
+        .addLayer("bn1", new BatchNormalization.Builder().build(), "c1")
+        // Not ReZero's 0, so the branch's parameters get a gradient from the first step.
+        .addVertex("rezero", new ScaleVertex(0.5), "bn1")
+        .addVertex("shortcut", new ZeroPadChannelsVertex(2, 4), "r0")
+        .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "rezero", "shortcut")
+        .addLayer("r1", relu(), "add")
+        .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "r1")
+        .addLayer(
+            "reduce",
+            new DenseLayer.Builder().nOut(3).activation(Activation.TANH).build(),
+            "squeeze")
+        .addLayer(
+            "excite",
+            new DenseLayer.Builder().nOut(8).activation(Activation.SIGMOID).build(),
+            "reduce")
+        .addVertex("scale", new ChannelScaleVertex(), "r1", "excite")
+        .addVertex("gate", new GatedSkipVertex(0.3), "r1", "scale")
+        .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "gate")
+        .addLayer(
+            "out",
+            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(3)
+                .activation(Activation.SOFTMAX)
+                .build(),
+            "gap")
+        .setOutputs("out")
+        .build();
+  }
+
   private static ComputationGraph graph(ComputationGraphConfiguration conf) {
     ComputationGraph g = new ComputationGraph(conf);
     g.init();
@@ -172,8 +217,45 @@ class ChannelsLastTest {
 
   @Test
   void sameParametersSameOutputsEveryVertexAndTheSameTraining() {
-    ComputationGraph first = graph(everything(DataType.FLOAT));
-    ComputationGraph last = graph(ChannelsLast.convert(everything(DataType.FLOAT), IMAGE));
+    assertSameComputation(ChannelsLastTest::everything);
+  }
+
+  @Test
+  void skipwiresShortcutScaleAndGateVerticesConvertToo() {
+    ComputationGraphConfiguration conf = shortcuts(DataType.FLOAT);
+    assertEquals(Optional.empty(), ChannelsLast.unsupported(conf, IMAGE));
+    ComputationGraphConfiguration copy = ChannelsLast.convert(conf, IMAGE);
+    assertEquals(
+        CNN2DFormat.NCHW,
+        ((ZeroPadChannelsVertex) conf.getVertices().get("shortcut")).getDataFormat(),
+        "the original is left untouched");
+    assertEquals(
+        new ZeroPadChannelsVertex(2, 4, CNN2DFormat.NHWC), copy.getVertices().get("shortcut"));
+    assertEquals(new ChannelScaleVertex(CNN2DFormat.NHWC), copy.getVertices().get("scale"));
+    Map<String, InputType> types = copy.clone().getLayerActivationTypes(true, false, IMAGE);
+    assertEquals(InputType.convolutional(4, 4, 8, CNN2DFormat.NHWC), types.get("shortcut"));
+    assertEquals(InputType.convolutional(4, 4, 8, CNN2DFormat.NHWC), types.get("gate"));
+    String json = copy.toJson();
+    assertTrue(json.contains("\"dataFormat\" : \"NHWC\""), "the layout is saved");
+    assertEquals(copy, ComputationGraphConfiguration.fromJson(json));
+    assertEquals(json, ComputationGraphConfiguration.fromJson(json).toJson());
+    assertSameComputation(ChannelsLastTest::shortcuts);
+  }
+
+  @Test
+  void skipwiresVerticesPassGradientChecksChannelsLastInDouble() {
+    assertGradientsMatchChannelsLast(shortcuts(DataType.DOUBLE), "bn0", "bn1");
+  }
+
+  /**
+   * The channels-first network {@code conf} builds and its channels-last copy, given the same
+   * parameters: the same outputs, the same activations at every vertex, the same parameters after
+   * three training steps.
+   */
+  private static void assertSameComputation(
+      Function<DataType, ComputationGraphConfiguration> conf) {
+    ComputationGraph first = graph(conf.apply(DataType.FLOAT));
+    ComputationGraph last = graph(ChannelsLast.convert(conf.apply(DataType.FLOAT), IMAGE));
     assertEquals(first.numParams(), last.numParams());
     last.setParams(first.params().dup());
     DataSet batch = batch(DataType.FLOAT);
@@ -197,7 +279,13 @@ class ChannelsLastTest {
 
   @Test
   void passesGradientChecksInDouble() {
-    ComputationGraph graph = graph(ChannelsLast.convert(everything(DataType.DOUBLE), IMAGE));
+    assertGradientsMatchChannelsLast(everything(DataType.DOUBLE), "bn1", "bn2");
+  }
+
+  /** DL4J's finite-difference check on the channels-last copy of {@code conf}. */
+  private static void assertGradientsMatchChannelsLast(
+      ComputationGraphConfiguration conf, String... batchNorms) {
+    ComputationGraph graph = graph(ChannelsLast.convert(conf, IMAGE));
     DataSet batch = batch(DataType.DOUBLE);
     DataType before = Nd4j.dataType();
     DataType beforeFloat = Nd4j.defaultFloatingPointType();
@@ -214,7 +302,7 @@ class ChannelsLastTest {
                   .minAbsoluteError(1e-8)
                   // Running statistics: moved by the layer, not by their "gradient".
                   .excludeParams(
-                      Stream.of("bn1", "bn2")
+                      Stream.of(batchNorms)
                           .flatMap(bn -> Stream.of(bn + "_mean", bn + "_var", bn + "_log10stdev"))
                           .collect(Collectors.toSet()))
                   .exitOnFirstError(true));
@@ -263,11 +351,11 @@ class ChannelsLastTest {
 
   @Test
   void channelsFirstOnlyVerticesAndImageOutputsStayChannelsFirst() {
-    ComputationGraphConfiguration pad =
+    ComputationGraphConfiguration groupNorm =
         start(DataType.FLOAT)
             .addLayer("c", conv(3, 4, 1, false), "in")
-            .addVertex("pad", new ZeroPadChannelsVertex(1, 4), "c")
-            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "pad")
+            .addLayer("gn", new GroupNormalization.Builder().groups(2).build(), "c")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "gn")
             .addLayer(
                 "out",
                 new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
@@ -278,8 +366,8 @@ class ChannelsLastTest {
             .setOutputs("out")
             .build();
     assertEquals(
-        "pad (ZeroPadChannelsVertex) has no channels-last form here",
-        ChannelsLast.unsupported(pad, IMAGE).orElseThrow());
+        "gn (GroupNormalization) has no channels-last form here",
+        ChannelsLast.unsupported(groupNorm, IMAGE).orElseThrow());
     ComputationGraphConfiguration perPixel =
         start(DataType.FLOAT)
             .addLayer("c", conv(3, 2, 1, false), "in")

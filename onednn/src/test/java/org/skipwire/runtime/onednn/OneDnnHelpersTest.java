@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -45,6 +46,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.skipwire.runtime.conf.ChannelScaleVertex;
 
 /**
  * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's
@@ -557,6 +559,32 @@ class OneDnnHelpersTest {
         "cat concatenates, which DL4J does slowly along channels-last's last axis",
         OneDnnFastPath.slower(concat).orElseThrow());
     assertSame(concat, new OneDnnFastPath().configure(concat, image));
+    ComputationGraphConfiguration squeezeExcitation =
+        new NeuralNetConfiguration.Builder()
+            .graphBuilder()
+            .addInputs("in")
+            .setInputTypes(image)
+            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+            .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c0")
+            .addLayer(
+                "excite",
+                new DenseLayer.Builder().nOut(16).activation(Activation.SIGMOID).build(),
+                "squeeze")
+            .addVertex("scale", new ChannelScaleVertex(), "c0", "excite")
+            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "scale")
+            .addLayer(
+                "out",
+                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                    .nOut(4)
+                    .activation(Activation.SOFTMAX)
+                    .build(),
+                "gap")
+            .setOutputs("out")
+            .build();
+    assertEquals(
+        "scale scales channels (squeeze-excitation), which measured slower channels-last",
+        OneDnnFastPath.slower(squeezeExcitation).orElseThrow());
+    assertSame(squeezeExcitation, new OneDnnFastPath().configure(squeezeExcitation, image));
   }
 
   @Test

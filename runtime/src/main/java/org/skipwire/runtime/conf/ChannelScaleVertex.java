@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.skipwire.runtime.impl.ChannelScaleVertexImpl;
 
 /**
@@ -29,31 +30,59 @@ import org.skipwire.runtime.impl.ChannelScaleVertexImpl;
  * that is {@code x * s[:, :, None, None]}. Gradients: {@code dL/dx = dL/dy * s} (broadcast the same
  * way) and {@code dL/ds[n, c] = sum over h, w of dL/dy[n, c, h, w] * x[n, c, h, w]}.
  *
- * <p>Channels-last formats (NHWC, NWC) are rejected rather than silently scaled along the wrong
- * axis. Parameter-free; the output is masked where {@code x} is.
+ * <p>With {@link #setDataFormat dataFormat} NHWC a feature map is channels-last, {@code x [N, H, W,
+ * C]} scaled as {@code x * s[:, None, None, :]}: what {@link org.skipwire.runtime.ChannelsLast}
+ * sets in a network's channels-last copy. A feature map in the other format, and NWC sequences, are
+ * rejected rather than silently scaled along the wrong axis. Parameter-free; the output is masked
+ * where {@code x} is.
  */
 public class ChannelScaleVertex extends GraphVertex {
 
+  private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
+
+  /** Channels-first feature maps. */
   public ChannelScaleVertex() {}
+
+  /**
+   * @param dataFormat the layout of a feature map x (and y)
+   */
+  public ChannelScaleVertex(CNN2DFormat dataFormat) {
+    setDataFormat(dataFormat);
+  }
+
+  /** The layout of a feature map x and of y: NCHW (the default) or NHWC. */
+  @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ChannelsFirstByDefault.class)
+  public CNN2DFormat getDataFormat() {
+    return dataFormat;
+  }
+
+  public void setDataFormat(CNN2DFormat dataFormat) {
+    if (dataFormat == null) {
+      throw new IllegalArgumentException("dataFormat must be NCHW or NHWC, got null");
+    }
+    this.dataFormat = dataFormat;
+  }
 
   @Override
   public ChannelScaleVertex clone() {
-    return new ChannelScaleVertex();
+    return new ChannelScaleVertex(dataFormat);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ChannelScaleVertex;
+    return o instanceof ChannelScaleVertex other && other.dataFormat == dataFormat;
   }
 
   @Override
   public int hashCode() {
-    return ChannelScaleVertex.class.hashCode();
+    return 31 * ChannelScaleVertex.class.hashCode() + dataFormat.hashCode();
   }
 
   @Override
   public String toString() {
-    return "ChannelScaleVertex()";
+    return dataFormat == CNN2DFormat.NCHW
+        ? "ChannelScaleVertex()"
+        : "ChannelScaleVertex(" + dataFormat + ")";
   }
 
   @Override
@@ -79,7 +108,7 @@ public class ChannelScaleVertex extends GraphVertex {
       INDArray paramsView,
       boolean initializeParams,
       DataType networkDatatype) {
-    return new ChannelScaleVertexImpl(graph, name, idx, networkDatatype);
+    return new ChannelScaleVertexImpl(graph, name, idx, dataFormat, networkDatatype);
   }
 
   @Override
@@ -93,7 +122,7 @@ public class ChannelScaleVertex extends GraphVertex {
     long channels = channels(x);
     if (channels < 0) {
       throw new InvalidInputTypeException(
-          "ChannelScaleVertex needs x as NCHW, NCW or flat input, got " + x);
+          "ChannelScaleVertex needs x as " + dataFormat + ", NCW or flat input, got " + x);
     }
     if (!(vertexInputs[1] instanceof InputType.InputTypeFeedForward s) || s.getSize() != channels) {
       throw new InvalidInputTypeException(
@@ -106,9 +135,9 @@ public class ChannelScaleVertex extends GraphVertex {
   }
 
   /** The channels of a supported x, or -1. */
-  private static long channels(InputType x) {
+  private long channels(InputType x) {
     if (x instanceof InputType.InputTypeConvolutional c) {
-      return c.getFormat() == CNN2DFormat.NCHW ? c.getChannels() : -1;
+      return c.getFormat() == dataFormat ? c.getChannels() : -1;
     }
     if (x instanceof InputType.InputTypeRecurrent r) {
       return r.getFormat() == RNNFormat.NCW ? r.getSize() : -1;
@@ -121,11 +150,14 @@ public class ChannelScaleVertex extends GraphVertex {
 
   @Override
   public MemoryReport getMemoryReport(InputType... inputTypes) {
-    // Training makes x * dL/dy once, to sum it into dL/ds.
+    // dL/ds: channels-first one reduction of x and dL/dy, with no temporary of their size;
+    // channels-last a matrix product over x * dL/dy, made once.
     InputType out = getOutputType(-1, inputTypes);
+    boolean product =
+        dataFormat == CNN2DFormat.NHWC && out instanceof InputType.InputTypeConvolutional;
     return new LayerMemoryReport.Builder(null, ChannelScaleVertex.class, inputTypes[0], out)
         .standardMemory(0, 0)
-        .workingMemory(0, 0, 0, out.arrayElementsPerExample())
+        .workingMemory(0, 0, 0, product ? out.arrayElementsPerExample() : 0)
         .cacheMemory(0, 0)
         .build();
   }

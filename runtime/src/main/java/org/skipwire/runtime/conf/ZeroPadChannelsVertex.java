@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.skipwire.runtime.impl.ZeroPadChannelsVertexImpl;
 
 /**
@@ -17,11 +18,16 @@ import org.skipwire.runtime.impl.ZeroPadChannelsVertexImpl;
  * the input channels, as fb.resnet.torch does.
  *
  * <pre>
- *   in:  x [N, C, H, W]                      (NCHW only)
+ *   in:  x [N, C, H, W]                      (NCHW, the default)
  *   out: y [N, C + padChannels, ceil(H / stride), ceil(W / stride)]
  *        y[:, :C]  = x[:, :, ::stride, ::stride]
  *        y[:, C:]  = 0
  * </pre>
+ *
+ * <p>With {@link #setDataFormat dataFormat} NHWC it is the same computation on channels-last
+ * arrays, {@code x [N, H, W, C]} to {@code y [N, ceil(H / stride), ceil(W / stride), C +
+ * padChannels]}: what {@link org.skipwire.runtime.ChannelsLast} sets in a network's channels-last
+ * copy, so that He et al.'s option-A ResNets run channels-last inside too.
  *
  * <p>The gradient to {@code x} is {@code dL/dy[:, :C]} scattered back to the sampled positions,
  * zero elsewhere; the padded channels receive no gradient.
@@ -34,6 +40,8 @@ public class ZeroPadChannelsVertex extends GraphVertex {
   private int stride = 1;
   private int padChannels = 0;
 
+  private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
+
   /** Identity (stride 1, no padding); for JSON. */
   public ZeroPadChannelsVertex() {}
 
@@ -44,6 +52,16 @@ public class ZeroPadChannelsVertex extends GraphVertex {
   public ZeroPadChannelsVertex(int stride, int padChannels) {
     setStride(stride);
     setPadChannels(padChannels);
+  }
+
+  /**
+   * @param stride the subsampling step in height and width, at least 1
+   * @param padChannels how many zero channels to append after the input channels, at least 0
+   * @param dataFormat the layout of the input and the output
+   */
+  public ZeroPadChannelsVertex(int stride, int padChannels, CNN2DFormat dataFormat) {
+    this(stride, padChannels);
+    setDataFormat(dataFormat);
   }
 
   public int getStride() {
@@ -68,26 +86,45 @@ public class ZeroPadChannelsVertex extends GraphVertex {
     this.padChannels = padChannels;
   }
 
+  /** The layout of the input and the output: NCHW (the default) or NHWC. */
+  @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ChannelsFirstByDefault.class)
+  public CNN2DFormat getDataFormat() {
+    return dataFormat;
+  }
+
+  public void setDataFormat(CNN2DFormat dataFormat) {
+    if (dataFormat == null) {
+      throw new IllegalArgumentException("dataFormat must be NCHW or NHWC, got null");
+    }
+    this.dataFormat = dataFormat;
+  }
+
   @Override
   public ZeroPadChannelsVertex clone() {
-    return new ZeroPadChannelsVertex(stride, padChannels);
+    return new ZeroPadChannelsVertex(stride, padChannels, dataFormat);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof ZeroPadChannelsVertex other
         && other.stride == stride
-        && other.padChannels == padChannels;
+        && other.padChannels == padChannels
+        && other.dataFormat == dataFormat;
   }
 
   @Override
   public int hashCode() {
-    return 31 * stride + padChannels;
+    return (31 * stride + padChannels) * 31 + dataFormat.hashCode();
   }
 
   @Override
   public String toString() {
-    return "ZeroPadChannelsVertex(stride=" + stride + ", padChannels=" + padChannels + ")";
+    return "ZeroPadChannelsVertex(stride="
+        + stride
+        + ", padChannels="
+        + padChannels
+        + (dataFormat == CNN2DFormat.NCHW ? "" : ", " + dataFormat)
+        + ")";
   }
 
   @Override
@@ -113,7 +150,8 @@ public class ZeroPadChannelsVertex extends GraphVertex {
       INDArray paramsView,
       boolean initializeParams,
       DataType networkDatatype) {
-    return new ZeroPadChannelsVertexImpl(graph, name, idx, stride, padChannels, networkDatatype);
+    return new ZeroPadChannelsVertexImpl(
+        graph, name, idx, stride, padChannels, dataFormat, networkDatatype);
   }
 
   @Override
@@ -124,15 +162,18 @@ public class ZeroPadChannelsVertex extends GraphVertex {
           "ZeroPadChannelsVertex takes one input, got " + vertexInputs.length);
     }
     if (!(vertexInputs[0] instanceof InputType.InputTypeConvolutional in)
-        || in.getFormat() != CNN2DFormat.NCHW) {
+        || in.getFormat() != dataFormat) {
       throw new InvalidInputTypeException(
-          "ZeroPadChannelsVertex needs convolutional NCHW input, got " + vertexInputs[0]);
+          "ZeroPadChannelsVertex needs convolutional "
+              + dataFormat
+              + " input, got "
+              + vertexInputs[0]);
     }
     return InputType.convolutional(
         ceilDiv(in.getHeight(), stride),
         ceilDiv(in.getWidth(), stride),
         in.getChannels() + padChannels,
-        CNN2DFormat.NCHW);
+        dataFormat);
   }
 
   @Override

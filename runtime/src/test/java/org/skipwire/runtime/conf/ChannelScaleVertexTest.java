@@ -1,6 +1,7 @@
 package org.skipwire.runtime.conf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -119,6 +120,32 @@ class ChannelScaleVertexTest {
     }
   }
 
+  @Test
+  void channelsLastIsTheChannelsFirstComputationPermuted() {
+    INDArray x = random(4, DataType.DOUBLE, 2, 3, 4, 5);
+    INDArray s = random(5, DataType.DOUBLE, 2, 3);
+    INDArray e = random(6, DataType.DOUBLE, 2, 3, 4, 5);
+
+    INDArray[] first = forwardAndBackward(CNN2DFormat.NCHW, x, s, e);
+    INDArray[] last = forwardAndBackward(CNN2DFormat.NHWC, toNhwc(x), s, toNhwc(e));
+
+    assertEquals(first[0], toNchw(last[0]), "y");
+    assertEquals(first[1], toNchw(last[1]), "dL/dx");
+    assertTrue(first[2].equalsWithEps(last[2], 1e-14), "dL/ds");
+  }
+
+  @Test
+  void channelsLastLeavesSequencesAndFlatInputChannelsFirst() {
+    INDArray seq = random(1, DataType.DOUBLE, 2, 3, 4);
+    INDArray flat = random(2, DataType.DOUBLE, 2, 3);
+    INDArray s = random(3, DataType.DOUBLE, 2, 3);
+
+    assertEquals(
+        forwardAndBackward(CNN2DFormat.NCHW, seq, s, seq)[0],
+        forwardAndBackward(CNN2DFormat.NHWC, seq, s, seq)[0]);
+    assertEquals(flat.mul(s), forwardAndBackward(CNN2DFormat.NHWC, flat, s, flat)[0]);
+  }
+
   // --- gradients --------------------------------------------------------------------------------
 
   @Test
@@ -126,6 +153,13 @@ class ChannelScaleVertexTest {
     ComputationGraph graph = squeezeExcitation(new NoOp(), WorkspaceMode.ENABLED);
 
     assertGradientsMatch(graph, input(9), oneHot(BATCH, CLASSES, DataType.DOUBLE));
+  }
+
+  @Test
+  void gradientsMatchFiniteDifferencesInAChannelsLastSqueezeExcitationBlock() {
+    ComputationGraph graph = squeezeExcitation(new NoOp(), WorkspaceMode.ENABLED, CNN2DFormat.NHWC);
+
+    assertGradientsMatch(graph, toNhwc(input(9)), oneHot(BATCH, CLASSES, DataType.DOUBLE));
   }
 
   @Test
@@ -146,6 +180,22 @@ class ChannelScaleVertexTest {
 
     assertEquals(map, v.getOutputType(-1, map, InputType.feedForward(3)));
     assertEquals(seq, v.getOutputType(-1, seq, InputType.feedForward(3)));
+    InputType last = InputType.convolutional(5, 4, 3, CNN2DFormat.NHWC);
+    assertEquals(
+        last,
+        new ChannelScaleVertex(CNN2DFormat.NHWC).getOutputType(-1, last, InputType.feedForward(3)));
+  }
+
+  @Test
+  void aChannelsLastVertexRejectsChannelsFirstMaps() {
+    InvalidInputTypeException e =
+        assertThrows(
+            InvalidInputTypeException.class,
+            () ->
+                new ChannelScaleVertex(CNN2DFormat.NHWC)
+                    .getOutputType(-1, InputType.convolutional(5, 4, 3), InputType.feedForward(3)));
+    assertTrue(e.getMessage().startsWith("ChannelScaleVertex needs x as NHWC"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ChannelScaleVertex(null));
   }
 
   @Test
@@ -204,6 +254,9 @@ class ChannelScaleVertexTest {
     assertEquals(new ChannelScaleVertex(), new ChannelScaleVertex().clone());
     assertEquals(new ChannelScaleVertex().hashCode(), new ChannelScaleVertex().hashCode());
     assertNotEquals(new ChannelScaleVertex(), new DropPathVertex(1));
+    assertNotEquals(new ChannelScaleVertex(), new ChannelScaleVertex(CNN2DFormat.NHWC));
+    assertEquals(
+        new ChannelScaleVertex(CNN2DFormat.NHWC), new ChannelScaleVertex(CNN2DFormat.NHWC).clone());
   }
 
   @Test
@@ -214,6 +267,18 @@ class ChannelScaleVertexTest {
     ComputationGraphConfiguration back = assertJsonRoundTrip(conf);
 
     assertEquals(new ChannelScaleVertex(), back.getVertices().get("scale"));
+    // Channels-first, the default, is left out: configurations read and write as before.
+    assertFalse(conf.toJson().contains("dataFormat"));
+  }
+
+  @Test
+  void survivesJsonRoundTripChannelsLast() {
+    ComputationGraphConfiguration conf =
+        squeezeExcitation(new NoOp(), WorkspaceMode.ENABLED, CNN2DFormat.NHWC).getConfiguration();
+
+    ComputationGraphConfiguration back = assertJsonRoundTrip(conf);
+
+    assertEquals(new ChannelScaleVertex(CNN2DFormat.NHWC), back.getVertices().get("scale"));
   }
 
   @Test
@@ -231,6 +296,29 @@ class ChannelScaleVertexTest {
 
   private static INDArray input(long seed) {
     return random(seed, DataType.DOUBLE, BATCH, 2, SPATIAL, SPATIAL);
+  }
+
+  /** y, dL/dx and dL/ds of the vertex for x, s and epsilon e, without workspaces. */
+  private static INDArray[] forwardAndBackward(
+      CNN2DFormat format, INDArray x, INDArray s, INDArray e) {
+    ChannelScaleVertexImpl vertex =
+        new ChannelScaleVertexImpl(null, "scale", 0, format, DataType.DOUBLE);
+    vertex.setInputVertices(new VertexIndices[] {new VertexIndices(0, 0), new VertexIndices(1, 0)});
+    LayerWorkspaceMgr noWs = LayerWorkspaceMgr.noWorkspaces();
+    vertex.setInput(0, x, noWs);
+    vertex.setInput(1, s, noWs);
+    INDArray y = vertex.doForward(false, noWs);
+    vertex.setEpsilon(e);
+    INDArray[] grads = vertex.doBackward(false, noWs).getSecond();
+    return new INDArray[] {y, grads[0], grads[1]};
+  }
+
+  private static INDArray toNhwc(INDArray nchw) {
+    return nchw.permute(0, 2, 3, 1).dup();
+  }
+
+  private static INDArray toNchw(INDArray nhwc) {
+    return nhwc.permute(0, 3, 1, 2).dup();
   }
 
   /** x and s are the graph's inputs, y its output: for forward values. */
@@ -254,6 +342,13 @@ class ChannelScaleVertexTest {
    * the flattened map: squeeze-and-excitation, with gradients reaching x both ways.
    */
   private static ComputationGraph squeezeExcitation(IUpdater updater, WorkspaceMode workspaces) {
+    return squeezeExcitation(updater, workspaces, CNN2DFormat.NCHW);
+  }
+
+  /** As above, every feature map (and the input) in {@code format}. */
+  private static ComputationGraph squeezeExcitation(
+      IUpdater updater, WorkspaceMode workspaces, CNN2DFormat format) {
+    int[] spatial = format == CNN2DFormat.NHWC ? new int[] {1, 2} : new int[] {2, 3};
     ComputationGraph graph =
         new ComputationGraph(
             new NeuralNetConfiguration.Builder()
@@ -266,15 +361,21 @@ class ChannelScaleVertexTest {
                 .convolutionMode(ConvolutionMode.Same)
                 .graphBuilder()
                 .addInputs("in")
-                .setInputTypes(InputType.convolutional(SPATIAL, SPATIAL, 2))
+                .setInputTypes(InputType.convolutional(SPATIAL, SPATIAL, 2, format))
                 .addLayer(
                     "x",
                     new ConvolutionLayer.Builder(3, 3)
                         .nOut(CHANNELS)
+                        .dataFormat(format)
                         .activation(Activation.TANH)
                         .build(),
                     "in")
-                .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "x")
+                .addLayer(
+                    "squeeze",
+                    new GlobalPoolingLayer.Builder(PoolingType.AVG)
+                        .poolingDimensions(spatial)
+                        .build(),
+                    "x")
                 .addLayer(
                     "reduce",
                     new DenseLayer.Builder().nOut(2).activation(Activation.TANH).build(),
@@ -283,7 +384,7 @@ class ChannelScaleVertexTest {
                     "excite",
                     new DenseLayer.Builder().nOut(CHANNELS).activation(Activation.SIGMOID).build(),
                     "reduce")
-                .addVertex("scale", new ChannelScaleVertex(), "x", "excite")
+                .addVertex("scale", new ChannelScaleVertex(format), "x", "excite")
                 .addLayer(
                     "out",
                     new OutputLayer.Builder(LossFunction.MCXENT)

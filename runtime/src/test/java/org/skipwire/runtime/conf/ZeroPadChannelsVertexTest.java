@@ -1,10 +1,12 @@
 package org.skipwire.runtime.conf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.skipwire.runtime.conf.VertexTesting.assertGradientsMatch;
 import static org.skipwire.runtime.conf.VertexTesting.assertJsonRoundTrip;
 import static org.skipwire.runtime.conf.VertexTesting.assertWorkspacesChangeNothing;
@@ -13,6 +15,7 @@ import static org.skipwire.runtime.conf.VertexTesting.random;
 import static org.skipwire.runtime.conf.VertexTesting.writeAndRestore;
 
 import org.deeplearning4j.nn.api.MaskState;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -114,6 +117,43 @@ class ZeroPadChannelsVertexTest {
         vertex.feedForwardMaskArrays(new INDArray[] {spatial}, MaskState.Active, 1).getFirst());
   }
 
+  @ParameterizedTest(name = "stride {0}, pad {1}, {2}x{3}")
+  @CsvSource({"1, 0, 3, 4", "1, 2, 3, 3", "2, 3, 4, 5", "2, 16, 8, 8", "3, 1, 7, 2"})
+  void channelsLastIsTheChannelsFirstComputationPermuted(int stride, int pad, int h, int w) {
+    INDArray x = random(7, DataType.DOUBLE, 2, 3, h, w);
+    INDArray epsilon =
+        random(
+            8, DataType.DOUBLE, 2, 3 + pad, (h + stride - 1) / stride, (w + stride - 1) / stride);
+
+    INDArray[] first = forwardAndBackward(CNN2DFormat.NCHW, stride, pad, x, epsilon);
+    INDArray[] last = forwardAndBackward(CNN2DFormat.NHWC, stride, pad, toNhwc(x), toNhwc(epsilon));
+
+    assertEquals(reference(x, stride, pad), first[0]);
+    assertEquals(first[0], toNchw(last[0]), "forward");
+    assertEquals(first[1], toNchw(last[1]), "backward");
+  }
+
+  @Test
+  void channelsLastSpatialMasksAreSubsampled() {
+    ZeroPadChannelsVertexImpl vertex =
+        new ZeroPadChannelsVertexImpl(null, "pad", 0, 2, 1, CNN2DFormat.NHWC, DataType.DOUBLE);
+    INDArray spatial = Nd4j.create(new double[] {1, 2, 3, 4, 5, 6, 7, 8, 9}).reshape(1, 3, 3, 1);
+
+    assertEquals(
+        Nd4j.create(new double[] {1, 3, 7, 9}).reshape(1, 2, 2, 1),
+        vertex.feedForwardMaskArrays(new INDArray[] {spatial}, MaskState.Active, 1).getFirst());
+  }
+
+  @ParameterizedTest(name = "stride {0}, pad {1}, {2}x{2}")
+  @CsvSource({"1, 2, 4", "2, 0, 5", "2, 2, 5", "2, 1, 4"})
+  void gradientsMatchFiniteDifferencesChannelsLast(int stride, int pad, int size) {
+    ComputationGraph graph =
+        convThenPad(stride, pad, size, new NoOp(), WorkspaceMode.ENABLED, CNN2DFormat.NHWC);
+
+    assertGradientsMatch(
+        graph, random(11, DataType.DOUBLE, 2, size, size, 2), oneHot(2, 3, DataType.DOUBLE));
+  }
+
   @ParameterizedTest(name = "stride {0}, pad {1}, {2}x{2}")
   @CsvSource({"1, 0, 4", "1, 2, 4", "2, 0, 5", "2, 2, 5", "2, 1, 4"})
   void gradientsMatchFiniteDifferences(int stride, int pad, int size) {
@@ -137,6 +177,29 @@ class ZeroPadChannelsVertexTest {
         new ZeroPadChannelsVertex(2, 5).getOutputType(-1, InputType.convolutional(5, 4, 3));
 
     assertEquals(InputType.convolutional(3, 2, 8), out);
+    assertEquals(
+        InputType.convolutional(3, 2, 8, CNN2DFormat.NHWC),
+        new ZeroPadChannelsVertex(2, 5, CNN2DFormat.NHWC)
+            .getOutputType(-1, InputType.convolutional(5, 4, 3, CNN2DFormat.NHWC)));
+  }
+
+  @Test
+  void rejectsAFeatureMapInTheOtherFormat() {
+    InvalidInputTypeException e =
+        assertThrows(
+            InvalidInputTypeException.class,
+            () ->
+                new ZeroPadChannelsVertex(2, 1, CNN2DFormat.NHWC)
+                    .getOutputType(-1, InputType.convolutional(5, 4, 3)));
+    assertTrue(
+        e.getMessage().startsWith("ZeroPadChannelsVertex needs convolutional NHWC"),
+        e.getMessage());
+    assertThrows(
+        InvalidInputTypeException.class,
+        () ->
+            new ZeroPadChannelsVertex(2, 1)
+                .getOutputType(-1, InputType.convolutional(5, 4, 3, CNN2DFormat.NHWC)));
+    assertThrows(IllegalArgumentException.class, () -> new ZeroPadChannelsVertex(2, 1, null));
   }
 
   @Test
@@ -163,6 +226,19 @@ class ZeroPadChannelsVertexTest {
     ComputationGraphConfiguration back = assertJsonRoundTrip(conf);
 
     assertEquals(new ZeroPadChannelsVertex(2, 3), back.getVertices().get("pad"));
+    // Channels-first, the default, is left out: configurations read and write as before.
+    assertFalse(conf.toJson().contains("dataFormat"));
+  }
+
+  @Test
+  void survivesJsonRoundTripChannelsLast() {
+    ComputationGraphConfiguration conf =
+        convThenPad(2, 3, 5, new NoOp(), WorkspaceMode.ENABLED, CNN2DFormat.NHWC)
+            .getConfiguration();
+
+    ComputationGraphConfiguration back = assertJsonRoundTrip(conf);
+
+    assertEquals(new ZeroPadChannelsVertex(2, 3, CNN2DFormat.NHWC), back.getVertices().get("pad"));
   }
 
   @Test
@@ -183,6 +259,11 @@ class ZeroPadChannelsVertexTest {
         new ZeroPadChannelsVertex(2, 3).hashCode(), new ZeroPadChannelsVertex(2, 3).hashCode());
     assertNotEquals(new ZeroPadChannelsVertex(2, 3), new ZeroPadChannelsVertex(1, 3));
     assertNotEquals(new ZeroPadChannelsVertex(2, 3), new ZeroPadChannelsVertex(2, 2));
+    assertNotEquals(
+        new ZeroPadChannelsVertex(2, 3), new ZeroPadChannelsVertex(2, 3, CNN2DFormat.NHWC));
+    assertEquals(
+        new ZeroPadChannelsVertex(2, 3, CNN2DFormat.NHWC),
+        new ZeroPadChannelsVertex(2, 3, CNN2DFormat.NHWC).clone());
   }
 
   /** y[:, :C] = x[:, :, ::s, ::s], y[:, C:] = 0, by plain loops. */
@@ -202,6 +283,27 @@ class ZeroPadChannelsVertexTest {
       }
     }
     return y;
+  }
+
+  /** The vertex's output for x, then its gradient to x for epsilon, without workspaces. */
+  private static INDArray[] forwardAndBackward(
+      CNN2DFormat format, int stride, int pad, INDArray x, INDArray epsilon) {
+    ZeroPadChannelsVertexImpl vertex =
+        new ZeroPadChannelsVertexImpl(null, "pad", 0, stride, pad, format, DataType.DOUBLE);
+    vertex.setInputVertices(new VertexIndices[] {new VertexIndices(0, 0)});
+    LayerWorkspaceMgr noWs = LayerWorkspaceMgr.noWorkspaces();
+    vertex.setInput(0, x, noWs);
+    INDArray y = vertex.doForward(false, noWs);
+    vertex.setEpsilon(epsilon);
+    return new INDArray[] {y, vertex.doBackward(false, noWs).getSecond()[0]};
+  }
+
+  private static INDArray toNhwc(INDArray nchw) {
+    return nchw.permute(0, 2, 3, 1).dup();
+  }
+
+  private static INDArray toNchw(INDArray nhwc) {
+    return nhwc.permute(0, 3, 1, 2).dup();
   }
 
   private static InputType inputType(long channels, long h, long w) {
@@ -234,6 +336,17 @@ class ZeroPadChannelsVertexTest {
 
   private static ComputationGraph convThenPad(
       int stride, int pad, int size, IUpdater updater, WorkspaceMode workspaces) {
+    return convThenPad(stride, pad, size, updater, workspaces, CNN2DFormat.NCHW);
+  }
+
+  /** As above, every feature map (and the input) in {@code format}. */
+  private static ComputationGraph convThenPad(
+      int stride,
+      int pad,
+      int size,
+      IUpdater updater,
+      WorkspaceMode workspaces,
+      CNN2DFormat format) {
     ComputationGraphConfiguration conf =
         new NeuralNetConfiguration.Builder()
             .seed(42)
@@ -245,12 +358,16 @@ class ZeroPadChannelsVertexTest {
             .convolutionMode(ConvolutionMode.Same)
             .graphBuilder()
             .addInputs("in")
-            .setInputTypes(inputType(2, size, size))
+            .setInputTypes(InputType.convolutional(size, size, 2, format))
             .addLayer(
                 "conv",
-                new ConvolutionLayer.Builder(3, 3).nOut(2).activation(Activation.TANH).build(),
+                new ConvolutionLayer.Builder(3, 3)
+                    .nOut(2)
+                    .dataFormat(format)
+                    .activation(Activation.TANH)
+                    .build(),
                 "in")
-            .addVertex("pad", new ZeroPadChannelsVertex(stride, pad), "conv")
+            .addVertex("pad", new ZeroPadChannelsVertex(stride, pad, format), "conv")
             .addLayer(
                 "out",
                 new OutputLayer.Builder(LossFunction.MCXENT)
