@@ -538,53 +538,50 @@ class OneDnnHelpersTest {
         OneDnnFastPath.slower(odd).orElseThrow());
     assertSame(odd, new OneDnnFastPath().configure(odd, image), "stays as it is");
     ComputationGraphConfiguration concat =
-        new NeuralNetConfiguration.Builder()
-            .graphBuilder()
-            .addInputs("in")
-            .setInputTypes(image)
-            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
-            .addLayer("c1", conv(3, 16, 1, CNN2DFormat.NCHW), "c0")
-            .addVertex("cat", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "c0", "c1")
-            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "cat")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(4)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "gap")
-            .setOutputs("out")
-            .build();
+        classified(
+            imageGraph(image)
+                .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+                .addLayer("c1", conv(3, 16, 1, CNN2DFormat.NCHW), "c0")
+                .addVertex("cat", new org.deeplearning4j.nn.conf.graph.MergeVertex(), "c0", "c1"),
+            "cat");
     assertEquals(
         "cat concatenates, which DL4J does slowly along channels-last's last axis",
         OneDnnFastPath.slower(concat).orElseThrow());
     assertSame(concat, new OneDnnFastPath().configure(concat, image));
     ComputationGraphConfiguration squeezeExcitation =
-        new NeuralNetConfiguration.Builder()
-            .graphBuilder()
-            .addInputs("in")
-            .setInputTypes(image)
-            .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
-            .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c0")
-            .addLayer(
-                "excite",
-                new DenseLayer.Builder().nOut(16).activation(Activation.SIGMOID).build(),
-                "squeeze")
-            .addVertex("scale", new ChannelScaleVertex(), "c0", "excite")
-            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "scale")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(4)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "gap")
-            .setOutputs("out")
-            .build();
+        classified(
+            imageGraph(image)
+                .addLayer("c0", conv(3, 16, 1, CNN2DFormat.NCHW), "in")
+                .addLayer("squeeze", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "c0")
+                .addLayer(
+                    "excite",
+                    new DenseLayer.Builder().nOut(16).activation(Activation.SIGMOID).build(),
+                    "squeeze")
+                .addVertex("scale", new ChannelScaleVertex(), "c0", "excite"),
+            "scale");
     assertEquals(
         "scale scales channels (squeeze-excitation), which measured slower channels-last",
         OneDnnFastPath.slower(squeezeExcitation).orElseThrow());
     assertSame(squeezeExcitation, new OneDnnFastPath().configure(squeezeExcitation, image));
+  }
+
+  private static ComputationGraphConfiguration.GraphBuilder imageGraph(InputType image) {
+    return new NeuralNetConfiguration.Builder().graphBuilder().addInputs("in").setInputTypes(image);
+  }
+
+  /** {@code g} with global average pooling of {@code last} and a 4-class softmax output. */
+  private static ComputationGraphConfiguration classified(
+      ComputationGraphConfiguration.GraphBuilder g, String last) {
+    return g.addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), last)
+        .addLayer(
+            "out",
+            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .nOut(4)
+                .activation(Activation.SOFTMAX)
+                .build(),
+            "gap")
+        .setOutputs("out")
+        .build();
   }
 
   @Test
