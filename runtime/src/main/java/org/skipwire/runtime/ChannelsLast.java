@@ -152,7 +152,10 @@ public final class ChannelsLast {
     for (int i = 0; i < inputs.length; i++) {
       if (!isImage(inputs[i])) {
         return Plan.refused(
-            "input " + networkInputs.get(i) + " is not a channels-first image: " + inputs[i]);
+            "the network input "
+                + networkInputs.get(i)
+                + " is not a channels-first image: "
+                + inputs[i]);
       }
     }
     Map<String, InputType> types;

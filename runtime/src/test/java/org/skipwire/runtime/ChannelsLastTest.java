@@ -383,7 +383,7 @@ class ChannelsLastTest {
     assertTrue(why.startsWith("output out is InputTypeConvolutional"), why);
     assertTrue(why.endsWith("which would come out transposed"), why);
     assertEquals(
-        "input in is not a channels-first image: " + InputType.feedForward(192),
+        "the network input in is not a channels-first image: " + InputType.feedForward(192),
         ChannelsLast.unsupported(everything(DataType.FLOAT), InputType.feedForward(192))
             .orElseThrow());
   }
