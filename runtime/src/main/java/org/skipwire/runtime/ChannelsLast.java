@@ -68,6 +68,15 @@ public final class ChannelsLast {
           ScaleVertex.class,
           GatedSkipVertex.class);
 
+  /** DL4J layers (these classes exactly) that compute the same in either format. */
+  private static final Set<Class<?>> SAME_IN_BOTH_LAYERS =
+      Set.of(
+          ConvolutionLayer.class,
+          BatchNormalization.class,
+          SubsamplingLayer.class,
+          ActivationLayer.class,
+          DropoutLayer.class);
+
   /** Vertices that take {@code dataFormat} NHWC in the copy. */
   private static final Set<Class<?>> FORMATTED_VERTICES =
       Set.of(ZeroPadChannelsVertex.class, ChannelScaleVertex.class);
@@ -105,6 +114,20 @@ public final class ChannelsLast {
       throw new IllegalArgumentException(
           "no channels-last copy of this network: " + plan.reason().get());
     }
+    return copy(conf, plan);
+  }
+
+  /**
+   * The channels-last copy of {@code conf}, empty where {@link #unsupported} has a reason: one look
+   * at the network where asking {@code unsupported} and then {@link #convert} would take two.
+   */
+  public static Optional<ComputationGraphConfiguration> tryConvert(
+      ComputationGraphConfiguration conf, InputType... inputs) {
+    Plan plan = plan(conf, inputs);
+    return plan.reason().isPresent() ? Optional.empty() : Optional.of(copy(conf, plan));
+  }
+
+  private static ComputationGraphConfiguration copy(ComputationGraphConfiguration conf, Plan plan) {
     ComputationGraphConfiguration copy = conf.clone();
     Set<String> networkInputs = Set.copyOf(copy.getNetworkInputs());
     for (String name : plan.imageVertices()) {
@@ -211,11 +234,7 @@ public final class ChannelsLast {
             + " (a flatten: its weights would read the features in another order)";
       }
       boolean known =
-          layer.getClass() == ConvolutionLayer.class
-              || layer.getClass() == BatchNormalization.class
-              || layer.getClass() == SubsamplingLayer.class
-              || layer.getClass() == ActivationLayer.class
-              || layer.getClass() == DropoutLayer.class
+          SAME_IN_BOTH_LAYERS.contains(layer.getClass())
               || (layer instanceof GlobalPoolingLayer g
                   && (g.getPoolingDimensions() == null
                       || Arrays.equals(g.getPoolingDimensions(), new int[] {2, 3})));

@@ -41,12 +41,16 @@ public final class OneDnnFastPath implements FastPath {
     if (!OneDnnLayers.channelsLast()) {
       return conf;
     }
-    Optional<String> refused = ChannelsLast.unsupported(conf, inputs).or(() -> slower(conf));
-    if (refused.isPresent()) {
-      log.debug("stays channels-first: {}", refused.get());
+    Optional<String> slower = slower(conf);
+    if (slower.isPresent()) {
+      log.debug("stays channels-first: {}", slower.get());
       return conf;
     }
-    return ChannelsLast.convert(conf, inputs);
+    Optional<ComputationGraphConfiguration> copy = ChannelsLast.tryConvert(conf, inputs);
+    if (copy.isEmpty() && log.isDebugEnabled()) {
+      log.debug("stays channels-first: {}", ChannelsLast.unsupported(conf, inputs).orElse(""));
+    }
+    return copy.orElse(conf);
   }
 
   /**
