@@ -107,13 +107,7 @@ class ChannelsLastTest {
             "sum", new AddActivationVertex(Activation.RELU.getActivationFunction()), "c2", "pool")
         .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "sum")
         .addLayer("fc", new DenseLayer.Builder().nOut(5).activation(Activation.TANH).build(), "gap")
-        .addLayer(
-            "out",
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(3)
-                .activation(Activation.SOFTMAX)
-                .build(),
-            "fc")
+        .addLayer("out", softmaxOutput(), "fc")
         .setOutputs("out")
         .build();
   }
@@ -146,14 +140,16 @@ class ChannelsLastTest {
         .addVertex("scale", new ChannelScaleVertex(), "r1", "excite")
         .addVertex("gate", new GatedSkipVertex(0.3), "r1", "scale")
         .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "gate")
-        .addLayer(
-            "out",
-            new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                .nOut(3)
-                .activation(Activation.SOFTMAX)
-                .build(),
-            "gap")
+        .addLayer("out", softmaxOutput(), "gap")
         .setOutputs("out")
+        .build();
+  }
+
+  /** The three-class softmax output every test network ends in. */
+  private static OutputLayer softmaxOutput() {
+    return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+        .nOut(3)
+        .activation(Activation.SOFTMAX)
         .build();
   }
 
@@ -194,6 +190,7 @@ class ChannelsLastTest {
     assertEquals(before, conf.toJson(), "the original is left untouched");
     assertFalse(ChannelsLast.isChannelsLast(conf));
     assertTrue(ChannelsLast.isChannelsLast(copy));
+    assertEquals(copy.toJson(), ChannelsLast.tryConvert(conf, IMAGE).orElseThrow().toJson());
     LayerVertex stem = (LayerVertex) copy.getVertices().get("stem");
     assertInstanceOf(ChannelsLastPreProcessor.class, stem.getPreProcessor());
     for (String c : new String[] {"stem", "c1", "b1", "b2", "c2"}) {
@@ -332,13 +329,7 @@ class ChannelsLastTest {
         start(DataType.FLOAT)
             .addLayer("c", conv(3, 4, 2, false), "in")
             .addLayer("fc", new DenseLayer.Builder().nOut(5).build(), "c")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(3)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "fc")
+            .addLayer("out", softmaxOutput(), "fc")
             .setOutputs("out")
             .build();
     String why = ChannelsLast.unsupported(conf, IMAGE).orElseThrow();
@@ -347,6 +338,7 @@ class ChannelsLastTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> ChannelsLast.convert(conf, IMAGE));
     assertEquals("no channels-last copy of this network: " + why, e.getMessage());
+    assertEquals(Optional.empty(), ChannelsLast.tryConvert(conf, IMAGE));
   }
 
   @Test
@@ -356,13 +348,7 @@ class ChannelsLastTest {
             .addLayer("c", conv(3, 4, 1, false), "in")
             .addLayer("gn", new GroupNormalization.Builder().groups(2).build(), "c")
             .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "gn")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(3)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "gap")
+            .addLayer("out", softmaxOutput(), "gap")
             .setOutputs("out")
             .build();
     assertEquals(
