@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,17 +31,55 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
     helper = h;
   }
 
+  /** Whether this layer's own path runs: NHWC on skipwire's helper, which has not failed. */
+  private boolean ownPath() {
+    return layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
+        && helper instanceof OneDnnConvHelper
+        && helperCountFail == 0;
+  }
+
+  /**
+   * In inference, a plain ReLU activation (an inference copy's convolution with the ReLU after its
+   * folded batch norm, {@link org.skipwire.runtime.BatchNormFolding}) runs inside the convolution
+   * primitive: one pass over the output fewer.
+   */
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (!training
+        && ownPath()
+        && layerConf().getActivationFn() instanceof ActivationReLU r
+        && r.getMax() == null
+        && r.getThreshold() == null
+        && r.getNegativeSlope() == null) {
+      if (input == null) {
+        throw new IllegalArgumentException(
+            "Cannot perform forward pass with null input " + layerId());
+      }
+      INDArray out = forward(false, true, workspaceMgr);
+      if (out != null) {
+        return out;
+      }
+    }
+    return super.activate(training, workspaceMgr);
+  }
+
   @Override
   protected Pair<INDArray, INDArray> preOutput(
       boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
-    if (layerConf().getCnn2dDataFormat() != CNN2DFormat.NHWC
-        || !(helper instanceof OneDnnConvHelper)
-        || helperCountFail != 0) {
+    if (!ownPath()) {
       return super.preOutput(training, forBackprop, workspaceMgr);
     }
     if (preOutput != null && forBackprop) {
       return new Pair<>(preOutput, null);
     }
+    INDArray out = forward(training, false, workspaceMgr);
+    return out != null
+        ? new Pair<>(out, null)
+        : super.preOutput(training, forBackprop, workspaceMgr);
+  }
+
+  /** The helper's forward pass, the ReLU inside it where {@code relu}; null where it declines. */
+  private INDArray forward(boolean training, boolean relu, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
     validateInputRank();
     INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
@@ -57,22 +96,18 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
       bias = dummyBias;
     }
     // The helper works out Same mode's padding from the input itself, as DL4J's code would.
-    INDArray out =
-        helper.preOutput(
+    return ((OneDnnConvHelper) helper)
+        .forward(
             in,
             weights,
             bias,
             layerConf().getKernelSize(),
             layerConf().getStride(),
             layerConf().getPadding(),
-            layerConf().getCudnnAlgoMode(),
-            layerConf().getCudnnFwdAlgo(),
             convolutionMode,
             layerConf().getDilation(),
             CNN2DFormat.NHWC,
+            relu,
             workspaceMgr);
-    return out != null
-        ? new Pair<>(out, null)
-        : super.preOutput(training, forBackprop, workspaceMgr);
   }
 }

@@ -9,6 +9,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 
 import java.util.Collections;
@@ -20,7 +21,9 @@ import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
@@ -59,7 +62,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OneDnnConvHelper implements ConvolutionHelper {
   private record Key(
-      List<Long> input, List<Long> weights, List<Integer> geometry, CNN2DFormat format) {}
+      List<Long> input,
+      List<Long> weights,
+      List<Integer> geometry,
+      CNN2DFormat format,
+      boolean relu) {}
 
   /** One shape's primitives and the layouts DL4J's arrays have. */
   private record Plan(
@@ -104,6 +111,37 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       int[] dilation,
       CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
+    return forward(
+        input,
+        weights,
+        bias,
+        kernel,
+        strides,
+        pad,
+        convolutionMode,
+        dilation,
+        format,
+        false,
+        workspaceMgr);
+  }
+
+  /**
+   * {@link #preOutput}, with the ReLU applied inside the convolution primitive (oneDNN's eltwise
+   * post-op) where {@code relu}: an inference copy's convolution with its activation ({@link
+   * ChannelsLastConvolutionLayer}).
+   */
+  INDArray forward(
+      INDArray input,
+      INDArray weights,
+      INDArray bias,
+      int[] kernel,
+      int[] strides,
+      int[] pad,
+      ConvolutionMode convolutionMode,
+      int[] dilation,
+      CNN2DFormat format,
+      boolean relu,
+      LayerWorkspaceMgr workspaceMgr) {
     if (!supported(input, weights, bias)) {
       return null;
     }
@@ -136,7 +174,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
             : new long[] {n, outChannels, outSize[0], outSize[1]};
     INDArray out =
         workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, outShape, 'c');
-    Plan p = plan(in, w, outSize, strides, pad, dilation, format);
+    Plan p = plan(in, w, outSize, strides, pad, dilation, format, relu);
     stream s = OneDnn.stream();
     try (PointerScope scope = new PointerScope()) {
       IntMemoryMap args = new IntMemoryMap();
@@ -192,7 +230,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     INDArray dIn =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    Plan p = plan(in, w, outSize, strides, pad, dilation, format);
+    Plan p = plan(in, w, outSize, strides, pad, dilation, format, false);
     stream s = OneDnn.stream();
     try (PointerScope scope = new PointerScope()) {
       memory userDOut = OneDnn.wrap(p.dst(), dOut);
@@ -279,7 +317,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       int[] strides,
       int[] pad,
       int[] dilation,
-      CNN2DFormat format) {
+      CNN2DFormat format,
+      boolean relu) {
     boolean nhwc = format == CNN2DFormat.NHWC;
     long n = in.size(0);
     long inChannels = w.size(1);
@@ -307,7 +346,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
                 (int) padR[1],
                 dilation[0],
                 dilation[1]),
-            format);
+            format,
+            relu);
     Plan p = plans.get(key);
     if (p != null) {
       return p;
@@ -327,6 +367,12 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     memory.desc anyDst = nhwc ? dst : desc(dstDims, memory.format_tag.any);
     memory.desc anyWeights = desc(wDims, memory.format_tag.any);
     long[] st = {strides[0], strides[1]};
+    primitive_attr attr = new primitive_attr();
+    if (relu) {
+      post_ops ops = new post_ops();
+      ops.append_eltwise(1f, dnnl_eltwise_relu, 0f, 0f);
+      attr.set_post_ops(ops);
+    }
     convolution_forward.primitive_desc fwd =
         new convolution_forward.primitive_desc(
             new convolution_forward.desc(
@@ -340,6 +386,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
                 d,
                 padL,
                 padR),
+            attr,
             OneDnn.engine());
     convolution_backward_data.primitive_desc data =
         new convolution_backward_data.primitive_desc(
