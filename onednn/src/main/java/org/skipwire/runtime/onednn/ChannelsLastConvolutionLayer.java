@@ -2,10 +2,12 @@ package org.skipwire.runtime.onednn;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -18,10 +20,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * before it hands the original to the helper ({@code input.permute(0, 3, 1, 2).dup()}, which only
  * its own im2col path reads). That copy was 9% of a channels-last ResNet-50 training step (JFR
  * samples). {@link OneDnnLayers#install} puts it in; the configuration, parameters (the same
- * arrays) and checkpoints stay DL4J's. Anything else (NCHW, another helper, a helper that failed
- * once) runs DL4J's code unchanged.
+ * arrays) and checkpoints stay DL4J's. Two more things DL4J's layer does that this one does not:
+ * with the identity activation (a convolution before a batch norm) it neither copies its output
+ * into the cache workspace in training nor recomputes it in backprop, since the identity's backprop
+ * reads only the gradient; and in inference a ReLU activation (an inference copy's, after a folded
+ * batch norm) runs inside the convolution primitive. Anything else (NCHW, another helper, a helper
+ * that failed once) runs DL4J's code unchanged.
  */
 public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
+  // The incoming gradient while backpropGradient runs for the identity activation.
+  private INDArray identityBackprop;
+
   ChannelsLastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
@@ -45,6 +54,19 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
    */
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (training && ownPath() && layerConf().getActivationFn() instanceof ActivationIdentity) {
+      // DL4J's layer would copy the output into its cache workspace for backprop, which for the
+      // identity needs nothing of it (backpropGradient below): 4% of a ResNet-20 training step.
+      if (input == null) {
+        throw new IllegalArgumentException(
+            "Cannot perform forward pass with null input " + layerId());
+      }
+      applyDropOutIfNecessary(true, workspaceMgr);
+      INDArray out = forward(true, false, workspaceMgr);
+      if (out != null) {
+        return out;
+      }
+    }
     if (!training
         && ownPath()
         && layerConf().getActivationFn() instanceof ActivationReLU r
@@ -63,11 +85,34 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
     return super.activate(training, workspaceMgr);
   }
 
+  /**
+   * DL4J's backprop asks for the pre-activation output only to hand it to the activation's
+   * backprop, which for the identity reads nothing but its shape, the gradient's: it gets the
+   * gradient itself, where DL4J would recompute the convolution or keep a copy from the forward
+   * pass.
+   */
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (!ownPath() || !(layerConf().getActivationFn() instanceof ActivationIdentity)) {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    }
+    identityBackprop = epsilon;
+    try {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    } finally {
+      identityBackprop = null;
+    }
+  }
+
   @Override
   protected Pair<INDArray, INDArray> preOutput(
       boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
     if (!ownPath()) {
       return super.preOutput(training, forBackprop, workspaceMgr);
+    }
+    if (forBackprop && identityBackprop != null) {
+      return new Pair<>(identityBackprop, null);
     }
     if (preOutput != null && forBackprop) {
       return new Pair<>(preOutput, null);
