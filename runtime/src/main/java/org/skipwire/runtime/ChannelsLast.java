@@ -24,6 +24,7 @@ import org.skipwire.runtime.conf.AddActivationVertex;
 import org.skipwire.runtime.conf.AxisMergeVertex;
 import org.skipwire.runtime.conf.ChannelScaleVertex;
 import org.skipwire.runtime.conf.ChannelsLastPreProcessor;
+import org.skipwire.runtime.conf.DataFormatVertex;
 import org.skipwire.runtime.conf.DropPathVertex;
 import org.skipwire.runtime.conf.GatedSkipVertex;
 import org.skipwire.runtime.conf.ScaleVertex;
@@ -45,8 +46,8 @@ import org.skipwire.runtime.conf.ZeroPadChannelsVertex;
  *
  * <p>Concatenations become {@link AxisMergeVertex}es on axis 3 (DL4J's own merge vertex forgets its
  * axis when a configuration is copied); skipwire's option-A shortcut ({@link
- * ZeroPadChannelsVertex}) and squeeze-excitation scale ({@link ChannelScaleVertex}) get {@code
- * dataFormat} NHWC.
+ * ZeroPadChannelsVertex}) and squeeze-excitation scale ({@link ChannelScaleVertex}), each a {@link
+ * DataFormatVertex}, get {@code dataFormat} NHWC.
  *
  * <p>It converts only what it knows to be the same computation in both formats: DL4J's 2-D
  * convolution, batch norm, pooling, global pooling, activation and dropout layers, element-wise and
@@ -76,10 +77,6 @@ public final class ChannelsLast {
           SubsamplingLayer.class,
           ActivationLayer.class,
           DropoutLayer.class);
-
-  /** Vertices that take {@code dataFormat} NHWC in the copy. */
-  private static final Set<Class<?>> FORMATTED_VERTICES =
-      Set.of(ZeroPadChannelsVertex.class, ChannelScaleVertex.class);
 
   private ChannelsLast() {}
 
@@ -134,10 +131,8 @@ public final class ChannelsLast {
       GraphVertex v = copy.getVertices().get(name);
       if (v instanceof MergeVertex) {
         copy.getVertices().put(name, new AxisMergeVertex(3));
-      } else if (v instanceof ZeroPadChannelsVertex z) {
-        z.setDataFormat(CNN2DFormat.NHWC);
-      } else if (v instanceof ChannelScaleVertex s) {
-        s.setDataFormat(CNN2DFormat.NHWC);
+      } else if (v instanceof DataFormatVertex f) {
+        f.setDataFormat(CNN2DFormat.NHWC);
       } else if (v instanceof LayerVertex lv) {
         Layer layer = lv.getLayerConf().getLayer();
         if (layer instanceof ConvolutionLayer c) {
@@ -249,7 +244,7 @@ public final class ChannelsLast {
     }
     if (v instanceof MergeVertex
         || PER_ELEMENT_VERTICES.contains(v.getClass())
-        || FORMATTED_VERTICES.contains(v.getClass())) {
+        || v instanceof DataFormatVertex) {
       return null;
     }
     return name + " (" + v.getClass().getSimpleName() + ") has no channels-last form here";

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import org.apache.spark.TaskContext;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
@@ -18,6 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.train.GradientFlowListener;
@@ -30,6 +32,13 @@ import org.skipwire.runtime.train.GradientFlowListener;
  * training loss and accuracy as the single-machine trainer's does: the output layer's probabilities
  * after the backward pass, before the update. The figures come back to the driver in Spark
  * accumulators.
+ *
+ * <p>It also seeds the task thread's ND4J generator ({@code Nd4j.getRandom()}, which drop-path,
+ * shake-shake and DL4J's dropout draw from) from the configuration's seed, the round and the
+ * worker, before the worker's first step of the round: see {@link #seed}. DL4J's worker builds its
+ * network from the broadcast parameters ({@code init(params, false)}), which seeds nothing, so
+ * without this each executor thread draws from a generator ND4J seeded with the wall clock when the
+ * thread first used it, and a seeded Spark run is not reproducible.
  */
 final class WorkerHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
@@ -107,11 +116,32 @@ final class WorkerHook implements TrainingHook {
     }
     graph.getConfiguration().setIterationCount(iteration);
     graph.getConfiguration().setEpochCount(epoch);
+    long seed = graph.getConfiguration().getDefaultConfiguration().getSeed();
+    Nd4j.getRandom().setSeed(seed(seed, iteration, TaskContext.getPartitionId()));
     GradientFlowListener gradients = new GradientFlowListener();
     PREPARED.put(model, gradients);
     networks.add(1);
     helpers.add(FastPaths.install(graph));
     graph.addListeners(new Stats(), gradients);
+  }
+
+  /**
+   * The seed of worker {@code partition}'s generator for the round that starts at the driver's
+   * {@code iteration}: a function of the three alone, so a run with the same seed, data and workers
+   * draws the same numbers whichever executor thread a task lands on and in whatever order the
+   * tasks run, and every worker and every round draws different ones. DL4J makes a network per task
+   * and a task per worker and round, so this runs once per worker and round; within a round the
+   * worker's steps continue one stream.
+   */
+  static long seed(long seed, int iteration, int partition) {
+    return mix(mix(mix(seed) + iteration) + partition);
+  }
+
+  /** SplitMix64's finaliser: nearby inputs give unrelated outputs. */
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
   }
 
   private void report(Model model) {

@@ -3,7 +3,6 @@ package org.skipwire.runtime.conf;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.RNNFormat;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
@@ -11,7 +10,6 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.skipwire.runtime.impl.ChannelScaleVertexImpl;
 
 /**
@@ -36,9 +34,7 @@ import org.skipwire.runtime.impl.ChannelScaleVertexImpl;
  * rejected rather than silently scaled along the wrong axis. Parameter-free; the output is masked
  * where {@code x} is.
  */
-public class ChannelScaleVertex extends GraphVertex {
-
-  private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
+public class ChannelScaleVertex extends DataFormatVertex {
 
   /** Channels-first feature maps. */
   public ChannelScaleVertex() {}
@@ -50,39 +46,26 @@ public class ChannelScaleVertex extends GraphVertex {
     setDataFormat(dataFormat);
   }
 
-  /** The layout of a feature map x and of y: NCHW (the default) or NHWC. */
-  @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ChannelsFirstByDefault.class)
-  public CNN2DFormat getDataFormat() {
-    return dataFormat;
-  }
-
-  public void setDataFormat(CNN2DFormat dataFormat) {
-    if (dataFormat == null) {
-      throw new IllegalArgumentException("dataFormat must be NCHW or NHWC, got null");
-    }
-    this.dataFormat = dataFormat;
-  }
-
   @Override
   public ChannelScaleVertex clone() {
-    return new ChannelScaleVertex(dataFormat);
+    return new ChannelScaleVertex(getDataFormat());
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ChannelScaleVertex other && other.dataFormat == dataFormat;
+    return o instanceof ChannelScaleVertex other && other.getDataFormat() == getDataFormat();
   }
 
   @Override
   public int hashCode() {
-    return 31 * ChannelScaleVertex.class.hashCode() + dataFormat.hashCode();
+    return 31 * ChannelScaleVertex.class.hashCode() + getDataFormat().hashCode();
   }
 
   @Override
   public String toString() {
-    return dataFormat == CNN2DFormat.NCHW
+    return getDataFormat() == CNN2DFormat.NCHW
         ? "ChannelScaleVertex()"
-        : "ChannelScaleVertex(" + dataFormat + ")";
+        : "ChannelScaleVertex(" + getDataFormat() + ")";
   }
 
   @Override
@@ -108,7 +91,7 @@ public class ChannelScaleVertex extends GraphVertex {
       INDArray paramsView,
       boolean initializeParams,
       DataType networkDatatype) {
-    return new ChannelScaleVertexImpl(graph, name, idx, dataFormat, networkDatatype);
+    return new ChannelScaleVertexImpl(graph, name, idx, getDataFormat(), networkDatatype);
   }
 
   @Override
@@ -122,7 +105,7 @@ public class ChannelScaleVertex extends GraphVertex {
     long channels = channels(x);
     if (channels < 0) {
       throw new InvalidInputTypeException(
-          "ChannelScaleVertex needs x as " + dataFormat + ", NCW or flat input, got " + x);
+          "ChannelScaleVertex needs x as " + getDataFormat() + ", NCW or flat input, got " + x);
     }
     if (!(vertexInputs[1] instanceof InputType.InputTypeFeedForward s) || s.getSize() != channels) {
       throw new InvalidInputTypeException(
@@ -137,7 +120,7 @@ public class ChannelScaleVertex extends GraphVertex {
   /** The channels of a supported x, or -1. */
   private long channels(InputType x) {
     if (x instanceof InputType.InputTypeConvolutional c) {
-      return c.getFormat() == dataFormat ? c.getChannels() : -1;
+      return c.getFormat() == getDataFormat() ? c.getChannels() : -1;
     }
     if (x instanceof InputType.InputTypeRecurrent r) {
       return r.getFormat() == RNNFormat.NCW ? r.getSize() : -1;
@@ -154,7 +137,7 @@ public class ChannelScaleVertex extends GraphVertex {
     // channels-last a matrix product over x * dL/dy, made once.
     InputType out = getOutputType(-1, inputTypes);
     boolean product =
-        dataFormat == CNN2DFormat.NHWC && out instanceof InputType.InputTypeConvolutional;
+        getDataFormat() == CNN2DFormat.NHWC && out instanceof InputType.InputTypeConvolutional;
     return new LayerMemoryReport.Builder(null, ChannelScaleVertex.class, inputTypes[0], out)
         .standardMemory(0, 0)
         .workingMemory(0, 0, 0, product ? out.arrayElementsPerExample() : 0)

@@ -1,7 +1,6 @@
 package org.skipwire.runtime.conf;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.inputs.InvalidInputTypeException;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
@@ -9,7 +8,6 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.skipwire.runtime.impl.ZeroPadChannelsVertexImpl;
 
 /**
@@ -35,12 +33,10 @@ import org.skipwire.runtime.impl.ZeroPadChannelsVertexImpl;
  * <p>The no-argument constructor and the setters exist for DL4J's JSON deserialisation; code should
  * use {@link #ZeroPadChannelsVertex(int, int)}.
  */
-public class ZeroPadChannelsVertex extends GraphVertex {
+public class ZeroPadChannelsVertex extends DataFormatVertex {
 
   private int stride = 1;
   private int padChannels = 0;
-
-  private CNN2DFormat dataFormat = CNN2DFormat.NCHW;
 
   /** Identity (stride 1, no padding); for JSON. */
   public ZeroPadChannelsVertex() {}
@@ -86,22 +82,9 @@ public class ZeroPadChannelsVertex extends GraphVertex {
     this.padChannels = padChannels;
   }
 
-  /** The layout of the input and the output: NCHW (the default) or NHWC. */
-  @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = ChannelsFirstByDefault.class)
-  public CNN2DFormat getDataFormat() {
-    return dataFormat;
-  }
-
-  public void setDataFormat(CNN2DFormat dataFormat) {
-    if (dataFormat == null) {
-      throw new IllegalArgumentException("dataFormat must be NCHW or NHWC, got null");
-    }
-    this.dataFormat = dataFormat;
-  }
-
   @Override
   public ZeroPadChannelsVertex clone() {
-    return new ZeroPadChannelsVertex(stride, padChannels, dataFormat);
+    return new ZeroPadChannelsVertex(stride, padChannels, getDataFormat());
   }
 
   @Override
@@ -109,12 +92,12 @@ public class ZeroPadChannelsVertex extends GraphVertex {
     return o instanceof ZeroPadChannelsVertex other
         && other.stride == stride
         && other.padChannels == padChannels
-        && other.dataFormat == dataFormat;
+        && other.getDataFormat() == getDataFormat();
   }
 
   @Override
   public int hashCode() {
-    return (31 * stride + padChannels) * 31 + dataFormat.hashCode();
+    return (31 * stride + padChannels) * 31 + getDataFormat().hashCode();
   }
 
   @Override
@@ -123,7 +106,7 @@ public class ZeroPadChannelsVertex extends GraphVertex {
         + stride
         + ", padChannels="
         + padChannels
-        + (dataFormat == CNN2DFormat.NCHW ? "" : ", " + dataFormat)
+        + (getDataFormat() == CNN2DFormat.NCHW ? "" : ", " + getDataFormat())
         + ")";
   }
 
@@ -151,7 +134,7 @@ public class ZeroPadChannelsVertex extends GraphVertex {
       boolean initializeParams,
       DataType networkDatatype) {
     return new ZeroPadChannelsVertexImpl(
-        graph, name, idx, stride, padChannels, dataFormat, networkDatatype);
+        graph, name, idx, stride, padChannels, getDataFormat(), networkDatatype);
   }
 
   @Override
@@ -162,10 +145,10 @@ public class ZeroPadChannelsVertex extends GraphVertex {
           "ZeroPadChannelsVertex takes one input, got " + vertexInputs.length);
     }
     if (!(vertexInputs[0] instanceof InputType.InputTypeConvolutional in)
-        || in.getFormat() != dataFormat) {
+        || in.getFormat() != getDataFormat()) {
       throw new InvalidInputTypeException(
           "ZeroPadChannelsVertex needs convolutional "
-              + dataFormat
+              + getDataFormat()
               + " input, got "
               + vertexInputs[0]);
     }
@@ -173,7 +156,7 @@ public class ZeroPadChannelsVertex extends GraphVertex {
         ceilDiv(in.getHeight(), stride),
         ceilDiv(in.getWidth(), stride),
         in.getChannels() + padChannels,
-        dataFormat);
+        getDataFormat());
   }
 
   @Override

@@ -113,7 +113,7 @@ final class BenchCommand implements Runnable {
       names = "--peak",
       paramLabel = "GFLOPS",
       description =
-          "fp32 peak for the % columns instead of probing it (bench/run.sh passes the fast"
+          "fp32 peak for the %% columns instead of probing it (bench/run.sh passes the fast"
               + " path's probe to every run)")
   Double peak;
 

@@ -1,17 +1,23 @@
 package org.skipwire.samples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.skipwire.runtime.Models;
 import org.skipwire.runtime.SkipwireModel;
+import picocli.CommandLine;
 
 class MainTest {
 
@@ -84,6 +90,49 @@ class MainTest {
     assertEquals(
         List.of("skipwire: Unknown option: '--jsn' (see 'skipwire summary --help')"),
         r.err().lines().toList());
+  }
+
+  /**
+   * picocli formats every description with {@code String.format}: a bare {@code %} fails, and
+   * picocli warns on {@code System.err} (its tracer's stream, not the command line's) and prints
+   * the text unformatted.
+   */
+  @Test
+  void everyHelpPrintsWithoutAPicocliWarning() {
+    List<List<String>> commands = new ArrayList<>();
+    commands.add(List.of());
+    addSubcommands(new CommandLine(new Main()), List.of(), commands);
+    assertTrue(commands.size() > 10, commands.toString());
+    PrintStream saved = System.err;
+    ByteArrayOutputStream traced = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(traced, true, StandardCharsets.UTF_8));
+      for (List<String> command : commands) {
+        List<String> args = new ArrayList<>(command);
+        args.add("--help");
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.status(), command + ": " + r.err());
+        assertEquals("", r.err(), command.toString());
+        assertTrue(r.out().startsWith("Usage: skipwire"), command + ": " + r.out());
+        String warnings = traced.toString(StandardCharsets.UTF_8);
+        assertFalse(warnings.contains("[picocli WARN]"), command + ": " + warnings);
+      }
+    } finally {
+      System.setErr(saved);
+    }
+    assertTrue(run("bench", "--help").out().contains("peak for the % columns"), "%% printed as %");
+  }
+
+  private static void addSubcommands(
+      CommandLine cli, List<String> path, List<List<String>> commands) {
+    cli.getSubcommands()
+        .forEach(
+            (name, sub) -> {
+              List<String> command = new ArrayList<>(path);
+              command.add(name);
+              commands.add(command);
+              addSubcommands(sub, command, commands);
+            });
   }
 
   @Test

@@ -1,10 +1,14 @@
 package org.skipwire.samples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** Mistakes on the skipwire-spark command line: one line, status 2, before Spark starts. */
@@ -46,7 +50,18 @@ class SparkMainTest {
 
   @Test
   void theHelpNamesTheMasterAndTheAveraging() {
-    assertEquals(0, run("train", "--help"));
+    // picocli warns about a description it cannot format (a bare %) on System.err.
+    PrintStream saved = System.err;
+    ByteArrayOutputStream traced = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(traced, true, StandardCharsets.UTF_8));
+      assertEquals(0, run("train", "--help"));
+    } finally {
+      System.setErr(saved);
+    }
+    assertFalse(
+        traced.toString(StandardCharsets.UTF_8).contains("[picocli WARN]"), traced::toString);
+    assertEquals("", err.toString());
     assertTrue(out.toString().contains("--master=URL"), out.toString());
     assertTrue(out.toString().contains("--averaging-frequency=N"), out.toString());
     assertTrue(out.toString().contains("--epochs=N"), "the train options: " + out);
