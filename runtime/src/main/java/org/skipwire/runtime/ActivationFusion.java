@@ -17,7 +17,9 @@ import org.skipwire.runtime.conf.BatchNormRelu;
  * A copy of a configuration with each plain ReLU merged into the vertex it alone reads: a batch
  * norm becomes a {@link BatchNormRelu}, a residual sum an {@link AddActivationVertex}. The copy
  * computes what the original computes, in training and inference, with the same parameters under
- * the same names; only the ReLU vertices' names are gone (their readers read the merged vertex).
+ * the same names; only the ReLU vertices are gone: their readers read the merged vertex, which
+ * records the ReLU's name ({@link #vertexOf}, {@link #byDeclaredName}), and whose own {@code
+ * feedForward} entry is then the ReLU's output.
  *
  * <p>Why: DL4J gives every vertex its own workspace in inference, so an {@code ActivationLayer}
  * copies its input into its own before it applies the function, and its sum's input is copied once

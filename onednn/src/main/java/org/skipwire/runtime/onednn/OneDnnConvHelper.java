@@ -227,6 +227,19 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     INDArray w = OneDnn.denseOrCopy(weights);
     INDArray dOut = OneDnn.denseOrCopy(delta);
     ensureGradients(weights);
+    // Straight into the layer's views of the network's gradient array where oneDNN can address
+    // them, else into this helper's own arrays and then copied.
+    INDArray dWeights =
+        OneDnn.dense(weightGradView) && weightGradView.length() == weights.length()
+            ? weightGradView
+            : weightGrad;
+    INDArray dBias =
+        bias != null
+                && biasGradView != null
+                && OneDnn.dense(biasGradView)
+                && biasGradView.length() == weights.size(0)
+            ? biasGradView
+            : biasGrad;
     INDArray dIn =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
@@ -256,18 +269,22 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
           p.weightsDesc().diff_dst_desc().equals(dDst.get_desc())
               ? dDst
               : Scratch.in(s, userDOut, p.weightsDesc().diff_dst_desc(), 4, p.reorders(), 14));
-      memory userDW = OneDnn.wrap(p.weights(), weightGrad);
+      memory userDW = OneDnn.wrap(p.weights(), dWeights);
       memory dW = Scratch.out(userDW, p.weightsDesc().diff_weights_desc(), 5);
       wts.put(DNNL_ARG_DIFF_WEIGHTS, dW);
-      wts.put(DNNL_ARG_DIFF_BIAS, OneDnn.wrap(p.bias(), biasGrad));
+      wts.put(DNNL_ARG_DIFF_BIAS, OneDnn.wrap(p.bias(), dBias));
       p.backwardWeights().execute(s, wts);
       Scratch.back(s, dW, userDW, p.reorders(), 15);
       s._wait();
     }
-    weightGradView.assign(weightGrad.reshape(weightGradView.shape()));
+    if (dWeights != weightGradView) {
+      weightGradView.assign(weightGrad.reshape(weightGradView.shape()));
+    }
     Gradient g = new DefaultGradient();
     if (bias != null && biasGradView != null) {
-      biasGradView.assign(biasGrad.reshape(biasGradView.shape()));
+      if (dBias != biasGradView) {
+        biasGradView.assign(biasGrad.reshape(biasGradView.shape()));
+      }
       g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);

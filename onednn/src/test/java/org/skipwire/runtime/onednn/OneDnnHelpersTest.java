@@ -295,13 +295,27 @@ class OneDnnHelpersTest {
   }
 
   @Test
-  void arraysWithOffsetsOrGapsAreCopiedNotMisread() {
+  void arraysWithGapsAreCopiedAndOffsetViewsReadInPlace() {
     assumeHelpers();
     INDArray whole = Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6);
     assertTrue(OneDnn.dense(whole));
     assertTrue(OneDnn.dense(Nd4j.create(DataType.FLOAT, 32, 16, 1, 1)), "size-1 dimensions");
+    // Rows 1 and 2: elements 6 to 17 of the buffer, read and written where they are.
     INDArray offset = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
-    assertFalse(OneDnn.dense(offset), "offset view");
+    assertTrue(OneDnn.dense(offset), "offset view");
+    INDArray doubled = Nd4j.create(DataType.FLOAT, 2, 6);
+    assertTrue(OneDnnRelu.addRelu(offset, offset, doubled));
+    assertEquals(offset.mul(2), doubled, "read from the view's own elements");
+    INDArray minusOne = Nd4j.valueArrayOf(new long[] {2, 6}, -1f);
+    assertTrue(OneDnnRelu.addRelu(doubled, minusOne, offset));
+    assertEquals(
+        Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6).getRow(0), whole.getRow(0), "row 0");
+    assertEquals(
+        Nd4j.arange(6, 18).castTo(DataType.FLOAT).mul(2).sub(1).reshape(2, 6),
+        offset,
+        "written to the view's own elements");
+    assertEquals(
+        Nd4j.arange(18, 24).castTo(DataType.FLOAT).reshape(1, 6), whole.getRow(3, true), "row 3");
     INDArray gaps =
         whole.get(
             org.nd4j.linalg.indexing.NDArrayIndex.all(),

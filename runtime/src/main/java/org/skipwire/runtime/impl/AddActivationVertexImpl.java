@@ -95,8 +95,8 @@ public class AddActivationVertexImpl extends BaseGraphVertex {
       throw new IllegalStateException(
           "cannot do backward pass of " + vertexName + ": inputs or epsilon not set");
     }
-    // The pre-activation sum is recomputed rather than kept from the forward pass; backprop
-    // overwrites it with dL/dsum, which every input receives.
+    // A ReLU masks the gradient by its kept output; other activations recompute the
+    // pre-activation sum, which their backprop overwrites with dL/dsum. Every input receives it.
     INDArray delta;
     if (output != null) {
       delta =
