@@ -17,10 +17,12 @@ import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.conf.AddActivationVertex;
+import org.skipwire.runtime.conf.BatchNormRelu;
 
 /**
  * An inference copy of a trained graph with each batch norm folded into the convolution before it:
@@ -34,7 +36,8 @@ import org.skipwire.runtime.conf.AddActivationVertex;
  * channels-last}: the post-activation residual blocks. Pre-activation units (BN, ReLU, conv) have
  * nothing to fold into and stay as they are. An activation layer that then reads nothing but such a
  * convolution becomes the convolution's activation, and one that reads nothing but a residual sum
- * joins it in an {@link AddActivationVertex}.
+ * joins it in an {@link AddActivationVertex}. A {@link BatchNormRelu} (the fast path's {@link
+ * ActivationFusion}) folds the same way and leaves its ReLU to the convolution.
  */
 public final class BatchNormFolding {
   private BatchNormFolding() {}
@@ -47,6 +50,10 @@ public final class BatchNormFolding {
       String bn = e.getKey();
       String conv = e.getValue();
       convolution(conf, conv).setHasBias(true);
+      if (batchNorm(conf, bn) instanceof BatchNormRelu) {
+        // The fast path's batch norm + ReLU (ActivationFusion): the ReLU stays, in the convolution.
+        convolution(conf, conv).setActivationFn(new ActivationReLU());
+      }
       remove(conf, bn, conv);
     }
     // Then an activation layer that alone reads such a convolution becomes the convolution's own
@@ -62,7 +69,7 @@ public final class BatchNormFolding {
     for (Map.Entry<String, String> e : sumActivations(conf).entrySet()) {
       String act = e.getKey();
       String add = e.getValue();
-      conf.getVertices().put(add, new AddActivationVertex(activationOf(conf, act)));
+      conf.getVertices().put(add, new AddActivationVertex(activationOf(conf, act)).merging(act));
       remove(conf, act, add);
     }
     ComputationGraph graph = new ComputationGraph(conf);
@@ -123,7 +130,7 @@ public final class BatchNormFolding {
   }
 
   /** Vertex name to the vertices that read it. */
-  private static Map<String, List<String>> consumers(ComputationGraphConfiguration conf) {
+  static Map<String, List<String>> consumers(ComputationGraphConfiguration conf) {
     Map<String, List<String>> consumers = new HashMap<>();
     conf.getVertexInputs()
         .forEach(
@@ -134,7 +141,7 @@ public final class BatchNormFolding {
   }
 
   /** An activation layer with one input and no preprocessor: one that can merge into it. */
-  private static boolean isPlainActivationLayer(ComputationGraphConfiguration conf, String name) {
+  static boolean isPlainActivationLayer(ComputationGraphConfiguration conf, String name) {
     return conf.getVertices().get(name) instanceof LayerVertex lv
         && lv.getLayerConf().getLayer() instanceof ActivationLayer
         && lv.getPreProcessor() == null
@@ -149,7 +156,7 @@ public final class BatchNormFolding {
   }
 
   /** Removes a single-input vertex, its consumers reading its input instead. */
-  private static void remove(ComputationGraphConfiguration conf, String vertex, String input) {
+  static void remove(ComputationGraphConfiguration conf, String vertex, String input) {
     conf.getVertices().remove(vertex);
     conf.getVertexInputs().remove(vertex);
     for (List<String> inputs : conf.getVertexInputs().values()) {

@@ -3,6 +3,7 @@ package org.skipwire.runtime;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A faster way to run DL4J, supplied by a module on the class path and found through {@link
@@ -37,6 +38,27 @@ public interface FastPath {
    * training); returns how many layers it changed, 0 where it has nothing to offer here.
    */
   int install(ComputationGraph graph);
+
+  /**
+   * ReLU's backward pass, {@code delta = epsilon} where {@code output > 0} and 0 elsewhere, on this
+   * fast path's kernels; false (nothing written) where it has none for these arrays. Skipwire's own
+   * components that apply a ReLU (a {@link org.skipwire.runtime.conf.BatchNormRelu}, an {@link
+   * org.skipwire.runtime.conf.AddActivationVertex}) call it through {@link FastPaths#reluBackward}.
+   *
+   * @param output the ReLU's output, or its input: positive at the same places
+   */
+  default boolean reluBackward(INDArray output, INDArray epsilon, INDArray delta) {
+    return false;
+  }
+
+  /**
+   * {@code out = max(0, a + b)} in one pass on this fast path's kernels (an {@link
+   * org.skipwire.runtime.conf.AddActivationVertex} that ends a residual block); false (nothing
+   * written) where it has none for these arrays. Called through {@link FastPaths#addRelu}.
+   */
+  default boolean addRelu(INDArray a, INDArray b, INDArray out) {
+    return false;
+  }
 
   /** One line on what runs, e.g. the native build and which helpers are on; may load ND4J. */
   String describe();

@@ -6,6 +6,10 @@ import java.util.ServiceLoader;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -70,6 +74,35 @@ public final class FastPaths {
       changed += p.install(graph);
     }
     return changed;
+  }
+
+  /**
+   * ReLU's backward pass into {@code delta}: {@code epsilon} where {@code output > 0}, else 0. On
+   * the first fast path that has a kernel for these arrays, else ND4J's {@code relu_bp}.
+   *
+   * @param output the ReLU's output, or its input: positive at the same places
+   */
+  public static void reluBackward(INDArray output, INDArray epsilon, INDArray delta) {
+    for (FastPath p : all()) {
+      if (p.reluBackward(output, epsilon, delta)) {
+        return;
+      }
+    }
+    Nd4j.getExecutioner().exec(new RectifiedLinearDerivative(output, epsilon, delta));
+  }
+
+  /**
+   * {@code out = max(0, a + b)}: on the first fast path that has a kernel for these arrays, else
+   * ND4J's add and then its ReLU in place.
+   */
+  public static void addRelu(INDArray a, INDArray b, INDArray out) {
+    for (FastPath p : all()) {
+      if (p.addRelu(a, b, out)) {
+        return;
+      }
+    }
+    Nd4j.exec(new AddOp(a, b, out));
+    Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
   }
 
   /**

@@ -121,8 +121,10 @@ class BatchNormFoldingTest {
     assertNull(folded.getVertex("r1"), "the ReLU after c1-bn1 is c1's activation now");
     assertNull(folded.getVertex("r2"), "the ReLU after the sum joined it");
     assertEquals(
-        new org.skipwire.runtime.conf.AddActivationVertex(Activation.RELU.getActivationFunction()),
+        new org.skipwire.runtime.conf.AddActivationVertex(Activation.RELU.getActivationFunction())
+            .merging("r2"),
         folded.getConfiguration().getVertices().get("add"));
+    assertEquals("add", ActivationFusion.vertexOf(folded.getConfiguration(), "r2"));
     assertEquals(
         "relu",
         ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) folded.getLayer("c1").getConfig())

@@ -2,10 +2,13 @@ package org.skipwire.runtime.onednn;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -17,10 +20,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * before it hands the original to the helper ({@code input.permute(0, 3, 1, 2).dup()}, which only
  * its own im2col path reads). That copy was 9% of a channels-last ResNet-50 training step (JFR
  * samples). {@link OneDnnLayers#install} puts it in; the configuration, parameters (the same
- * arrays) and checkpoints stay DL4J's. Anything else (NCHW, another helper, a helper that failed
- * once) runs DL4J's code unchanged.
+ * arrays) and checkpoints stay DL4J's. Two more things DL4J's layer does that this one does not:
+ * with the identity activation (a convolution before a batch norm) it neither copies its output
+ * into the cache workspace in training nor recomputes it in backprop, since the identity's backprop
+ * reads only the gradient; and in inference a ReLU activation (an inference copy's, after a folded
+ * batch norm) runs inside the convolution primitive. Anything else (NCHW, another helper, a helper
+ * that failed once) runs DL4J's code unchanged.
  */
 public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
+  // The incoming gradient while backpropGradient runs for the identity activation.
+  private INDArray identityBackprop;
+
   ChannelsLastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
@@ -30,17 +40,91 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
     helper = h;
   }
 
+  /** Whether this layer's own path runs: NHWC on skipwire's helper, which has not failed. */
+  private boolean ownPath() {
+    return layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
+        && helper instanceof OneDnnConvHelper
+        && helperCountFail == 0;
+  }
+
+  /**
+   * In inference, a plain ReLU activation (an inference copy's convolution with the ReLU after its
+   * folded batch norm, {@link org.skipwire.runtime.BatchNormFolding}) runs inside the convolution
+   * primitive: one pass over the output fewer.
+   */
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+    if (training && ownPath() && layerConf().getActivationFn() instanceof ActivationIdentity) {
+      // DL4J's layer would copy the output into its cache workspace for backprop, which for the
+      // identity needs nothing of it (backpropGradient below): 4% of a ResNet-20 training step.
+      if (input == null) {
+        throw new IllegalArgumentException(
+            "Cannot perform forward pass with null input " + layerId());
+      }
+      applyDropOutIfNecessary(true, workspaceMgr);
+      INDArray out = forward(true, false, workspaceMgr);
+      if (out != null) {
+        return out;
+      }
+    }
+    if (!training
+        && ownPath()
+        && layerConf().getActivationFn() instanceof ActivationReLU r
+        && r.getMax() == null
+        && r.getThreshold() == null
+        && r.getNegativeSlope() == null) {
+      if (input == null) {
+        throw new IllegalArgumentException(
+            "Cannot perform forward pass with null input " + layerId());
+      }
+      INDArray out = forward(false, true, workspaceMgr);
+      if (out != null) {
+        return out;
+      }
+    }
+    return super.activate(training, workspaceMgr);
+  }
+
+  /**
+   * DL4J's backprop asks for the pre-activation output only to hand it to the activation's
+   * backprop, which for the identity reads nothing but its shape, the gradient's: it gets the
+   * gradient itself, where DL4J would recompute the convolution or keep a copy from the forward
+   * pass.
+   */
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(
+      INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+    if (!ownPath() || !(layerConf().getActivationFn() instanceof ActivationIdentity)) {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    }
+    identityBackprop = epsilon;
+    try {
+      return super.backpropGradient(epsilon, workspaceMgr);
+    } finally {
+      identityBackprop = null;
+    }
+  }
+
   @Override
   protected Pair<INDArray, INDArray> preOutput(
       boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
-    if (layerConf().getCnn2dDataFormat() != CNN2DFormat.NHWC
-        || !(helper instanceof OneDnnConvHelper)
-        || helperCountFail != 0) {
+    if (!ownPath()) {
       return super.preOutput(training, forBackprop, workspaceMgr);
+    }
+    if (forBackprop && identityBackprop != null) {
+      return new Pair<>(identityBackprop, null);
     }
     if (preOutput != null && forBackprop) {
       return new Pair<>(preOutput, null);
     }
+    INDArray out = forward(training, false, workspaceMgr);
+    return out != null
+        ? new Pair<>(out, null)
+        : super.preOutput(training, forBackprop, workspaceMgr);
+  }
+
+  /** The helper's forward pass, the ReLU inside it where {@code relu}; null where it declines. */
+  private INDArray forward(boolean training, boolean relu, LayerWorkspaceMgr workspaceMgr) {
     assertInputSet(false);
     validateInputRank();
     INDArray bias = getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
@@ -57,22 +141,18 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
       bias = dummyBias;
     }
     // The helper works out Same mode's padding from the input itself, as DL4J's code would.
-    INDArray out =
-        helper.preOutput(
+    return ((OneDnnConvHelper) helper)
+        .forward(
             in,
             weights,
             bias,
             layerConf().getKernelSize(),
             layerConf().getStride(),
             layerConf().getPadding(),
-            layerConf().getCudnnAlgoMode(),
-            layerConf().getCudnnFwdAlgo(),
             convolutionMode,
             layerConf().getDilation(),
             CNN2DFormat.NHWC,
+            relu,
             workspaceMgr);
-    return out != null
-        ? new Pair<>(out, null)
-        : super.preOutput(training, forBackprop, workspaceMgr);
   }
 }

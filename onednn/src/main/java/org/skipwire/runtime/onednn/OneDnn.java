@@ -77,19 +77,27 @@ public final class OneDnn {
     };
   }
 
-  /** A oneDNN memory over an array's own buffer, no copy; see {@link #dense}. */
+  /**
+   * A oneDNN memory over an array's own buffer, no copy, from its first element on (a view into a
+   * larger buffer, such as a layer's weights in the network's flattened parameters, included); see
+   * {@link #dense}.
+   */
   static memory wrap(memory.desc desc, INDArray array) {
     if (!dense(array)) {
-      throw new IllegalArgumentException(
-          "not a dense C-order array at offset 0: " + array.shapeInfoToString());
+      throw new IllegalArgumentException("not a dense C-order array: " + array.shapeInfoToString());
     }
+    // A view's buffer is a view too, whose address is the view's first element (ND4J keeps the
+    // offset in the buffer, not in the array's shape information).
     Pointer data = array.data().addressPointer();
     return new memory(desc, engine(), data);
   }
 
-  /** Whether oneDNN can read the array as laid out: C order, no gaps, no offset. */
+  /**
+   * Whether oneDNN can read the array as laid out: C order, no gaps, its elements within its buffer
+   * (at any offset).
+   */
   static boolean dense(INDArray array) {
-    if (array.offset() != 0 || array.data().length() < array.length()) {
+    if (array.data().length() < array.length()) {
       return false;
     }
     long[] shape = array.shape();

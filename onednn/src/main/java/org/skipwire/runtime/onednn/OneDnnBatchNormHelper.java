@@ -42,6 +42,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.impl.ReluFusingHelper;
 
 /**
  * DL4J's {@code BatchNormalization} layer on oneDNN's batch-normalization primitives, forward and,
@@ -69,7 +70,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * #fusedForward()} and {@link #fusedBackward()} whether the last pass fused. Channels-first stays
  * unfused: there oneDNN's fused kernel is its plain {@code ncsp_bnorm}, three to four times slower.
  */
-public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
+public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, ReluFusingHelper {
   private record Key(List<Long> shape, CNN2DFormat format, boolean training, boolean fused) {}
 
   private record Primitives(
@@ -104,16 +105,19 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper {
   public OneDnnBatchNormHelper(DataType dataType) {}
 
   /** From now on, also apply the ReLU that alone reads this batch norm, where the input is NHWC. */
-  void fuseRelu() {
+  @Override
+  public void fuseRelu() {
     fuseRelu = true;
   }
 
   /** Whether the last forward pass applied the ReLU too. */
+  @Override
   public boolean fusedForward() {
     return fusedForward;
   }
 
   /** Whether the last training forward pass applied the ReLU, so that backprop masks by it. */
+  @Override
   public boolean fusedBackward() {
     return fusedTraining;
   }

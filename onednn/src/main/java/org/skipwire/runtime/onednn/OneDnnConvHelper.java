@@ -9,6 +9,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 
 import java.util.Collections;
@@ -20,7 +21,9 @@ import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.PointerScope;
@@ -59,7 +62,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class OneDnnConvHelper implements ConvolutionHelper {
   private record Key(
-      List<Long> input, List<Long> weights, List<Integer> geometry, CNN2DFormat format) {}
+      List<Long> input,
+      List<Long> weights,
+      List<Integer> geometry,
+      CNN2DFormat format,
+      boolean relu) {}
 
   /** One shape's primitives and the layouts DL4J's arrays have. */
   private record Plan(
@@ -104,6 +111,37 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       int[] dilation,
       CNN2DFormat format,
       LayerWorkspaceMgr workspaceMgr) {
+    return forward(
+        input,
+        weights,
+        bias,
+        kernel,
+        strides,
+        pad,
+        convolutionMode,
+        dilation,
+        format,
+        false,
+        workspaceMgr);
+  }
+
+  /**
+   * {@link #preOutput}, with the ReLU applied inside the convolution primitive (oneDNN's eltwise
+   * post-op) where {@code relu}: an inference copy's convolution with its activation ({@link
+   * ChannelsLastConvolutionLayer}).
+   */
+  INDArray forward(
+      INDArray input,
+      INDArray weights,
+      INDArray bias,
+      int[] kernel,
+      int[] strides,
+      int[] pad,
+      ConvolutionMode convolutionMode,
+      int[] dilation,
+      CNN2DFormat format,
+      boolean relu,
+      LayerWorkspaceMgr workspaceMgr) {
     if (!supported(input, weights, bias)) {
       return null;
     }
@@ -136,7 +174,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
             : new long[] {n, outChannels, outSize[0], outSize[1]};
     INDArray out =
         workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, outShape, 'c');
-    Plan p = plan(in, w, outSize, strides, pad, dilation, format);
+    Plan p = plan(in, w, outSize, strides, pad, dilation, format, relu);
     stream s = OneDnn.stream();
     try (PointerScope scope = new PointerScope()) {
       IntMemoryMap args = new IntMemoryMap();
@@ -189,10 +227,23 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     INDArray w = OneDnn.denseOrCopy(weights);
     INDArray dOut = OneDnn.denseOrCopy(delta);
     ensureGradients(weights);
+    // Straight into the layer's views of the network's gradient array where oneDNN can address
+    // them, else into this helper's own arrays and then copied.
+    INDArray dWeights =
+        OneDnn.dense(weightGradView) && weightGradView.length() == weights.length()
+            ? weightGradView
+            : weightGrad;
+    INDArray dBias =
+        bias != null
+                && biasGradView != null
+                && OneDnn.dense(biasGradView)
+                && biasGradView.length() == weights.size(0)
+            ? biasGradView
+            : biasGrad;
     INDArray dIn =
         workspaceMgr.createUninitialized(
             ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-    Plan p = plan(in, w, outSize, strides, pad, dilation, format);
+    Plan p = plan(in, w, outSize, strides, pad, dilation, format, false);
     stream s = OneDnn.stream();
     try (PointerScope scope = new PointerScope()) {
       memory userDOut = OneDnn.wrap(p.dst(), dOut);
@@ -218,18 +269,22 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
           p.weightsDesc().diff_dst_desc().equals(dDst.get_desc())
               ? dDst
               : Scratch.in(s, userDOut, p.weightsDesc().diff_dst_desc(), 4, p.reorders(), 14));
-      memory userDW = OneDnn.wrap(p.weights(), weightGrad);
+      memory userDW = OneDnn.wrap(p.weights(), dWeights);
       memory dW = Scratch.out(userDW, p.weightsDesc().diff_weights_desc(), 5);
       wts.put(DNNL_ARG_DIFF_WEIGHTS, dW);
-      wts.put(DNNL_ARG_DIFF_BIAS, OneDnn.wrap(p.bias(), biasGrad));
+      wts.put(DNNL_ARG_DIFF_BIAS, OneDnn.wrap(p.bias(), dBias));
       p.backwardWeights().execute(s, wts);
       Scratch.back(s, dW, userDW, p.reorders(), 15);
       s._wait();
     }
-    weightGradView.assign(weightGrad.reshape(weightGradView.shape()));
+    if (dWeights != weightGradView) {
+      weightGradView.assign(weightGrad.reshape(weightGradView.shape()));
+    }
     Gradient g = new DefaultGradient();
     if (bias != null && biasGradView != null) {
-      biasGradView.assign(biasGrad.reshape(biasGradView.shape()));
+      if (dBias != biasGradView) {
+        biasGradView.assign(biasGrad.reshape(biasGradView.shape()));
+      }
       g.gradientForVariable().put(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
     }
     g.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView);
@@ -279,7 +334,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       int[] strides,
       int[] pad,
       int[] dilation,
-      CNN2DFormat format) {
+      CNN2DFormat format,
+      boolean relu) {
     boolean nhwc = format == CNN2DFormat.NHWC;
     long n = in.size(0);
     long inChannels = w.size(1);
@@ -307,7 +363,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
                 (int) padR[1],
                 dilation[0],
                 dilation[1]),
-            format);
+            format,
+            relu);
     Plan p = plans.get(key);
     if (p != null) {
       return p;
@@ -327,6 +384,12 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     memory.desc anyDst = nhwc ? dst : desc(dstDims, memory.format_tag.any);
     memory.desc anyWeights = desc(wDims, memory.format_tag.any);
     long[] st = {strides[0], strides[1]};
+    primitive_attr attr = new primitive_attr();
+    if (relu) {
+      post_ops ops = new post_ops();
+      ops.append_eltwise(1f, dnnl_eltwise_relu, 0f, 0f);
+      attr.set_post_ops(ops);
+    }
     convolution_forward.primitive_desc fwd =
         new convolution_forward.primitive_desc(
             new convolution_forward.desc(
@@ -340,6 +403,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
                 d,
                 padL,
                 padR),
+            attr,
             OneDnn.engine());
     convolution_backward_data.primitive_desc data =
         new convolution_backward_data.primitive_desc(

@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.skipwire.runtime.ActivationFusion;
 import org.skipwire.runtime.ChannelsLast;
 import org.skipwire.runtime.FastPath;
 import org.skipwire.runtime.conf.ChannelScaleVertex;
@@ -20,8 +22,10 @@ import org.slf4j.LoggerFactory;
  * META-INF/services/org.skipwire.runtime.FastPath}: {@link #init()} is {@link Backend#init()}
  * (libnd4j's oneDNN build and DL4J's layer helpers), {@link #configure} the {@link ChannelsLast}
  * copy of an image network where {@link OneDnnLayers#channelsLast()} and it is not {@link #slower},
- * {@link #install} is {@link OneDnnLayers#install} (skipwire's oneDNN conv and batch-norm helpers),
- * {@link #describe()} is {@link Backend#active()}.
+ * with its ReLUs merged into the batch norms and sums they read ({@link ActivationFusion}, token
+ * {@code fuse}), {@link #reluBackward} and {@link #addRelu} are {@link OneDnnRelu}, {@link
+ * #install} is {@link OneDnnLayers#install} (skipwire's oneDNN conv and batch-norm helpers), {@link
+ * #describe()} is {@link Backend#active()}.
  */
 public final class OneDnnFastPath implements FastPath {
 
@@ -37,6 +41,13 @@ public final class OneDnnFastPath implements FastPath {
 
   @Override
   public ComputationGraphConfiguration configure(
+      ComputationGraphConfiguration conf, InputType... inputs) {
+    ComputationGraphConfiguration layout = layout(conf, inputs);
+    return OneDnnLayers.enabled().contains("fuse") ? ActivationFusion.fuse(layout) : layout;
+  }
+
+  /** The channels-last copy of {@code conf} where it runs faster so, else {@code conf}. */
+  private static ComputationGraphConfiguration layout(
       ComputationGraphConfiguration conf, InputType... inputs) {
     if (!OneDnnLayers.channelsLast()) {
       return conf;
@@ -89,6 +100,16 @@ public final class OneDnnFastPath implements FastPath {
       }
     }
     return Optional.empty();
+  }
+
+  @Override
+  public boolean reluBackward(INDArray output, INDArray epsilon, INDArray delta) {
+    return OneDnnRelu.backward(output, epsilon, delta);
+  }
+
+  @Override
+  public boolean addRelu(INDArray a, INDArray b, INDArray out) {
+    return OneDnnRelu.addRelu(a, b, out);
   }
 
   @Override

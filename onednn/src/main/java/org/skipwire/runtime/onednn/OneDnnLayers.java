@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.skipwire.runtime.impl.BatchNormReluLayer;
 
 /**
  * Puts skipwire's oneDNN helpers into an initialised graph's layers where DL4J put its own: {@link
@@ -32,12 +33,14 @@ import org.nd4j.linalg.activations.impl.ActivationReLU;
  * <p>{@code -Dskipwire.onednn=false} keeps DL4J's helpers and layers; {@code
  * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
  * swaps only those, a list without {@code nhwc} keeps new image graphs channels-first ({@link
- * #channelsLast()}), and one without {@code fuse} keeps a channels-last batch norm and its ReLU two
- * passes.
+ * #channelsLast()}), and one without {@code fuse} keeps new graphs' ReLU layers ({@link
+ * org.skipwire.runtime.ActivationFusion}, in {@link OneDnnFastPath#configure}) and a channels-last
+ * batch norm and its ReLU two passes.
  *
  * <p>In a channels-last graph each convolution's layer object becomes a {@link
- * ChannelsLastConvolutionLayer} and a batch norm that alone feeds a ReLU applies it itself ({@link
- * OneDnnBatchNormHelper#fuseRelu()}).
+ * ChannelsLastConvolutionLayer} and a batch norm that applies a ReLU ({@link
+ * org.skipwire.runtime.conf.BatchNormRelu}, or one that alone feeds a ReLU layer) applies it inside
+ * oneDNN's primitive ({@link OneDnnBatchNormHelper#fuseRelu()}).
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -128,7 +131,13 @@ public final class OneDnnLayers {
           && layer instanceof BatchNormalization bn
           && bn.getHelper() instanceof MKLDNNBatchNormHelper
           && !bn.layerConf().isLockGammaBeta()) {
-        set(BATCH_NORM_HELPER, bn, new OneDnnBatchNormHelper());
+        OneDnnBatchNormHelper helper = new OneDnnBatchNormHelper();
+        set(BATCH_NORM_HELPER, bn, helper);
+        if (bn instanceof BatchNormReluLayer
+            && which.contains("fuse")
+            && bn.layerConf().getCnn2DFormat() == CNN2DFormat.NHWC) {
+          helper.fuseRelu();
+        }
         swapped++;
       }
     }
@@ -182,6 +191,7 @@ public final class OneDnnLayers {
       boolean batchNorm =
           source instanceof LayerVertex sl
               && sl.getLayer() instanceof BatchNormalization bn
+              && !(bn instanceof BatchNormReluLayer)
               && !bn.layerConf().isLockGammaBeta();
       boolean sum =
           graph.getConfiguration().getVertices().get(source.getVertexName())

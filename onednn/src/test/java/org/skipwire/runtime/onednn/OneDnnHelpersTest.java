@@ -36,6 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,6 +48,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.skipwire.runtime.conf.ChannelScaleVertex;
+import org.skipwire.runtime.impl.AddActivationVertexImpl;
+import org.skipwire.runtime.impl.BatchNormReluLayer;
 
 /**
  * skipwire's oneDNN helpers compute what DL4J's own layer code computes (helpers off, which DL4J's
@@ -226,6 +229,27 @@ class OneDnnHelpersTest {
     }
   }
 
+  /**
+   * A convolution with a ReLU activation (an inference copy's, BatchNormFolding): channels-last,
+   * inference runs the ReLU inside oneDNN's primitive (a post-op), training DL4J's activation.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(CNN2DFormat.class)
+  void convolutionWithItsReluMatchesDl4j(CNN2DFormat format) {
+    assumeHelpers();
+    ConvolutionLayer conv =
+        new ConvolutionLayer.Builder(3, 3)
+            .nOut(16)
+            .activation(Activation.RELU)
+            .dataFormat(format)
+            .build();
+    long[] shape = format == CNN2DFormat.NCHW ? new long[] {3, 8, 6, 6} : new long[] {3, 6, 6, 8};
+    compare(
+        () -> single(conv.clone(), InputType.convolutional(6, 6, 8, format), ConvolutionMode.Same),
+        OneDnnConvHelper.class,
+        shape);
+  }
+
   @ParameterizedTest(name = "{0}")
   @EnumSource(CNN2DFormat.class)
   void batchNormMatchesDl4j(CNN2DFormat format) {
@@ -271,13 +295,27 @@ class OneDnnHelpersTest {
   }
 
   @Test
-  void arraysWithOffsetsOrGapsAreCopiedNotMisread() {
+  void arraysWithGapsAreCopiedAndOffsetViewsReadInPlace() {
     assumeHelpers();
     INDArray whole = Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6);
     assertTrue(OneDnn.dense(whole));
     assertTrue(OneDnn.dense(Nd4j.create(DataType.FLOAT, 32, 16, 1, 1)), "size-1 dimensions");
+    // Rows 1 and 2: elements 6 to 17 of the buffer, read and written where they are.
     INDArray offset = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3));
-    assertFalse(OneDnn.dense(offset), "offset view");
+    assertTrue(OneDnn.dense(offset), "offset view");
+    INDArray doubled = Nd4j.create(DataType.FLOAT, 2, 6);
+    assertTrue(OneDnnRelu.addRelu(offset, offset, doubled));
+    assertEquals(offset.mul(2), doubled, "read from the view's own elements");
+    INDArray minusOne = Nd4j.valueArrayOf(new long[] {2, 6}, -1f);
+    assertTrue(OneDnnRelu.addRelu(doubled, minusOne, offset));
+    assertEquals(
+        Nd4j.arange(24).castTo(DataType.FLOAT).reshape(4, 6).getRow(0), whole.getRow(0), "row 0");
+    assertEquals(
+        Nd4j.arange(6, 18).castTo(DataType.FLOAT).mul(2).sub(1).reshape(2, 6),
+        offset,
+        "written to the view's own elements");
+    assertEquals(
+        Nd4j.arange(18, 24).castTo(DataType.FLOAT).reshape(1, 6), whole.getRow(3, true), "row 3");
     INDArray gaps =
         whole.get(
             org.nd4j.linalg.indexing.NDArrayIndex.all(),
@@ -481,16 +519,49 @@ class OneDnnHelpersTest {
     assertClose("bn0, the ReLU in place", Transforms.relu(a.get("bn0"), true), b.get("bn0"));
   }
 
-  @Test
-  void theChannelsLastCopyTrainsLikeDl4jsChannelsFirstCode() {
+  /**
+   * After {@link org.skipwire.runtime.ActivationFusion}: a0 merged into bn0 (a {@link
+   * BatchNormReluLayer}, which applies the ReLU inside oneDNN's primitive channels-last), a1 into
+   * the sum (an {@link AddActivationVertexImpl}); a2 and a2b share bn2, so they stay DL4J's.
+   */
+  private static void assertFusedLayers(ComputationGraph graph, boolean nhwc) {
+    assertNull(graph.getVertex("a0"), "a0 merged into bn0");
+    assertNull(graph.getVertex("a1"), "a1 merged into the sum");
+    assertInstanceOf(BatchNormReluLayer.class, graph.getLayer("bn0"));
+    assertInstanceOf(OneDnnBatchNormHelper.class, graph.getLayer("bn0").getHelper());
+    assertInstanceOf(AddActivationVertexImpl.class, graph.getVertex("add"));
+    assertEquals(
+        org.deeplearning4j.nn.layers.normalization.BatchNormalization.class,
+        graph.getLayer("bn1").getClass(),
+        "bn1 feeds the sum");
+    for (String shared : new String[] {"a2", "a2b"}) {
+      assertEquals(
+          org.deeplearning4j.nn.layers.ActivationLayer.class,
+          graph.getLayer(shared).getClass(),
+          shared + " reads a batch norm another layer reads too: DL4J's layer");
+    }
+  }
+
+  /**
+   * The fast path's copy of the residual graph (16 channels: narrower batch norms stay
+   * channels-first, OneDnnFastPath.slower) trains like DL4J's channels-first code, vertex by
+   * vertex: channels-last with the ReLUs merged (the default), channels-first merged, and
+   * channels-last with DL4J's ReLU layers and skipwire's in-place ones.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"true", "conv,batchnorm,relu,fuse", "conv,batchnorm,relu,nhwc"})
+  void theFastPathsCopyTrainsLikeDl4jsChannelsFirstCode(String setting) {
     assumeHelpers();
-    // 16 channels: the fast path keeps narrower batch norms channels-first (OneDnnFastPath.slower).
+    System.setProperty(OneDnnLayers.PROPERTY, setting);
+    boolean nhwc = OneDnnLayers.channelsLast();
+    boolean fuse = OneDnnLayers.enabled().contains("fuse");
     ComputationGraph reference =
         withHelpers(false, () -> reluResidual(CNN2DFormat.NCHW, DataType.FLOAT, 16));
     ComputationGraphConfiguration copy =
         new OneDnnFastPath()
             .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3));
-    assertTrue(org.skipwire.runtime.ChannelsLast.isChannelsLast(copy), "the fast path's layout");
+    assertEquals(
+        nhwc, org.skipwire.runtime.ChannelsLast.isChannelsLast(copy), "the fast path's layout");
     ComputationGraph ours =
         withHelpers(
             true,
@@ -500,27 +571,44 @@ class OneDnnHelpersTest {
               return g;
             });
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
-    assertReluLayers(ours);
+    if (fuse) {
+      assertFusedLayers(ours, nhwc);
+    } else {
+      assertReluLayers(ours);
+    }
     for (String c : new String[] {"c0", "c1", "c2"}) {
-      assertInstanceOf(ChannelsLastConvolutionLayer.class, ours.getLayer(c), c);
+      assertEquals(nhwc, ours.getLayer(c) instanceof ChannelsLastConvolutionLayer, c);
     }
     ours.setParams(reference.params().dup());
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.FLOAT, 31);
     INDArray x = batch.getFeatures();
-    // Vertex by vertex in inference, before training: ours NHWC inside, compared as NCHW.
+    // Vertex by vertex in inference, before training, compared channels-first. A merged ReLU's
+    // output is its batch norm's or sum's in ours; their values before the ReLU are not kept.
+    Map<String, String> merged = fuse ? Map.of("a0", "bn0", "a1", "add") : Map.of();
     Map<String, INDArray> a = reference.feedForward(x, false);
     Map<String, INDArray> b = ours.feedForward(x, false);
     for (String v : a.keySet()) {
-      INDArray o = b.get(v);
-      assertClose(v, a.get(v), o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
+      if (merged.containsValue(v)) {
+        continue;
+      }
+      INDArray o = b.get(merged.getOrDefault(v, v));
+      assertClose(
+          v, a.get(v), nhwc && o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
     }
-    assertTrainsAlike(reference, ours, batch, () -> {});
+    OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
+    assertTrainsAlike(
+        reference,
+        ours,
+        batch,
+        () ->
+            assertEquals(
+                nhwc && fuse, bn0.fusedBackward(), "bn0's training pass applied the ReLU"));
     System.setProperty(OneDnnLayers.PROPERTY, "conv,batchnorm,relu");
     assertEquals(
         reference.getConfiguration(),
         new OneDnnFastPath()
             .configure(reference.getConfiguration(), InputType.convolutional(8, 8, 3)),
-        "without nhwc in the setting the layout stays channels-first");
+        "without nhwc and fuse in the setting the configuration stays as it is");
   }
 
   @Test
@@ -536,7 +624,10 @@ class OneDnnHelpersTest {
         "bn0 normalises 12 channels, not a multiple of 16: oneDNN's channels-last batch norm is"
             + " slow there",
         OneDnnFastPath.slower(odd).orElseThrow());
-    assertSame(odd, new OneDnnFastPath().configure(odd, image), "stays as it is");
+    ComputationGraphConfiguration oddCopy = new OneDnnFastPath().configure(odd, image);
+    assertFalse(org.skipwire.runtime.ChannelsLast.isChannelsLast(oddCopy), "stays channels-first");
+    assertEquals(
+        org.skipwire.runtime.ActivationFusion.fuse(odd), oddCopy, "with its ReLUs merged only");
     ComputationGraphConfiguration concat =
         classified(
             imageGraph(image)

@@ -11,6 +11,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 import org.skipwire.runtime.impl.AddActivationVertexImpl;
 
 /**
@@ -32,6 +33,7 @@ import org.skipwire.runtime.impl.AddActivationVertexImpl;
 public class AddActivationVertex extends GraphVertex {
 
   private IActivation activation = new ActivationIdentity();
+  private String merged;
 
   /** The identity after the sum; for JSON. */
   public AddActivationVertex() {}
@@ -54,24 +56,53 @@ public class AddActivationVertex extends GraphVertex {
     this.activation = activation;
   }
 
+  /**
+   * The name of the activation-layer vertex merged into this sum ({@link
+   * org.skipwire.runtime.ActivationFusion}, {@link org.skipwire.runtime.BatchNormFolding}), whose
+   * value this vertex's output is; null where it was declared as one vertex. Left out of the JSON
+   * when null.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public String getMerged() {
+    return merged;
+  }
+
+  public void setMerged(String merged) {
+    this.merged = merged;
+  }
+
+  /** This vertex as the merge of the sum and the activation layer {@code merged}. */
+  public AddActivationVertex merging(String merged) {
+    AddActivationVertex v = clone();
+    v.setMerged(merged);
+    return v;
+  }
+
   @Override
   public AddActivationVertex clone() {
-    return new AddActivationVertex(activation);
+    AddActivationVertex v = new AddActivationVertex(activation);
+    v.merged = merged;
+    return v;
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AddActivationVertex other && other.activation.equals(activation);
+    return o instanceof AddActivationVertex other
+        && other.activation.equals(activation)
+        && java.util.Objects.equals(other.merged, merged);
   }
 
   @Override
   public int hashCode() {
-    return activation.hashCode();
+    return 31 * activation.hashCode() + java.util.Objects.hashCode(merged);
   }
 
   @Override
   public String toString() {
-    return "AddActivationVertex(activation=" + activation + ")";
+    return "AddActivationVertex(activation="
+        + activation
+        + (merged == null ? "" : ", merged=" + merged)
+        + ")";
   }
 
   @Override

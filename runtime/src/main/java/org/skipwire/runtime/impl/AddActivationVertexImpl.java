@@ -10,20 +10,29 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.FastPaths;
 
 /** Runs {@link org.skipwire.runtime.conf.AddActivationVertex}: {@code y = f(x1 + x2 + ...)}. */
 public class AddActivationVertexImpl extends BaseGraphVertex {
 
   private final IActivation activation;
+  private final boolean relu;
+  private INDArray output;
 
   public AddActivationVertexImpl(
       ComputationGraph graph, String name, int vertexIndex, IActivation activation, DataType type) {
     super(graph, name, vertexIndex, null, null, type);
     this.activation = activation;
+    this.relu =
+        activation instanceof ActivationReLU r
+            && r.getMax() == null
+            && r.getThreshold() == null
+            && r.getNegativeSlope() == null;
   }
 
   @Override
@@ -63,8 +72,21 @@ public class AddActivationVertexImpl extends BaseGraphVertex {
       throw new IllegalStateException(
           "cannot do forward pass of " + vertexName + ": inputs not set");
     }
-    // IActivation.getActivation works in place on the array it is given.
-    return activation.getActivation(sum(ArrayType.ACTIVATIONS, workspaceMgr), training);
+    INDArray out;
+    if (relu && inputs.length == 2 && Arrays.equals(inputs[0].shape(), inputs[1].shape())) {
+      // relu(a + b) in one pass where a fast path has the kernel.
+      out =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATIONS, inputs[0].dataType(), inputs[0].shape(), 'c');
+      FastPaths.addRelu(inputs[0], inputs[1], out);
+    } else {
+      // IActivation.getActivation works in place on the array it is given.
+      out = activation.getActivation(sum(ArrayType.ACTIVATIONS, workspaceMgr), training);
+    }
+    // A ReLU's backprop needs only where its output is positive: kept (DL4J keeps every training
+    // activation in one workspace until backprop is done) instead of recomputing the sum.
+    output = training && relu ? out : null;
+    return out;
   }
 
   @Override
@@ -73,10 +95,17 @@ public class AddActivationVertexImpl extends BaseGraphVertex {
       throw new IllegalStateException(
           "cannot do backward pass of " + vertexName + ": inputs or epsilon not set");
     }
-    // The pre-activation sum is recomputed rather than kept from the forward pass; backprop
-    // overwrites it with dL/dsum, which every input receives.
-    INDArray delta =
-        activation.backprop(sum(ArrayType.ACTIVATION_GRAD, workspaceMgr), epsilon).getFirst();
+    // A ReLU masks the gradient by its kept output; other activations recompute the
+    // pre-activation sum, which their backprop overwrites with dL/dsum. Every input receives it.
+    INDArray delta;
+    if (output != null) {
+      delta =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATION_GRAD, epsilon.dataType(), epsilon.shape(), 'c');
+      FastPaths.reluBackward(output, epsilon, delta);
+    } else {
+      delta = activation.backprop(sum(ArrayType.ACTIVATION_GRAD, workspaceMgr), epsilon).getFirst();
+    }
     INDArray[] out = new INDArray[inputs.length];
     // Some activations return an array of their own (ReLU's from the working memory): moved to
     // the gradients' workspace if so.
@@ -95,6 +124,12 @@ public class AddActivationVertexImpl extends BaseGraphVertex {
       return null;
     }
     return new Pair<>(maskArrays[0], currentMaskState);
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    output = null;
   }
 
   @Override

@@ -244,7 +244,9 @@ class FastPathTest {
     // would mostly measure ReLU kinks: an activation within float rounding of zero can switch
     // sides between the paths and move the gradients of every layer below it.
     Map<String, INDArray> activations = reference.feedForward(new INDArray[] {x}, true, false);
-    Map<String, List<String>> inputs = fast.getConfiguration().getVertexInputs();
+    // The reference's wiring: in the fast graph a layer may read the batch norm or sum that a ReLU
+    // was merged into (ActivationFusion), whose reference activation is the value before the ReLU.
+    Map<String, List<String>> inputs = reference.getConfiguration().getVertexInputs();
     fast.initGradientsView();
     reference.initGradientsView();
     Set<String> seen = new HashSet<>();

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.skipwire.runtime.ActivationFusion;
 import org.skipwire.runtime.FastPaths;
 import org.skipwire.runtime.data.SeriesDataSetIterator;
 
@@ -57,17 +58,22 @@ public final class Lesions {
         throw new IllegalArgumentException(
             b.name() + " cannot be deleted: it maps " + b.inShape() + " to " + b.outShape());
       }
+      // Blocks name declared vertices; on the fast path a ReLU is merged into the batch norm or
+      // sum it read, which then stands for it.
       if (b.residual()) {
         String cut = b.name() + ".lesion";
+        String branch = vertexOf(graph, b.branch());
         conf.getVertices().put(cut, new ScaleVertex(0.0));
-        conf.getVertexInputs().put(cut, new ArrayList<>(List.of(b.branch())));
-        conf.getVertexInputs().get(b.sum()).replaceAll(in -> in.equals(b.branch()) ? cut : in);
+        conf.getVertexInputs().put(cut, new ArrayList<>(List.of(branch)));
+        conf.getVertexInputs()
+            .get(vertexOf(graph, b.sum()))
+            .replaceAll(in -> in.equals(branch) ? cut : in);
       } else {
         for (String m : b.members()) {
           conf.getVertices().remove(m);
           conf.getVertexInputs().remove(m);
         }
-        redirect.put(b.output(), b.input());
+        redirect.put(vertexOf(graph, b.output()), vertexOf(graph, b.input()));
       }
     }
     for (List<String> inputs : conf.getVertexInputs().values()) {
@@ -87,6 +93,16 @@ public final class Lesions {
       }
     }
     return copy;
+  }
+
+  /** The vertex of the trained graph that computes the declared vertex {@code name}. */
+  private static String vertexOf(ComputationGraph graph, String name) {
+    String v = ActivationFusion.vertexOf(graph.getConfiguration(), name);
+    if (v == null) {
+      throw new IllegalArgumentException(
+          "the network has no vertex " + name + ": was it built from another declaration?");
+    }
+    return v;
   }
 
   private static String resolve(Map<String, String> redirect, String vertex) {

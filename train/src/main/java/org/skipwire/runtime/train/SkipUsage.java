@@ -7,6 +7,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.skipwire.runtime.ActivationFusion;
 import org.skipwire.runtime.VertexInfo;
 import org.skipwire.runtime.conf.ScalarParamVertex;
 import org.skipwire.runtime.impl.HighwayGateVertexImpl;
@@ -57,7 +58,10 @@ public final class SkipUsage {
     if (isEmpty()) {
       return out;
     }
-    Map<String, INDArray> acts = graph.feedForward(features, false);
+    // By declared name: on the fast path a ReLU that ends a block is merged into its sum.
+    Map<String, INDArray> acts =
+        ActivationFusion.byDeclaredName(
+            graph.getConfiguration(), graph.feedForward(features, false));
     for (Blocks.Block b : blocks) {
       INDArray branch = acts.get(b.branch());
       INDArray shortcut = acts.get(b.shortcut());
