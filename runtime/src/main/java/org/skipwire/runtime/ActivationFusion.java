@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.skipwire.runtime.conf.AddActivationVertex;
@@ -145,7 +146,16 @@ public final class ActivationFusion {
         && ((LayerVertex) conf.getVertices().get(name)).getLayerConf().getLayer()
             instanceof ActivationLayer a
         && a.getIDropout() == null
-        && a.getActivationFn() instanceof ActivationReLU r
+        && isPlainRelu(a.getActivationFn());
+  }
+
+  /**
+   * Whether {@code f} is DL4J's plain ReLU ({@code Activation.RELU}): no threshold, negative slope
+   * or cap, so that {@code relu(x) > 0} exactly where {@code x > 0}, which the merged layers' and
+   * oneDNN's kernels rely on.
+   */
+  public static boolean isPlainRelu(IActivation f) {
+    return f instanceof ActivationReLU r
         && r.getMax() == null
         && r.getThreshold() == null
         && r.getNegativeSlope() == null;

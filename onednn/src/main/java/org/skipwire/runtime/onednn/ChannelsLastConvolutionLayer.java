@@ -8,11 +8,11 @@ import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.ActivationFusion;
 
 /**
  * The run-time stand-in for DL4J's 2-D {@code ConvolutionLayer} object in a channels-last graph on
@@ -67,12 +67,7 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
         return out;
       }
     }
-    if (!training
-        && ownPath()
-        && layerConf().getActivationFn() instanceof ActivationReLU r
-        && r.getMax() == null
-        && r.getThreshold() == null
-        && r.getNegativeSlope() == null) {
+    if (!training && ownPath() && ActivationFusion.isPlainRelu(layerConf().getActivationFn())) {
       if (input == null) {
         throw new IllegalArgumentException(
             "Cannot perform forward pass with null input " + layerId());

@@ -15,7 +15,7 @@ import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.skipwire.runtime.ActivationFusion;
 import org.skipwire.runtime.impl.BatchNormReluLayer;
 
 /**
@@ -262,10 +262,7 @@ public final class OneDnnLayers {
   /** ReLU without a threshold, slope or cap: DL4J's {@code Activation.RELU}. */
   private static boolean plainRelu(Layer layer) {
     return layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.ActivationLayer a
-        && a.getActivationFn() instanceof ActivationReLU r
-        && r.getMax() == null
-        && r.getThreshold() == null
-        && r.getNegativeSlope() == null
+        && ActivationFusion.isPlainRelu(a.getActivationFn())
         && a.getIDropout() == null;
   }
 

@@ -10,11 +10,11 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.skipwire.runtime.ActivationFusion;
 import org.skipwire.runtime.FastPaths;
 
 /** Runs {@link org.skipwire.runtime.conf.AddActivationVertex}: {@code y = f(x1 + x2 + ...)}. */
@@ -28,11 +28,7 @@ public class AddActivationVertexImpl extends BaseGraphVertex {
       ComputationGraph graph, String name, int vertexIndex, IActivation activation, DataType type) {
     super(graph, name, vertexIndex, null, null, type);
     this.activation = activation;
-    this.relu =
-        activation instanceof ActivationReLU r
-            && r.getMax() == null
-            && r.getThreshold() == null
-            && r.getNegativeSlope() == null;
+    this.relu = ActivationFusion.isPlainRelu(activation);
   }
 
   @Override
