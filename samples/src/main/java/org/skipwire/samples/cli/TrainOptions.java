@@ -87,7 +87,9 @@ final class TrainOptions {
       names = "--seed",
       paramLabel = "N",
       description =
-          "seed for initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE})")
+          "seed for initialisation, shuffling and augmentation, and for dropout and drop-path in"
+              + " a fresh run (on Spark in every run, per worker and round) (default:"
+              + " ${DEFAULT-VALUE})")
   long seed = 42;
 
   @Option(

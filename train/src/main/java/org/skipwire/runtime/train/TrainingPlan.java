@@ -29,7 +29,9 @@ import org.skipwire.runtime.data.DataOptions;
  * @param testLimit evaluate on the first {@code testLimit} test images only; 0 for all
  * @param normalize standardise each channel with the training set's mean and std
  * @param augment random 4-pixel shifts and horizontal flips of training images
- * @param seed seeds weight initialisation, shuffling and augmentation
+ * @param seed seeds weight initialisation, shuffling and augmentation, and dropout and drop-path in
+ *     a fresh run (DL4J seeds ND4J's generator when it initialises the parameters; a resumed run's
+ *     draws are not seeded); on Spark every run's, per worker and round
  * @param checkpointDir where checkpoints and plots go; null for none
  * @param resume continue from the checkpoint in {@code checkpointDir}, if there is one
  * @param progress bar or summary lines
