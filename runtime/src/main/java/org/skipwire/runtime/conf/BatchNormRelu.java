@@ -87,13 +87,14 @@ public class BatchNormRelu extends BatchNormalization {
       boolean initializeParams,
       DataType networkDataType) {
     LayerValidation.assertNOutSet("BatchNormRelu", getLayerName(), layerIndex, getNOut());
-    BatchNormReluLayer ret = new BatchNormReluLayer(conf, networkDataType);
-    ret.setListeners(trainingListeners);
-    ret.setIndex(layerIndex);
-    ret.setParamsViewArray(layerParamsView);
-    ret.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    ret.setConf(conf);
-    return ret;
+    return LayerWiring.wire(
+        new BatchNormReluLayer(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   // Lombok's equals on DL4J's class would call a plain batch norm with the same settings equal.

@@ -2,7 +2,6 @@ package org.skipwire.runtime.conf;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -195,14 +194,14 @@ public class GroupedConvolutionLayer extends FeedForwardLayer {
           "grouped convolution " + name() + " needs nIn and nOut; got " + nIn + ", " + nOut);
     }
     checkDivisible();
-    GroupedConvolutionLayerImpl layer = new GroupedConvolutionLayerImpl(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new GroupedConvolutionLayerImpl(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   @Override

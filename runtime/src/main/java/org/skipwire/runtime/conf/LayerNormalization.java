@@ -2,7 +2,6 @@ package org.skipwire.runtime.conf;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -102,14 +101,14 @@ public class LayerNormalization extends FeedForwardLayer {
       boolean initializeParams,
       DataType networkDataType) {
     requireSize();
-    LayerNormalizationImpl layer = new LayerNormalizationImpl(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new LayerNormalizationImpl(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   private void requireSize() {

@@ -206,13 +206,14 @@ public class MultiHeadSelfAttention extends SameDiffLayer {
       return super.instantiate(
           conf, trainingListeners, layerIndex, layerParamsView, initializeParams, networkDataType);
     }
-    MultiHeadSelfAttentionImpl layer = new MultiHeadSelfAttentionImpl(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new MultiHeadSelfAttentionImpl(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   /**

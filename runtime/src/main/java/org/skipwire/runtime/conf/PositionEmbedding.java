@@ -2,7 +2,6 @@ package org.skipwire.runtime.conf;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.exception.DL4JInvalidConfigException;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -111,14 +110,14 @@ public class PositionEmbedding extends FeedForwardLayer {
       boolean initializeParams,
       DataType networkDataType) {
     requireSize();
-    PositionEmbeddingImpl layer = new PositionEmbeddingImpl(conf, networkDataType);
-    layer.setListeners(trainingListeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerWiring.wire(
+        new PositionEmbeddingImpl(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   private void requireSize() {

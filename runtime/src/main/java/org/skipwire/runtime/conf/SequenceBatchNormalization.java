@@ -1,7 +1,6 @@
 package org.skipwire.runtime.conf;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -41,14 +40,14 @@ public class SequenceBatchNormalization extends BatchNormalization {
       DataType networkDataType) {
     LayerValidation.assertNOutSet(
         "SequenceBatchNormalization", getLayerName(), layerIndex, getNOut());
-    SequenceBatchNormalizationImpl ret = new SequenceBatchNormalizationImpl(conf, networkDataType);
-    ret.setListeners(trainingListeners);
-    ret.setIndex(layerIndex);
-    ret.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
-    ret.setParamTable(paramTable);
-    ret.setConf(conf);
-    return ret;
+    return LayerWiring.wire(
+        new SequenceBatchNormalizationImpl(conf, networkDataType),
+        initializer(),
+        conf,
+        trainingListeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams);
   }
 
   @Override
