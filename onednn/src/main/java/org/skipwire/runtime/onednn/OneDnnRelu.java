@@ -51,15 +51,7 @@ final class OneDnnRelu {
    */
   static boolean backward(INDArray output, INDArray epsilon, INDArray delta) {
     long n = output.length();
-    if (!OneDnn.available()
-        || output.dataType() != DataType.FLOAT
-        || epsilon.dataType() != DataType.FLOAT
-        || delta.dataType() != DataType.FLOAT
-        || epsilon.length() != n
-        || delta.length() != n
-        || !OneDnn.dense(output)
-        || !OneDnn.dense(epsilon)
-        || !OneDnn.dense(delta)) {
+    if (!OneDnn.available() || !denseFloats(n, output, epsilon, delta)) {
       return false;
     }
     Primitives p = primitives(n);

@@ -328,7 +328,7 @@ class OneDnnHelpersTest {
 
   /** conv-BN-tanh twice with a skip, pooled and classified: the parts of a ResNet, in float. */
   private static ComputationGraph residual(CNN2DFormat format) {
-    ComputationGraphConfiguration conf =
+    ComputationGraphConfiguration.GraphBuilder g =
         new NeuralNetConfiguration.Builder()
             .seed(9)
             .dataType(DataType.FLOAT)
@@ -346,17 +346,8 @@ class OneDnnHelpersTest {
             .addLayer("a1", new ActivationLayer(Activation.TANH), "add")
             .addLayer("c2", conv(3, 16, 2, format), "a1")
             .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
-            .addLayer("a2", new ActivationLayer(Activation.TANH), "bn2")
-            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "a2")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(4)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "gap")
-            .setOutputs("out")
-            .build();
+            .addLayer("a2", new ActivationLayer(Activation.TANH), "bn2");
+    ComputationGraphConfiguration conf = classified(g, "a2");
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;
@@ -419,7 +410,7 @@ class OneDnnHelpersTest {
    * the first two ReLUs run in place, the two sharing a batch norm stay DL4J's.
    */
   private static ComputationGraph reluResidual(CNN2DFormat format, DataType type, int width) {
-    ComputationGraphConfiguration conf =
+    ComputationGraphConfiguration.GraphBuilder g =
         new NeuralNetConfiguration.Builder()
             .seed(13)
             .dataType(type)
@@ -439,17 +430,8 @@ class OneDnnHelpersTest {
             .addLayer("bn2", new BatchNormalization.Builder().build(), "c2")
             .addLayer("a2", new ActivationLayer(Activation.RELU), "bn2")
             .addLayer("a2b", new ActivationLayer(Activation.RELU), "bn2")
-            .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a2", "a2b")
-            .addLayer("gap", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "add2")
-            .addLayer(
-                "out",
-                new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
-                    .nOut(4)
-                    .activation(Activation.SOFTMAX)
-                    .build(),
-                "gap")
-            .setOutputs("out")
-            .build();
+            .addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a2", "a2b");
+    ComputationGraphConfiguration conf = classified(g, "add2");
     ComputationGraph graph = new ComputationGraph(conf);
     graph.init();
     return graph;
