@@ -29,9 +29,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>In inference it does what DL4J's layer does: its input moved into this layer's workspace (a
  * copy where the vertex before it has its own) and the ReLU in place.
  *
- * <p>After a batch norm that applies this ReLU itself ({@link OneDnnBatchNormHelper#fuseRelu()},
- * channels-last), it passes the batch norm's output and its own gradient through unchanged, for
- * every pass in which the batch norm did fuse; otherwise it is the ReLU above.
+ * <p>After a batch norm that applies this ReLU itself ({@link OneDnnBatchNormHelper#fuseRelu()}:
+ * channels-last training, inference in both layouts), it passes the batch norm's output and its own
+ * gradient through unchanged, for every pass in which the batch norm did fuse; otherwise it is the
+ * ReLU above.
  */
 public final class InPlaceReluLayer extends ActivationLayer {
   private final OneDnnBatchNormHelper fusedInto;

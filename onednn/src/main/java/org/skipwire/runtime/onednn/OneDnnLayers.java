@@ -34,13 +34,14 @@ import org.skipwire.runtime.impl.BatchNormReluLayer;
  * -Dskipwire.onednn=conv}, {@code =batchnorm} or {@code =relu} (or a list, {@code conv,batchnorm})
  * swaps only those, a list without {@code nhwc} keeps new image graphs channels-first ({@link
  * #channelsLast()}), and one without {@code fuse} keeps new graphs' ReLU layers ({@link
- * org.skipwire.runtime.ActivationFusion}, in {@link OneDnnFastPath#configure}) and a channels-last
- * batch norm and its ReLU two passes.
+ * org.skipwire.runtime.ActivationFusion}, in {@link OneDnnFastPath#configure}) and a batch norm and
+ * its ReLU two passes.
  *
  * <p>In a channels-last graph each convolution's layer object becomes a {@link
- * ChannelsLastConvolutionLayer} and a batch norm that applies a ReLU ({@link
+ * ChannelsLastConvolutionLayer}. A batch norm that applies a ReLU ({@link
  * org.skipwire.runtime.conf.BatchNormRelu}, or one that alone feeds a ReLU layer) applies it inside
- * oneDNN's primitive ({@link OneDnnBatchNormHelper#fuseRelu()}).
+ * oneDNN's primitive ({@link OneDnnBatchNormHelper#fuseRelu()}): in training where it is
+ * channels-last, in inference in both layouts.
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -61,8 +62,8 @@ public final class OneDnnLayers {
 
   /**
    * What this JVM's fast path does: a subset of {conv, batchnorm, relu, nhwc, fuse}, where nhwc is
-   * {@link #channelsLast()}'s layout, fuse the channels-last batch norm + ReLU, and the rest what
-   * {@link #install} swaps.
+   * {@link #channelsLast()}'s layout, fuse the batch norm + ReLU, and the rest what {@link
+   * #install} swaps.
    */
   public static Set<String> enabled() {
     String setting = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
@@ -133,9 +134,8 @@ public final class OneDnnLayers {
           && !bn.layerConf().isLockGammaBeta()) {
         OneDnnBatchNormHelper helper = new OneDnnBatchNormHelper();
         set(BATCH_NORM_HELPER, bn, helper);
-        if (bn instanceof BatchNormReluLayer
-            && which.contains("fuse")
-            && bn.layerConf().getCnn2DFormat() == CNN2DFormat.NHWC) {
+        if (bn instanceof BatchNormReluLayer && which.contains("fuse")) {
+          // The helper fuses where it can: channels-last training, inference in both layouts.
           helper.fuseRelu();
         }
         swapped++;
@@ -168,8 +168,8 @@ public final class OneDnnLayers {
 
   /**
    * Replaces the ReLU activation layers that can run in place; returns how many. With {@code fuse},
-   * a channels-last batch norm on skipwire's helper that alone feeds one of them applies the ReLU
-   * itself ({@link OneDnnBatchNormHelper#fuseRelu()}).
+   * a batch norm on skipwire's helper that alone feeds one of them applies the ReLU itself where
+   * its helper fuses ({@link OneDnnBatchNormHelper#fuseRelu()}).
    */
   static int inPlaceRelus(ComputationGraph graph, boolean fuse) {
     int replaced = 0;
@@ -204,8 +204,7 @@ public final class OneDnnLayers {
       if (fuse
           && batchNorm
           && ((LayerVertex) source).getLayer() instanceof BatchNormalization bn
-          && bn.getHelper() instanceof OneDnnBatchNormHelper h
-          && bn.layerConf().getCnn2DFormat() == CNN2DFormat.NHWC) {
+          && bn.getHelper() instanceof OneDnnBatchNormHelper h) {
         h.fuseRelu();
         fusedInto = h;
       }

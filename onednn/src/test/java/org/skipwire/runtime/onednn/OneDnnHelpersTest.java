@@ -34,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -262,6 +263,25 @@ class OneDnnHelpersTest {
         shape);
   }
 
+  /**
+   * Channels-first inference runs as a oneDNN binary primitive, not oneDNN's batch norm: odd
+   * channel counts and map sizes, a one-row map, and a single image.
+   */
+  @ParameterizedTest(name = "{0}x{1}x{2}x{3}")
+  @CsvSource({"2, 37, 5, 6", "3, 12, 1, 2", "1, 16, 8, 8", "5, 3, 7, 1"})
+  void channelsFirstBatchNormMatchesDl4j(int n, int c, int h, int w) {
+    assumeHelpers();
+    BatchNormalization bn = new BatchNormalization.Builder().eps(1e-3).build();
+    compare(
+        () ->
+            single(
+                bn.clone(),
+                InputType.convolutional(h, w, c, CNN2DFormat.NCHW),
+                ConvolutionMode.Same),
+        OneDnnBatchNormHelper.class,
+        new long[] {n, c, h, w});
+  }
+
   @Test
   void batchNormOfFeaturesMatchesDl4j() {
     assumeHelpers();
@@ -472,10 +492,11 @@ class OneDnnHelpersTest {
     ComputationGraph ours = withHelpers(true, () -> reluResidual(format, DataType.FLOAT, 8));
     assertEquals(6, OneDnnLayers.install(ours), "three convolutions, three batch norms");
     assertReluLayers(ours);
-    // Channels-last, the batch norm before a0 applies a0's ReLU itself (oneDNN's fused kernel);
-    // a1 reads a sum, and channels-first nothing fuses.
+    // The batch norm before a0 applies a0's ReLU itself: in training channels-last (oneDNN's fused
+    // kernel), in inference in both layouts (channels-first as its binary primitive's post-op); a1
+    // reads a sum.
     boolean fuses = format == CNN2DFormat.NHWC;
-    assertEquals(fuses, ((InPlaceReluLayer) ours.getLayer("a0")).fused(), "a0 fused into bn0");
+    assertTrue(((InPlaceReluLayer) ours.getLayer("a0")).fused(), "a0 fused into bn0");
     assertFalse(((InPlaceReluLayer) ours.getLayer("a1")).fused(), "a1 reads a sum");
     OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
     ComputationGraph reference = withHelpers(false, () -> reluResidual(format, DataType.FLOAT, 8));
@@ -490,6 +511,7 @@ class OneDnnHelpersTest {
     // entries are their ReLUs' outputs, which ran in place).
     Map<String, INDArray> a = reference.feedForward(x, false);
     Map<String, INDArray> b = ours.feedForward(x, false);
+    assertTrue(bn0.fusedForward(), "bn0's inference pass applied the ReLU");
     for (String v : a.keySet()) {
       assertClose(v, a.get(v), b.get(v));
     }
@@ -569,6 +591,8 @@ class OneDnnHelpersTest {
     Map<String, String> merged = fuse ? Map.of("a0", "bn0", "a1", "add") : Map.of();
     Map<String, INDArray> a = reference.feedForward(x, false);
     Map<String, INDArray> b = ours.feedForward(x, false);
+    OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
+    assertEquals(fuse, bn0.fusedForward(), "bn0's inference pass applied the ReLU");
     for (String v : a.keySet()) {
       if (merged.containsValue(v)) {
         continue;
@@ -577,7 +601,6 @@ class OneDnnHelpersTest {
       assertClose(
           v, a.get(v), nhwc && o.rank() == 4 && !v.equals("in") ? o.permute(0, 3, 1, 2) : o);
     }
-    OneDnnBatchNormHelper bn0 = (OneDnnBatchNormHelper) ours.getLayer("bn0").getHelper();
     assertTrainsAlike(
         reference,
         ours,
