@@ -198,6 +198,9 @@ class OneDnnHelpersTest {
         Arguments.of(3, 1, 1, 1, ConvolutionMode.Truncate, false, 16, 16, 8, 8),
         Arguments.of(3, 2, 1, 1, ConvolutionMode.Truncate, true, 5, 7, 9, 11),
         Arguments.of(1, 2, 0, 1, ConvolutionMode.Truncate, false, 8, 16, 8, 8),
+        // Pointwise: channels-first ones run on oneDNN's plain layout (gemm), not reordered.
+        Arguments.of(1, 1, 0, 1, ConvolutionMode.Truncate, true, 12, 20, 5, 7),
+        Arguments.of(1, 1, 0, 1, ConvolutionMode.Same, false, 8, 4, 6, 6),
         Arguments.of(7, 2, 3, 1, ConvolutionMode.Truncate, false, 3, 8, 20, 20),
         Arguments.of(3, 2, 0, 1, ConvolutionMode.Truncate, true, 4, 4, 8, 8),
         Arguments.of(3, 2, 0, 1, ConvolutionMode.Same, true, 6, 5, 7, 9),
