@@ -45,6 +45,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -81,7 +82,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       primitive backwardData,
       convolution_backward_weights.primitive_desc weightsDesc,
       primitive backwardWeights,
-      Map<Integer, reorder> reorders) {}
+      Map<Integer, reorder> reorders,
+      boolean reluAfter) {}
 
   // Bounded: a batch size seen once (a last, smaller batch) must not pin its primitives forever.
   private final Map<Key, Plan> plans = OneDnn.recentlyUsed(8);
@@ -129,7 +131,7 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
   /**
    * {@link #preOutput}, with the ReLU applied inside the convolution primitive (oneDNN's eltwise
    * post-op) where {@code relu}: an inference copy's convolution with its activation ({@link
-   * ChannelsLastConvolutionLayer}).
+   * OneDnnConvolutionLayer}).
    */
   INDArray forward(
       INDArray input,
@@ -195,6 +197,9 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
       p.forward().execute(s, args);
       Scratch.back(s, dst, user, p.reorders(), 2);
       s._wait();
+    }
+    if (p.reluAfter()) {
+      Nd4j.getExecutioner().exec(new RectifiedLinear(out, out));
     }
     return out;
   }
@@ -401,7 +406,11 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
     memory.desc anyWeights = desc(wDims, memory.format_tag.any);
     long[] st = {strides[0], strides[1]};
     primitive_attr attr = new primitive_attr();
-    if (relu) {
+    // oneDNN 2.5's gemm convolution (the channels-first pointwise one) applies an eltwise post-op
+    // in a slow pass of its own (4.9 ms without, 7.6 with, [64, 120, 32, 32] to 48 channels): the
+    // ReLU runs after it instead, in place.
+    boolean reluAfter = relu && pointwise && !nhwc;
+    if (relu && !reluAfter) {
       post_ops ops = new post_ops();
       ops.append_eltwise(1f, dnnl_eltwise_relu, 0f, 0f);
       attr.set_post_ops(ops);
@@ -445,7 +454,8 @@ public final class OneDnnConvHelper implements ConvolutionHelper {
             new convolution_backward_data(data),
             wts,
             new convolution_backward_weights(wts),
-            new HashMap<>());
+            new HashMap<>(),
+            reluAfter);
     plans.put(key, p);
     return p;
   }

@@ -4,7 +4,6 @@ import java.lang.reflect.Field;
 import java.util.Locale;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
@@ -37,11 +36,10 @@ import org.skipwire.runtime.impl.BatchNormReluLayer;
  * org.skipwire.runtime.ActivationFusion}, in {@link OneDnnFastPath#configure}) and a batch norm and
  * its ReLU two passes.
  *
- * <p>In a channels-last graph each convolution's layer object becomes a {@link
- * ChannelsLastConvolutionLayer}. A batch norm that applies a ReLU ({@link
- * org.skipwire.runtime.conf.BatchNormRelu}, or one that alone feeds a ReLU layer) applies it inside
- * oneDNN's primitive ({@link OneDnnBatchNormHelper#fuseRelu()}): in training where it is
- * channels-last, in inference in both layouts.
+ * <p>Each convolution's layer object becomes a {@link OneDnnConvolutionLayer}. A batch norm that
+ * applies a ReLU ({@link org.skipwire.runtime.conf.BatchNormRelu}, or one that alone feeds a ReLU
+ * layer) applies it inside oneDNN's primitive ({@link OneDnnBatchNormHelper#fuseRelu()}): in
+ * training where it is channels-last, in inference in both layouts.
  *
  * <p>{@link org.skipwire.runtime.SkipwireModel#create}, {@link
  * org.skipwire.runtime.BatchNormFolding} and checkpoint loading call it through {@link
@@ -121,12 +119,7 @@ public final class OneDnnLayers {
       if (which.contains("conv")
           && layer.getClass() == ConvolutionLayer.class
           && layer.getHelper() instanceof MKLDNNConvHelper) {
-        OneDnnConvHelper helper = new OneDnnConvHelper();
-        if (((ConvolutionLayer) layer).layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC) {
-          channelsLastConvolution(graph, (ConvolutionLayer) layer, helper);
-        } else {
-          set(CONV_HELPER, layer, helper);
-        }
+        convolution(graph, (ConvolutionLayer) layer, new OneDnnConvHelper());
         swapped++;
       } else if (which.contains("batchnorm")
           && layer instanceof BatchNormalization bn
@@ -220,10 +213,10 @@ public final class OneDnnLayers {
   }
 
   /**
-   * Puts a {@link ChannelsLastConvolutionLayer} with {@code helper} in place of a channels-last
-   * convolution layer object: the same configuration and the same parameter and gradient arrays.
+   * Puts a {@link OneDnnConvolutionLayer} with {@code helper} in place of a convolution layer
+   * object: the same configuration and the same parameter and gradient arrays.
    */
-  private static void channelsLastConvolution(
+  private static void convolution(
       ComputationGraph graph, ConvolutionLayer old, OneDnnConvHelper helper) {
     LayerVertex lv = null;
     for (GraphVertex v : graph.getVertices()) {
@@ -231,8 +224,7 @@ public final class OneDnnLayers {
         lv = l;
       }
     }
-    ChannelsLastConvolutionLayer conv =
-        new ChannelsLastConvolutionLayer(old.conf(), old.getDataType());
+    OneDnnConvolutionLayer conv = new OneDnnConvolutionLayer(old.conf(), old.getDataType());
     conv.useHelper(helper);
     conv.setParamsViewArray(old.params());
     conv.setParamTable(old.paramTable());

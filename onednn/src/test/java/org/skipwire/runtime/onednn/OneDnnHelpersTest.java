@@ -584,7 +584,7 @@ class OneDnnHelpersTest {
       assertReluLayers(ours);
     }
     for (String c : new String[] {"c0", "c1", "c2"}) {
-      assertEquals(nhwc, ours.getLayer(c) instanceof ChannelsLastConvolutionLayer, c);
+      assertInstanceOf(OneDnnConvolutionLayer.class, ours.getLayer(c), c);
     }
     ours.setParams(reference.params().dup());
     DataSet batch = batch(CNN2DFormat.NCHW, DataType.FLOAT, 31);

@@ -1,6 +1,5 @@
 package org.skipwire.runtime.onednn;
 
-import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
@@ -15,23 +14,29 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.skipwire.runtime.ActivationFusion;
 
 /**
- * The run-time stand-in for DL4J's 2-D {@code ConvolutionLayer} object in a channels-last graph on
- * {@link OneDnnConvHelper}: DL4J's layer, minus the copy its forward pass makes of an NHWC input
- * before it hands the original to the helper ({@code input.permute(0, 3, 1, 2).dup()}, which only
- * its own im2col path reads). That copy was 9% of a channels-last ResNet-50 training step (JFR
- * samples). {@link OneDnnLayers#install} puts it in; the configuration, parameters (the same
- * arrays) and checkpoints stay DL4J's. Two more things DL4J's layer does that this one does not:
- * with the identity activation (a convolution before a batch norm) it neither copies its output
- * into the cache workspace in training nor recomputes it in backprop, since the identity's backprop
- * reads only the gradient; and in inference a ReLU activation (an inference copy's, after a folded
- * batch norm) runs inside the convolution primitive. Anything else (NCHW, another helper, a helper
- * that failed once) runs DL4J's code unchanged.
+ * The run-time stand-in for DL4J's 2-D {@code ConvolutionLayer} object on {@link OneDnnConvHelper},
+ * in both layouts; {@link OneDnnLayers#install} puts it in, and the configuration, parameters (the
+ * same arrays) and checkpoints stay DL4J's. What DL4J's layer does that this one does not:
+ *
+ * <ul>
+ *   <li>channels-last, the copy its forward pass makes of an NHWC input before it hands the
+ *       original to the helper ({@code input.permute(0, 3, 1, 2).dup()}, which only its own im2col
+ *       path reads): 9% of a channels-last ResNet-50 training step (JFR samples);
+ *   <li>with the identity activation (a convolution before a batch norm), the copy of its output
+ *       into the cache workspace in training and the recomputation in backprop: the identity's
+ *       backprop reads only the gradient (4% of a ResNet-20 training step channels-last, 2% of a
+ *       DenseNet-BC one channels-first);
+ *   <li>in inference, a separate pass for a ReLU activation (an inference copy's, after a folded
+ *       batch norm): it runs inside the convolution primitive.
+ * </ul>
+ *
+ * Anything else (another helper, a helper that failed once) runs DL4J's code unchanged.
  */
-public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
+public final class OneDnnConvolutionLayer extends ConvolutionLayer {
   // The incoming gradient while backpropGradient runs for the identity activation.
   private INDArray identityBackprop;
 
-  ChannelsLastConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
+  OneDnnConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
   }
 
@@ -40,11 +45,9 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
     helper = h;
   }
 
-  /** Whether this layer's own path runs: NHWC on skipwire's helper, which has not failed. */
+  /** Whether this layer's own path runs: on skipwire's helper, which has not failed. */
   private boolean ownPath() {
-    return layerConf().getCnn2dDataFormat() == CNN2DFormat.NHWC
-        && helper instanceof OneDnnConvHelper
-        && helperCountFail == 0;
+    return helper instanceof OneDnnConvHelper && helperCountFail == 0;
   }
 
   /**
@@ -146,7 +149,7 @@ public final class ChannelsLastConvolutionLayer extends ConvolutionLayer {
             layerConf().getPadding(),
             convolutionMode,
             layerConf().getDilation(),
-            CNN2DFormat.NHWC,
+            layerConf().getCnn2dDataFormat(),
             relu,
             workspaceMgr);
   }
