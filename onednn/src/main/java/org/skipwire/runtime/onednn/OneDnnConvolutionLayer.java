@@ -27,7 +27,8 @@ import org.skipwire.runtime.ActivationFusion;
  *       backprop reads only the gradient (4% of a ResNet-20 training step channels-last, 2% of a
  *       DenseNet-BC one channels-first);
  *   <li>in inference, a separate pass for a ReLU activation (an inference copy's, after a folded
- *       batch norm): it runs inside the convolution primitive.
+ *       batch norm): it runs inside the convolution primitive (after it, in place, where that is
+ *       oneDNN's gemm kernel: see {@link OneDnnConvHelper}).
  * </ul>
  *
  * Anything else (another helper, a helper that failed once) runs DL4J's code unchanged.
