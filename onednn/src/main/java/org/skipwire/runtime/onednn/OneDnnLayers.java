@@ -53,7 +53,6 @@ public final class OneDnnLayers {
    */
   public static final String PROPERTY = "skipwire.onednn";
 
-  private static final Field CONV_HELPER = helperField(ConvolutionLayer.class);
   private static final Field BATCH_NORM_HELPER = helperField(BatchNormalization.class);
 
   private OneDnnLayers() {}
@@ -70,7 +69,8 @@ public final class OneDnnLayers {
     }
     boolean all = setting.equals("true");
     Set<String> on = new java.util.TreeSet<>();
-    if (CONV_HELPER != null && (all || setting.contains("conv"))) {
+    // A convolution's helper is set by its OneDnnConvolutionLayer, a subclass: no reflection.
+    if (all || setting.contains("conv")) {
       on.add("conv");
     }
     if (BATCH_NORM_HELPER != null && (all || setting.contains("batchnorm"))) {
@@ -279,7 +279,8 @@ public final class OneDnnLayers {
   /**
    * DL4J M2.1 offers no way to choose a layer's helper (HelperUtils.createHelper takes the oneDNN
    * class name from the layer's source) and keeps it in a protected or package-private field
-   * "helper"; null if a DL4J version renamed it, which turns the swap off rather than failing.
+   * "helper"; null if a DL4J version renamed it, which turns the swap off rather than failing. The
+   * batch norm's is set through it; a convolution's by {@link OneDnnConvolutionLayer}.
    */
   private static Field helperField(Class<?> layer) {
     try {
