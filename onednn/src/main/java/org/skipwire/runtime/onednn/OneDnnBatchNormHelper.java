@@ -214,20 +214,18 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Re
         args.put(postOpOperand(0), OneDnn.wrap(p.channels(), factor));
         args.put(postOpOperand(1), OneDnn.wrap(p.channels(), shift));
         args.put(DNNL_ARG_DST, OneDnn.wrap(p.data(), out));
-        run(p.forward(), args);
-        fusedForward = fused;
-        return out;
+      } else {
+        args.put(DNNL_ARG_SRC, OneDnn.wrap(p.data(), in));
+        args.put(DNNL_ARG_DST, OneDnn.wrap(p.data(), out));
+        if (p.workspace() != null) {
+          args.put(DNNL_ARG_WORKSPACE, workspaceMemory(p.workspace()));
+        }
+        args.put(DNNL_ARG_SCALE, OneDnn.wrap(p.channels(), scale));
+        args.put(DNNL_ARG_SHIFT, OneDnn.wrap(p.channels(), shift));
+        // Outputs in training mode (the batch statistics), inputs in inference mode.
+        args.put(DNNL_ARG_MEAN, OneDnn.wrap(p.channels(), m));
+        args.put(DNNL_ARG_VARIANCE, OneDnn.wrap(p.channels(), v));
       }
-      args.put(DNNL_ARG_SRC, OneDnn.wrap(p.data(), in));
-      args.put(DNNL_ARG_DST, OneDnn.wrap(p.data(), out));
-      if (p.workspace() != null) {
-        args.put(DNNL_ARG_WORKSPACE, workspaceMemory(p.workspace()));
-      }
-      args.put(DNNL_ARG_SCALE, OneDnn.wrap(p.channels(), scale));
-      args.put(DNNL_ARG_SHIFT, OneDnn.wrap(p.channels(), shift));
-      // Outputs in training mode (the batch statistics), inputs in inference mode.
-      args.put(DNNL_ARG_MEAN, OneDnn.wrap(p.channels(), m));
-      args.put(DNNL_ARG_VARIANCE, OneDnn.wrap(p.channels(), v));
       run(p.forward(), args);
     }
     fusedForward = fused;
@@ -394,6 +392,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Re
     primitive forward;
     primitive backward = null;
     memory.desc workspaceDesc = null;
+    boolean affine = false;
     if (training) {
       batch_normalization_forward.primitive_desc fwd =
           new batch_normalization_forward.primitive_desc(
@@ -415,12 +414,13 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Re
       // Not for a 1x1 map (a batch norm of features, [N, C, 1, 1]): there oneDNN 2.5's binary
       // kernel reads the post-ops' per-channel operands at the wrong channel (every shape with
       // N > 1 of 720 tried; no other shape).
-      memory.desc perChannel =
+      affine = true;
+      channelDesc =
           new memory.desc(
               new long[] {1, dims[1], 1, 1}, memory.data_type.f32, memory.format_tag.nchw);
       post_ops ops = new post_ops();
-      ops.append_binary(dnnl_binary_mul, perChannel);
-      ops.append_binary(dnnl_binary_add, perChannel);
+      ops.append_binary(dnnl_binary_mul, channelDesc);
+      ops.append_binary(dnnl_binary_add, channelDesc);
       if (fused) {
         ops.append_eltwise(1f, dnnl_eltwise_relu, 0f, 0f);
       }
@@ -429,10 +429,9 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Re
       forward =
           new binary(
               new binary.primitive_desc(
-                  new binary.desc(dnnl_binary_sub, data, perChannel, data), attr, OneDnn.engine()));
-      p = new Primitives(data, perChannel, null, forward, null, true);
-      primitives.put(key, p);
-      return p;
+                  new binary.desc(dnnl_binary_sub, data, channelDesc, data),
+                  attr,
+                  OneDnn.engine()));
     } else {
       forward =
           new batch_normalization_forward(
@@ -441,7 +440,7 @@ public final class OneDnnBatchNormHelper implements BatchNormalizationHelper, Re
                       dnnl_forward_inference, data, eps, flags | dnnl_use_global_stats),
                   OneDnn.engine()));
     }
-    p = new Primitives(data, channelDesc, workspaceDesc, forward, backward, false);
+    p = new Primitives(data, channelDesc, workspaceDesc, forward, backward, affine);
     primitives.put(key, p);
     return p;
   }
